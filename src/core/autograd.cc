@@ -42,6 +42,12 @@ float* GradSink::buffer() {
   return meta_->grad.f32();
 }
 
+float* GradSink::buffer_for_write(bool* add) {
+  *add = meta_->grad.defined();
+  if (!*add) meta_->grad = Tensor::empty(meta_->shape);
+  return meta_->grad.f32();
+}
+
 const Shape& GradSink::shape() const { return meta_->shape; }
 
 void GradSink::accumulate(const Tensor& g) {

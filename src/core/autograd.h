@@ -64,6 +64,10 @@ class GradSink {
   bool wanted() const { return meta_ != nullptr; }
   // The contiguous gradient buffer, zero-filled when first used; kernels add into it.
   float* buffer();
+  // The gradient buffer for a kernel that writes every element: when none exists yet it
+  // is allocated uninitialised and *add is set false (the kernel stores its values);
+  // otherwise *add is true (the kernel adds into it). Saves buffer()'s zero fill.
+  float* buffer_for_write(bool* add);
   // buffer += g (g has the input's shape, any layout).
   void accumulate(const Tensor& g);
   const Shape& shape() const;

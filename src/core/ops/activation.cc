@@ -1,0 +1,118 @@
+// Pointwise activations: forward and backward side by side. Each activation is a pair of
+// scalar functions (value, derivative) run by one vectorised, OpenMP-parallel loop; the
+// backward recomputes from the saved input rather than keeping the output.
+#include "core/ops/activation.h"
+
+#include "core/autograd.h"
+#include "core/ops/vec_math.h"
+
+namespace lmf {
+namespace {
+
+using autograd::GradSink;
+
+using vmath::vexp;
+using vmath::verf;
+using vmath::vsigmoid;
+using vmath::vtanh;
+
+constexpr int64_t kParallelMin = 32768;
+
+struct GeluTanh {
+  static constexpr const char* name = "gelu_tanh";
+  static constexpr float k = 0.7978845608028654f;  // √(2/π)
+  static constexpr float c = 0.044715f;
+  static float f(float x) { return 0.5f * x * (1.0f + vtanh(k * (x + c * x * x * x))); }
+  static float df(float x) {
+    float t = vtanh(k * (x + c * x * x * x));
+    return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * k * (1.0f + 3.0f * c * x * x);
+  }
+};
+
+struct GeluErf {
+  static constexpr const char* name = "gelu";
+  static float f(float x) { return 0.5f * x * (1.0f + verf(x * 0.7071067811865476f)); }
+  static float df(float x) {  // Φ(x) + x·φ(x)
+    float cdf = 0.5f * (1.0f + verf(x * 0.7071067811865476f));
+    return cdf + x * 0.3989422804014327f * vexp(-0.5f * x * x);
+  }
+};
+
+struct Silu {
+  static constexpr const char* name = "silu";
+  static float f(float x) { return x * vsigmoid(x); }
+  static float df(float x) {  // σ(x)·(1 + x·(1 − σ(x)))
+    float s = vsigmoid(x);
+    return s * (1.0f + x * (1.0f - s));
+  }
+};
+
+// y = A::f(x); backward: grad_x += dy · A::df(x).
+template <class A>
+Tensor unary(const Tensor& x_in) {
+  check_f32(x_in, A::name, "x");
+  Tensor x = x_in.contiguous();
+  Tensor out = Tensor::empty(x.shape());
+  const float* xp = x.f32();
+  float* __restrict yp = out.f32();
+  int64_t n = x.numel();
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; ++i) yp[i] = A::f(xp[i]);
+  if (autograd::should_record({&x})) {
+    autograd::record(A::name, out, [gx = GradSink(x), xs = x.detach()](const Tensor& dy) mutable {
+      bool add;
+      float* __restrict g = gx.buffer_for_write(&add);
+      const float* xp = xs.f32();
+      const float* d = dy.f32();
+      int64_t n = dy.numel();
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+      for (int64_t i = 0; i < n; ++i) g[i] = (add ? g[i] : 0.0f) + d[i] * A::df(xp[i]);
+    });
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor gelu_tanh(const Tensor& x) { return unary<GeluTanh>(x); }
+Tensor gelu(const Tensor& x) { return unary<GeluErf>(x); }
+Tensor silu(const Tensor& x) { return unary<Silu>(x); }
+
+// y = silu(gate) · up; backward: grad_gate += dy · up · silu'(gate), grad_up += dy · silu(gate).
+Tensor swiglu(const Tensor& gate_in, const Tensor& up_in) {
+  check_f32(gate_in, "swiglu", "gate");
+  check_f32(up_in, "swiglu", "up");
+  check_shape(gate_in.shape() == up_in.shape(), "swiglu",
+              "gate " + gate_in.shape().str() + " and up " + up_in.shape().str() + " must have equal shapes");
+  Tensor gate = gate_in.contiguous(), up = up_in.contiguous();
+  Tensor out = Tensor::empty(gate.shape());
+  const float* gp = gate.f32();
+  const float* up_p = up.f32();
+  float* __restrict yp = out.f32();
+  int64_t n = gate.numel();
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; ++i) yp[i] = Silu::f(gp[i]) * up_p[i];
+  if (autograd::should_record({&gate, &up})) {
+    autograd::record("swiglu", out, [gg = GradSink(gate), gu = GradSink(up), gs = gate.detach(),
+                                     us = up.detach()](const Tensor& dy) mutable {
+      const float* gp = gs.f32();
+      const float* up_p = us.f32();
+      const float* d = dy.f32();
+      int64_t n = dy.numel();
+      bool add_g = false, add_u = false;
+      float* __restrict dg = gg.wanted() ? gg.buffer_for_write(&add_g) : nullptr;
+      float* __restrict du = gu.wanted() ? gu.buffer_for_write(&add_u) : nullptr;
+      if (dg) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+        for (int64_t i = 0; i < n; ++i) dg[i] = (add_g ? dg[i] : 0.0f) + d[i] * up_p[i] * Silu::df(gp[i]);
+      }
+      if (du) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+        for (int64_t i = 0; i < n; ++i) du[i] = (add_u ? du[i] : 0.0f) + d[i] * Silu::f(gp[i]);
+      }
+    });
+  }
+  return out;
+}
+
+}  // namespace lmf
