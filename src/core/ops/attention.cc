@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <tuple>
 
 #include "core/autograd.h"
 #include "core/ops/tile_gemm.h"
@@ -250,10 +251,10 @@ void forward(const Geometry& G, const Rows& q, const Rows& k, const Rows& v, flo
   }
 }
 
-// ---- backward: dq, dk, dv (each null when not wanted) += gradients ----
+// ---- backward: dq, dk, dv (each null when not wanted) [+]= gradients ----
 
 void backward(const Geometry& G, const Rows& q, const Rows& k, const Rows& v, const Rows& o, const Rows& dy,
-              const float* lse, float* dq, float* dk, float* dv) {
+              const float* lse, float* dq, float* dk, float* dv, bool add_q, bool add_k, bool add_v) {
   const int64_t B = G.B, Hq = G.Hq, Hkv = G.Hkv, T = G.T, S = G.S, D = G.D, Dp = G.Dp, Sp = G.Sp;
   const int64_t Tp = round16(T);
   // Per task: Kᵀ, Vᵀ (D, Sp); K, dK, dV (Sp, Dp); Q, dO, dQ (Tp, Dp); Δ (Tp); P, dS (64, 64).
@@ -313,14 +314,14 @@ void backward(const Geometry& G, const Rows& q, const Rows& k, const Rows& v, co
       if (dq) {
         float* dst = dq + (b * Hq + h) * T * D;
         for (int64_t t = 0; t < T; ++t)
-          for (int64_t d = 0; d < D; ++d) dst[t * D + d] += dQ[t * Dp + d];
+          for (int64_t d = 0; d < D; ++d) dst[t * D + d] = add_q ? dst[t * D + d] + dQ[t * Dp + d] : dQ[t * Dp + d];
       }
     }
-    for (auto [acc, dst] : {std::pair{dK, dk}, std::pair{dV, dv}}) {
+    for (auto [acc, dst, add] : {std::tuple{dK, dk, add_k}, std::tuple{dV, dv, add_v}}) {
       if (!dst) continue;
       float* out = dst + bg * S * D;
       for (int64_t s = 0; s < S; ++s)
-        for (int64_t d = 0; d < D; ++d) out[s * D + d] += acc[s * Dp + d];
+        for (int64_t d = 0; d < D; ++d) out[s * D + d] = add ? out[s * D + d] + acc[s * Dp + d] : acc[s * Dp + d];
     }
   }
 }
@@ -376,9 +377,13 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
                        Geometry g = G;
                        g.mask = mask.defined() ? mask.f32() : nullptr;
                        if (o.numel() == 0) return;
-                       backward(g, rows_of(q), rows_of(k), rows_of(v), rows_of(o), rows_of(dy), lse.f32(),
-                                gq.wanted() ? gq.buffer() : nullptr, gk.wanted() ? gk.buffer() : nullptr,
-                                gv.wanted() ? gv.buffer() : nullptr);
+                       // Every element of each wanted gradient is written once: store when fresh, else add.
+                       bool add_q = false, add_k = false, add_v = false;
+                       float* dq = gq.wanted() ? gq.buffer_for_write(&add_q) : nullptr;
+                       float* dk = gk.wanted() ? gk.buffer_for_write(&add_k) : nullptr;
+                       float* dv = gv.wanted() ? gv.buffer_for_write(&add_v) : nullptr;
+                       backward(g, rows_of(q), rows_of(k), rows_of(v), rows_of(o), rows_of(dy), lse.f32(), dq, dk, dv,
+                                add_q, add_k, add_v);
                      });
   }
   return y;

@@ -43,9 +43,9 @@ GemmOperand rows_of(const Tensor& t, Tensor& keep) {
   return *as_rows(keep);
 }
 
-// out (C) += column sums of m (rows, C). Each column is summed over rows in order, so the
+// out (C) [+]= column sums of m (rows, C). Each column is summed over rows in order, so the
 // result does not depend on the thread count.
-void add_column_sums(const float* m, int64_t rows, int64_t C, float* out) {
+void column_sums(const float* m, int64_t rows, int64_t C, float* out, bool add) {
   constexpr int64_t kChunk = 64;
 #pragma omp parallel for schedule(static) if (rows * C > 65536)
   for (int64_t c0 = 0; c0 < C; c0 += kChunk) {
@@ -56,7 +56,7 @@ void add_column_sums(const float* m, int64_t rows, int64_t C, float* out) {
 #pragma omp simd
       for (int64_t j = 0; j < w; ++j) acc[j] += row[j];
     }
-    for (int64_t j = 0; j < w; ++j) out[c0 + j] += acc[j];
+    for (int64_t j = 0; j < w; ++j) out[c0 + j] = add ? out[c0 + j] + acc[j] : acc[j];
   }
 }
 
@@ -93,19 +93,21 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     Tensor sb = ga.wanted() ? bc.detach() : Tensor();
     autograd::record("matmul", y, [ga, gb, sa, sb, shared](const Tensor& dy_in) mutable {
       Tensor dy = dy_in.contiguous();  // (..., M, N)
+      bool add = false;
       if (ga.wanted()) {  // da (..., M, K) += dy · bᵀ
+        float* da = ga.buffer_for_write(&add);
         kernels::gemm(kernels::operand(dy), kernels::padded(kernels::transposed(kernels::operand(sb)), dy.dim()),
-                      nullptr, ga.buffer(), true);
+                      nullptr, da, add);
       }
       if (gb.wanted()) {
+        float* db = gb.buffer_for_write(&add);
         if (!shared) {  // db (..., K, N) += aᵀ · dy
-          kernels::gemm(kernels::transposed(kernels::operand(sa)), kernels::operand(dy), nullptr, gb.buffer(), true);
+          kernels::gemm(kernels::transposed(kernels::operand(sa)), kernels::operand(dy), nullptr, db, add);
         } else {  // db (K, N) += Σ_batch aᵀ · dy = (rows, K)ᵀ · (rows, N)
           Tensor keep;
           GemmOperand a2 = rows_of(sa, keep);
           const int64_t N = dy.size(-1);
-          kernels::gemm(kernels::transposed(a2), kernels::matrix(dy.f32(), a2.dims[0], N, N), nullptr, gb.buffer(),
-                        true);
+          kernels::gemm(kernels::transposed(a2), kernels::matrix(dy.f32(), a2.dims[0], N, N), nullptr, db, add);
         }
       }
     });
@@ -142,13 +144,20 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
     autograd::record("linear", y, [gx, gw, gb, sx, sw, rows, out](const Tensor& dy_in) mutable {
       Tensor dy = dy_in.contiguous();
       GemmOperand dy2 = kernels::matrix(dy.f32(), rows, out, out);  // (rows, out)
-      if (gx.wanted())  // dx (rows, in) += dy · w
-        kernels::gemm(dy2, kernels::operand(sw), nullptr, gx.buffer(), true);
-      if (gw.wanted()) {  // dw (out, in) += dyᵀ · x
-        Tensor unused;
-        kernels::gemm(kernels::transposed(dy2), rows_of(sx, unused), nullptr, gw.buffer(), true);
+      bool add = false;
+      if (gx.wanted()) {  // dx (rows, in) += dy · w
+        float* dx = gx.buffer_for_write(&add);
+        kernels::gemm(dy2, kernels::operand(sw), nullptr, dx, add);
       }
-      if (gb.wanted()) add_column_sums(dy.f32(), rows, out, gb.buffer());  // db (out) += Σ_rows dy
+      if (gw.wanted()) {  // dw (out, in) += dyᵀ · x
+        float* dw = gw.buffer_for_write(&add);
+        Tensor unused;
+        kernels::gemm(kernels::transposed(dy2), rows_of(sx, unused), nullptr, dw, add);
+      }
+      if (gb.wanted()) {  // db (out) += Σ_rows dy
+        float* db = gb.buffer_for_write(&add);
+        column_sums(dy.f32(), rows, out, db, add);
+      }
     });
   }
   return y;

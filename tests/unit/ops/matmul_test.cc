@@ -99,7 +99,8 @@ TEST(OpsMatmul, SteadyStateReusesPrimitivesAndMemory) {
     Tensor y = linear(x, w, b);
     test::probe(y, g).backward();
   };
-  step();
+  step();  // gradients are stored (fresh buffers)
+  step();  // gradients are added (existing buffers): the second primitive layout
   int64_t prims = kernels::gemm_primitives_created();
   uint64_t allocs = CachingAllocator::stats().system_allocs;
   for (int i = 0; i < 3; ++i) step();
