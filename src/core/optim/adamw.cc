@@ -38,8 +38,8 @@ void AdamW::step() {
     const Slot& s = slots_[i];
     Tensor g = s.param.grad();
     if (!g.defined()) continue;
-    check_shape(g.shape() == s.param.shape() && g.is_contiguous(), "AdamW",
-                "gradient " + g.str() + " of '" + s.name + "' does not match " + s.param.str());
+    if (g.shape() != s.param.shape() || !g.is_contiguous())  // message built only on error
+      throw ShapeError("AdamW: gradient " + g.str() + " of '" + s.name + "' does not match " + s.param.str());
     State& st = state_[i];
     if (!st.exp_avg.defined()) {
       st.exp_avg = Tensor::zeros(s.param.shape());

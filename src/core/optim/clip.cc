@@ -14,7 +14,7 @@ float clip_impl(Each&& for_each_param, double max_norm) {
     Tensor g = p.grad();
     if (!g.defined()) return;
     check_f32(g, "clip_grad_norm", "gradient");
-    check_shape(g.is_contiguous(), "clip_grad_norm", "gradient " + g.str() + " is not contiguous");
+    if (!g.is_contiguous()) throw ShapeError("clip_grad_norm: gradient " + g.str() + " is not contiguous");
     sq += kernels::sum_squares(g.f32(), g.numel());
   });
   // PyTorch computes total and coef as fp32 tensors.

@@ -38,8 +38,8 @@ void SGD::step() {
     const Slot& s = slots_[i];
     Tensor g = s.param.grad();
     if (!g.defined()) continue;
-    check_shape(g.shape() == s.param.shape() && g.is_contiguous(), "SGD",
-                "gradient " + g.str() + " of '" + s.name + "' does not match " + s.param.str());
+    if (g.shape() != s.param.shape() || !g.is_contiguous())  // message built only on error
+      throw ShapeError("SGD: gradient " + g.str() + " of '" + s.name + "' does not match " + s.param.str());
     bool first = false;
     if (opt_.momentum != 0 && !buf_[i].defined()) {
       buf_[i] = Tensor::empty(s.param.shape());

@@ -5,7 +5,9 @@
 
 #include <cmath>
 
+#include "core/allocator.h"
 #include "core/optim/adamw.h"
+#include "core/optim/clip.h"
 #include "io/safetensors.h"
 #include "unit/optim/optim_fixture.h"
 
@@ -142,4 +144,22 @@ TEST(AdamW, DecayGroupsLeaveOutFrozenTensors) {
   EXPECT_EQ(gs[0].weight_decay, 0.1);
   EXPECT_EQ(gs[1].params[0].first, "b");
   EXPECT_EQ(gs[1].weight_decay, 0.0);
+}
+
+TEST(AdamW, StepsAfterTheFirstAllocateNothing) {
+  test::OptimCase oc;
+  auto ps = oc.params();
+  optim::AdamW opt(optim::decay_groups(ps, 0.1));
+  auto no_skip = [](int, int) { return false; };
+  oc.set_grads(ps, 0, no_skip);
+  optim::clip_grad_norm(opt, 1.0);
+  opt.step();  // allocates the moment buffers
+  oc.set_grads(ps, 1, no_skip);
+  const uint64_t before = CachingAllocator::stats().allocs;
+  for (int i = 0; i < 3; ++i) {
+    opt.set_lr(1e-3 * (i + 1));
+    optim::clip_grad_norm(opt, 1.0);
+    opt.step();
+  }
+  EXPECT_EQ(CachingAllocator::stats().allocs, before);
 }
