@@ -4,6 +4,7 @@
 #include "core/ops/activation.h"
 
 #include "core/autograd.h"
+#include "core/ops/grad_store.h"
 #include "core/ops/vec_math.h"
 
 namespace lmf {
@@ -61,12 +62,10 @@ Tensor unary(const Tensor& x_in) {
   if (autograd::should_record({&x})) {
     autograd::record(A::name, out, [gx = GradSink(x), xs = x.detach()](const Tensor& dy) mutable {
       bool add;
-      float* __restrict g = gx.buffer_for_write(&add);
+      float* g = gx.buffer_for_write(&add);
       const float* xp = xs.f32();
       const float* d = dy.f32();
-      int64_t n = dy.numel();
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
-      for (int64_t i = 0; i < n; ++i) g[i] = (add ? g[i] : 0.0f) + d[i] * A::df(xp[i]);
+      kernels::store_or_add_parallel(g, add, dy.numel(), kParallelMin, [&](int64_t i) { return d[i] * A::df(xp[i]); });
     });
   }
   return out;
@@ -99,16 +98,15 @@ Tensor swiglu(const Tensor& gate_in, const Tensor& up_in) {
       const float* up_p = us.f32();
       const float* d = dy.f32();
       int64_t n = dy.numel();
-      bool add_g = false, add_u = false;
-      float* __restrict dg = gg.wanted() ? gg.buffer_for_write(&add_g) : nullptr;
-      float* __restrict du = gu.wanted() ? gu.buffer_for_write(&add_u) : nullptr;
-      if (dg) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
-        for (int64_t i = 0; i < n; ++i) dg[i] = (add_g ? dg[i] : 0.0f) + d[i] * up_p[i] * Silu::df(gp[i]);
+      bool add;
+      if (gg.wanted()) {
+        float* g = gg.buffer_for_write(&add);
+        kernels::store_or_add_parallel(g, add, n, kParallelMin,
+                                       [&](int64_t i) { return d[i] * up_p[i] * Silu::df(gp[i]); });
       }
-      if (du) {
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
-        for (int64_t i = 0; i < n; ++i) du[i] = (add_u ? du[i] : 0.0f) + d[i] * Silu::f(gp[i]);
+      if (gu.wanted()) {
+        float* g = gu.buffer_for_write(&add);
+        kernels::store_or_add_parallel(g, add, n, kParallelMin, [&](int64_t i) { return d[i] * Silu::f(gp[i]); });
       }
     });
   }

@@ -14,6 +14,7 @@
 #include <omp.h>
 
 #include "core/autograd.h"
+#include "core/ops/grad_store.h"
 
 namespace lmf {
 namespace {
@@ -151,8 +152,7 @@ void reduce_grad_kernel(GradSink& sink, const Plan& p, const float* dy, const fl
     float* g = sink.buffer_for_write(&add);
     for_each_piece(p, [&](int64_t r, int64_t lo, int64_t hi) {
       int64_t go = p.row_offset(0, r), oo = HasOther ? p.row_offset(2, r) : 0;
-      float* __restrict gr = g + go;
-      for (int64_t i = lo; i < hi; ++i) gr[i] = (add ? gr[i] : 0.0f) + coef(i, go, oo);
+      kernels::store_or_add(g + go, add, lo, hi, [&](int64_t i) { return coef(i, go, oo); });
     });
     return;
   }
@@ -236,11 +236,9 @@ Tensor affine(const char* name, const Tensor& x_in, float s, float t) {
   if (autograd::should_record({&x})) {
     autograd::record(name, out, [gx = GradSink(x), s](const Tensor& dy) mutable {
       bool add;
-      float* __restrict g = gx.buffer_for_write(&add);
+      float* g = gx.buffer_for_write(&add);
       const float* d = dy.f32();
-      int64_t n = dy.numel();
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
-      for (int64_t i = 0; i < n; ++i) g[i] = (add ? g[i] : 0.0f) + s * d[i];
+      kernels::store_or_add_parallel(g, add, dy.numel(), kParallelMin, [&](int64_t i) { return s * d[i]; });
     });
   }
   return out;

@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "core/autograd.h"
+#include "core/ops/grad_store.h"
 
 namespace lmf {
 namespace {
@@ -88,11 +89,8 @@ void norm_backward(const float* x, const float* w, const float* mean, const floa
           sgx += g * (xr[i] - m) * rs;
         }
         float a = Centered ? sg / float(C) : 0.0f, bb = sgx / float(C);
-        float* __restrict dxr = dx + r * C;
-        for (int64_t i = 0; i < C; ++i) {
-          float v = rs * (dyr[i] * w[i] - a - (xr[i] - m) * rs * bb);
-          dxr[i] = dx_add ? dxr[i] + v : v;
-        }
+        kernels::store_or_add(dx + r * C, dx_add, 0, C,
+                              [&](int64_t i) { return rs * (dyr[i] * w[i] - a - (xr[i] - m) * rs * bb); });
       }
       if (dw) {
         for (int64_t i = 0; i < C; ++i) pw[i] += dyr[i] * (xr[i] - m) * rs;

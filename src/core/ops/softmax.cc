@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "core/autograd.h"
+#include "core/ops/grad_store.h"
 #include "core/ops/vec_math.h"
 
 namespace lmf {
@@ -51,14 +52,11 @@ void softmax_backward(const float* y, const float* dy, float* dx, bool add, int6
   for (int64_t r = 0; r < N; ++r) {
     const float* yr = y + r * V;
     const float* dyr = dy + r * V;
-    float* __restrict dxr = dx + r * V;
     float s = 0;
 #pragma omp simd reduction(+ : s)
     for (int64_t i = 0; i < V; ++i) s += Log ? dyr[i] : dyr[i] * yr[i];
-    for (int64_t i = 0; i < V; ++i) {
-      float v = Log ? dyr[i] - vexp(yr[i]) * s : yr[i] * (dyr[i] - s);
-      dxr[i] = add ? dxr[i] + v : v;
-    }
+    kernels::store_or_add(dx + r * V, add, 0, V,
+                          [&](int64_t i) { return Log ? dyr[i] - vexp(yr[i]) * s : yr[i] * (dyr[i] - s); });
   }
 }
 
