@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <unordered_map>
 
 #include "core/error.h"
 #include "tokenizer/byte_level.h"
@@ -99,6 +100,23 @@ Tokenizer Tokenizer::from_hf_json(std::string_view text, const std::string& orig
   bool byte_level = read_pretokenizer(r, j.contains("pre_tokenizer") ? j["pre_tokenizer"] : json(), "pre_tokenizer", *impl);
   if (!byte_level) r.fail("pre_tokenizer", "no ByteLevel pre-tokenizer: not a byte-level BPE tokenizer");
 
+  // Added tokens (read first: a vocab entry that is an added token is not a byte-level token).
+  if (j.contains("added_tokens") && !j["added_tokens"].is_null()) {
+    if (!j["added_tokens"].is_array()) r.fail("added_tokens", "not an array");
+    for (size_t i = 0; i < j["added_tokens"].size(); ++i) {
+      const json& t = j["added_tokens"][i];
+      std::string where = "added_tokens[" + std::to_string(i) + "]";
+      if (!t.is_object() || !t.contains("id") || !t["id"].is_number_unsigned() || !t.contains("content") ||
+          !t["content"].is_string())
+        r.fail(where, "needs an id and a content");
+      for (const char* f : {"lstrip", "rstrip", "single_word"})
+        if (t.value(f, false)) r.fail(where + "." + f, "is not supported");
+      impl->specials.push_back({t["content"].get<std::string>(), t["id"].get<uint32_t>(), t.value("special", true)});
+    }
+  }
+  std::unordered_map<std::string, uint32_t> added_ids;
+  for (auto& t : impl->specials) added_ids.emplace(t.content, t.id);
+
   // Vocabulary: byte-level strings -> bytes.
   if (!m.contains("vocab") || !m["vocab"].is_object()) r.fail("model.vocab", "missing or not an object");
   std::vector<std::string> tokens;
@@ -107,6 +125,7 @@ Tokenizer Tokenizer::from_hf_json(std::string_view text, const std::string& orig
     if (!val.is_number_unsigned() || val.get<uint64_t>() > 0x7FFFFFFF)
       r.fail("model.vocab[\"" + key + "\"]", "id is not a valid non-negative integer");
     uint32_t id = val.get<uint32_t>();
+    if (auto it = added_ids.find(key); it != added_ids.end() && it->second == id) continue;
     if (!byte_level_decode(key, bytes))
       r.fail("model.vocab[\"" + key + "\"]", "token is not written in the byte-level alphabet");
     if (tokens.size() <= id) tokens.resize(size_t(id) + 1);
@@ -140,20 +159,6 @@ Tokenizer Tokenizer::from_hf_json(std::string_view text, const std::string& orig
     if (!impl->bpe.add_merge(ia, ib)) r.fail(where, "'" + a + b + "' is not in the vocabulary");
   }
 
-  // Added tokens.
-  if (j.contains("added_tokens") && !j["added_tokens"].is_null()) {
-    if (!j["added_tokens"].is_array()) r.fail("added_tokens", "not an array");
-    for (size_t i = 0; i < j["added_tokens"].size(); ++i) {
-      const json& t = j["added_tokens"][i];
-      std::string where = "added_tokens[" + std::to_string(i) + "]";
-      if (!t.is_object() || !t.contains("id") || !t["id"].is_number_unsigned() || !t.contains("content") ||
-          !t["content"].is_string())
-        r.fail(where, "needs an id and a content");
-      for (const char* f : {"lstrip", "rstrip", "single_word"})
-        if (t.value(f, false)) r.fail(where + "." + f, "is not supported");
-      impl->specials.push_back({t["content"].get<std::string>(), t["id"].get<uint32_t>(), t.value("special", true)});
-    }
-  }
   try {
     impl->finish();
   } catch (const FormatError&) {
@@ -187,6 +192,10 @@ std::string Tokenizer::to_hf_json() const {
   json vocab = json::object();
   for (size_t id = 0; id < im.bpe.size(); ++id)
     if (!im.bpe.bytes(uint32_t(id)).empty()) vocab[byte_level_encode(im.bpe.bytes(uint32_t(id)))] = id;
+  // Special tokens are in the vocab too (as GPT-2's file has <|endoftext|>), so that readers
+  // keep their ids even where ids have gaps (cl100k_base).
+  for (auto& s : im.specials)
+    if (!vocab.contains(s.content)) vocab[s.content] = s.id;
   // Merges in rank order (pairs of equal rank — tiktoken's splits of one token — by ids).
   std::vector<std::tuple<uint64_t, uint32_t, uint32_t>> order;
   order.reserve(im.bpe.merges().size());

@@ -102,6 +102,10 @@ Tokenizer Tokenizer::from_tiktoken_json(std::string_view text, const std::string
     std::sort(impl->specials.begin(), impl->specials.end(), [](auto& a, auto& b) { return a.id < b.id; });
   }
   impl->finish();
+  if (j.contains("explicit_n_vocab") && j["explicit_n_vocab"].is_number_unsigned() &&
+      j["explicit_n_vocab"].get<size_t>() != impl->id_bytes.size())
+    throw FormatError(origin + ": explicit_n_vocab is " + std::to_string(j["explicit_n_vocab"].get<size_t>()) +
+                      " but the ranks and special tokens give " + std::to_string(impl->id_bytes.size()));
   return Tokenizer(impl);
 }
 

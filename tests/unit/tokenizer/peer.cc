@@ -11,6 +11,32 @@
 
 namespace lmf::test {
 
+std::string corpus_dir() {
+  std::string bin = LMFORGE_BINARY;
+  return bin.substr(0, bin.rfind('/')) + "/tokenizer-corpora";
+}
+
+static std::string corpus_options() { return " --spam-every " + std::to_string(kSpamEvery); }
+
+void ensure_corpora() { run_node("corpora.js", "'" + corpus_dir() + "'" + corpus_options()); }
+
+std::vector<std::string> corpus_texts(const std::string& name, int every) {
+  auto all = read_texts(corpus_dir() + "/" + name + ".jsonl");
+  if (every <= 1 || name == "stress") return all;
+  std::vector<std::string> out;
+  for (size_t i = 0; i < all.size(); i += size_t(every)) out.push_back(std::move(all[i]));
+  return out;
+}
+
+void tiktoken_ids(const std::string& encoding, const std::string& mode, const std::string& outdir) {
+  run_node("tiktoken_ids.js", encoding + " " + mode + " '" + corpus_dir() + "' '" + outdir + "'" + corpus_options());
+}
+
+void hf_ids(const std::string& tokenizer_json, const std::string& tag, const std::string& outdir, int every) {
+  run_node("hf_ids.js", "'" + tokenizer_json + "' " + tag + " '" + corpus_dir() + "' '" + outdir + "'" + corpus_options() +
+                            " --docs-every " + std::to_string(every));
+}
+
 void run_node(const std::string& script, const std::string& args) {
   std::string log;
   std::string cmd = "node '" + source_path("tests/tokenizer/" + script) + "' " + args + " 2>&1";

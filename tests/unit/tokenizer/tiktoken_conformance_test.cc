@@ -16,11 +16,11 @@ namespace {
 
 void check_encoding(const std::string& encoding, const std::string& mode) {
   std::string dir = test::temp_dir();
-  test::run_node("tiktoken_ids.js", encoding + " " + mode + " " + dir + " --spam-every " + std::to_string(test::kSpamEvery));
+  test::tiktoken_ids(encoding, mode, dir);
   auto tok = tok::Tokenizer::load("tiktoken:" + encoding);
   bool special = mode == "special";
   for (const auto& name : test::kCorpora) {
-    auto texts = test::read_texts(dir + "/" + name + ".jsonl");
+    auto texts = test::corpus_texts(name);
     ASSERT_FALSE(texts.empty()) << name;
     auto want = test::read_ids(dir + "/" + name + "." + encoding + "." + mode + ".ids");
     auto got = tok.encode_batch(texts, special);

@@ -1,0 +1,53 @@
+// lmforge tokenizer train: learn a byte-level BPE tokenizer from text files.
+//   lmforge tokenizer train --input FILE... --vocab-size N [--pattern gpt2|cl100k|o200k|llama3]
+//                           [--special TOK ...] [--min-frequency N] [--threads N] --out DIR
+// Writes DIR/tokenizer.json (Hugging Face format); the vocabulary holds exactly N tokens:
+// 256 bytes, N - 256 - (number of specials) merges, then the special tokens.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/command.h"
+#include "core/error.h"
+#include "core/threads.h"
+#include "tokenizer/trainer.h"
+
+namespace lmf::cli {
+namespace {
+
+int run_tokenizer_train(int argc, char** argv) {
+  CLI::App app{"Train a byte-level BPE tokenizer", "lmforge tokenizer train"};
+  std::vector<std::string> inputs;
+  std::string pattern = "cl100k", out_dir;
+  tok::TrainerOptions opt;
+  int threads = 0;
+  app.add_option("--input", inputs, "training text files (read line by line)")->required()->expected(1, -1);
+  app.add_option("--vocab-size", opt.vocab_size, "tokens in the vocabulary: 256 bytes + merges + special tokens")->required();
+  app.add_option("--pattern", pattern, "pretokenizer regex: gpt2 | cl100k | o200k | llama3")
+      ->check(CLI::IsMember(tok::builtin_pattern_names()))
+      ->capture_default_str();
+  app.add_option("--special", opt.special_tokens, "special tokens, given the last ids in this order")->expected(1, -1);
+  app.add_option("--min-frequency", opt.min_frequency, "least count of a pair to be merged")->capture_default_str();
+  app.add_option("--out", out_dir, "output directory; receives tokenizer.json")->required();
+  app.add_option("--threads", threads, "threads (default: LMFORGE_THREADS or all cores)");
+  CLI11_PARSE(app, argc, argv);
+  if (threads > 0) threads::set(threads);
+  opt.pattern = tok::builtin_pattern(pattern);
+  auto t0 = std::chrono::steady_clock::now();
+  auto tok = tok::train_bpe(inputs, opt);
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) throw Error("cannot create " + out_dir + ": " + ec.message());
+  std::string path = (std::filesystem::path(out_dir) / "tokenizer.json").string();
+  tok.save_json(path);
+  std::printf("{\"tokenizer\": \"%s\", \"vocab_size\": %zu, \"seconds\": %.3f}\n", path.c_str(), tok.vocab_size(), s);
+  return 0;
+}
+
+Command reg("tokenizer train", "train a byte-level BPE tokenizer; writes DIR/tokenizer.json", run_tokenizer_train);
+
+}  // namespace
+}  // namespace lmf::cli
