@@ -1,6 +1,7 @@
 // lmforge's side of the tokenizer benchmark (bench/tokenizer/run drives it and the peers).
 //   bench_tokenizer encode SPEC CORPUS.jsonl THREADS   -> {"mb_per_s": ..., "tokens": ...}
 //   bench_tokenizer train CORPUS.txt VOCAB PATTERN OUT -> {"seconds": ...}
+//   bench_tokenizer export SPEC OUT.json               -> writes SPEC as a tokenizer.json
 // Encode throughput: bytes of text / wall time of encode_batch over all documents, best of
 // several rounds after one warm-up round (the word cache warm, as in steady use).
 #include <nlohmann/json.hpp>
@@ -57,6 +58,10 @@ int main(int argc, char** argv) {
     std::printf("{\"seconds\": %.3f, \"vocab_size\": %zu}\n", s, tok.vocab_size());
     return 0;
   }
-  std::fprintf(stderr, "usage: bench_tokenizer encode SPEC CORPUS.jsonl THREADS | train CORPUS.txt VOCAB PATTERN OUT\n");
+  if (mode == "export" && argc == 4) {
+    lmf::tok::Tokenizer::load(argv[2]).save_json(argv[3]);
+    return 0;
+  }
+  std::fprintf(stderr, "usage: bench_tokenizer encode SPEC CORPUS.jsonl THREADS | train CORPUS.txt VOCAB PATTERN OUT | export SPEC OUT\n");
   return 2;
 }
