@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -102,7 +103,10 @@ SavedRunState load_run_state(const std::string& dir) {
   if (actual != checksum)
     throw FormatError(tensor_path + ": checksum " + actual + " does not match " + checksum + " recorded in " + path);
   auto st = io::SafetensorsFile::open(tensor_path);
-  if (st.names() != names) throw FormatError(tensor_path + ": tensor names differ from those recorded in " + path);
+  std::vector<std::string> stored = st.names(), recorded = names;
+  std::sort(stored.begin(), stored.end());
+  std::sort(recorded.begin(), recorded.end());
+  if (stored != recorded) throw FormatError(tensor_path + ": tensor names differ from those recorded in " + path);
   for (auto& n : names)
     out.tensors.emplace_back(n, st.dtype(n) == DType::F32 ? st.get(n) : st.get_raw(n));
   return out;

@@ -1,0 +1,76 @@
+#include "infer/generate.h"
+
+#include <algorithm>
+
+#include "core/autograd.h"
+
+namespace lmf {
+
+std::vector<int32_t> generate(Transformer& model, const std::vector<int32_t>& prompt, const GenerateOptions& opt,
+                              const std::function<bool(int32_t)>& on_token, KVCache* cache,
+                              std::vector<int32_t>* history) {
+  autograd::NoGradGuard ng;
+  const ModelConfig& cfg = model.config();
+  KVCache local;
+  std::vector<int32_t> local_hist;
+  if (!cache) {
+    local = model.make_cache(1, cfg.n_positions);
+    cache = &local;
+  }
+  if (!history) history = &local_hist;
+  check_shape(!prompt.empty() || cache->len > 0, "generate", "empty prompt");
+  check_shape(cache->len + int64_t(prompt.size()) < cache->max_len, "generate",
+              "prompt of " + std::to_string(prompt.size()) + " tokens does not fit the context of " +
+                  std::to_string(cache->max_len) + " (" + std::to_string(cache->len) + " already used)");
+  Sampler sampler(opt.sampling);
+  std::vector<int32_t> out;
+  history->insert(history->end(), prompt.begin(), prompt.end());
+  check_shape(int64_t(history->size()) > cache->len, "generate", "history is shorter than the cache");
+  // Everything seen but not yet in the cache: the last token of the previous call, if any, and the prompt.
+  std::vector<int32_t> step_ids(history->begin() + cache->len, history->end());
+  ForwardOptions fo;
+  fo.cache = cache;
+  for (int i = 0; i < opt.max_new_tokens && cache->len + int64_t(step_ids.size()) <= cache->max_len; ++i) {
+    Tensor ids = Tensor::from_ints(step_ids, {1, int64_t(step_ids.size())});
+    Tensor h = model.hidden(ids, fo);                                   // (1, T, C)
+    Tensor last = h.slice(1, h.size(1) - 1, h.size(1));                 // (1, 1, C)
+    Tensor logits = model.lm_head(last).contiguous();                   // (1, 1, V)
+    int32_t next = sampler.sample(logits.f32(), cfg.vocab_size, *history);
+    out.push_back(next);
+    history->push_back(next);
+    bool go_on = on_token ? on_token(next) : true;
+    if (!go_on || (opt.eos_id && next == *opt.eos_id)) break;
+    step_ids.assign(1, next);
+  }
+  return out;
+}
+
+StopMatcher::StopMatcher(std::vector<std::string> stops) : stops_(std::move(stops)) {
+  std::erase_if(stops_, [](const std::string& s) { return s.empty(); });
+  for (const std::string& s : stops_) hold_ = std::max(hold_, s.size() - 1);
+}
+
+std::string StopMatcher::feed(const std::string& piece) {
+  if (stopped_) return "";
+  buf_ += piece;
+  size_t first = std::string::npos;
+  for (const std::string& s : stops_) first = std::min(first, buf_.find(s));
+  if (first != std::string::npos) {
+    stopped_ = true;
+    std::string out = buf_.substr(0, first);
+    buf_.clear();
+    return out;
+  }
+  size_t release = buf_.size() > hold_ ? buf_.size() - hold_ : 0;
+  std::string out = buf_.substr(0, release);
+  buf_.erase(0, release);
+  return out;
+}
+
+std::string StopMatcher::flush() {
+  std::string out;
+  out.swap(buf_);
+  return out;
+}
+
+}  // namespace lmf

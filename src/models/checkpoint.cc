@@ -1,0 +1,80 @@
+#include "models/checkpoint.h"
+
+#include <filesystem>
+#include <set>
+
+#include "core/autograd.h"
+#include "io/atomic_file.h"
+#include "io/safetensors.h"
+
+namespace fs = std::filesystem;
+
+namespace lmf {
+namespace {
+
+// Buffers some GPT-2 checkpoints carry that are not parameters.
+bool is_ignored_buffer(const std::string& n) {
+  auto ends = [&](const std::string& s) { return n.size() >= s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0; };
+  return ends(".attn.bias") || ends(".attn.masked_bias") || ends("rotary_emb.inv_freq");
+}
+
+}  // namespace
+
+void load_weights(Transformer& model, const std::string& path) {
+  auto f = io::SafetensorsFile::open(path);
+  autograd::NoGradGuard ng;
+  std::set<std::string> used;
+  // GPT-2 checkpoints from some exporters drop the "transformer." prefix.
+  auto lookup = [&](const std::string& name) -> std::string {
+    if (f.contains(name)) return name;
+    const std::string pre = "transformer.";
+    if (name.rfind(pre, 0) == 0 && f.contains(name.substr(pre.size()))) return name.substr(pre.size());
+    return "";
+  };
+  for (Param& p : model.params()) {
+    std::string key = lookup(p.name);
+    if (key.empty()) throw FormatError(path + ": missing tensor '" + p.name + "'");
+    used.insert(key);
+    Shape want = p.value.shape();
+    if (p.conv1d) want = Shape({want[1], want[0]});
+    if (f.shape(key) != want)
+      throw FormatError(path + ": tensor '" + key + "' has shape " + f.shape(key).str() + ", the config implies " +
+                        want.str());
+    Tensor t = f.get(key);
+    p.value.copy_from(p.conv1d ? t.transpose(0, 1) : t);
+  }
+  for (const std::string& n : f.names()) {
+    if (used.count(n) || is_ignored_buffer(n)) continue;
+    if (n == "lm_head.weight" && model.config().tie_word_embeddings) continue;  // tied copy
+    throw FormatError(path + ": unexpected tensor '" + n + "' for a " + model.config().model_type() + " model");
+  }
+}
+
+Transformer load_model(const std::string& dir) {
+  std::string cfg_path = dir + "/config.json";
+  if (!fs::exists(cfg_path)) throw FormatError(dir + ": not a model directory (no config.json)");
+  Transformer model(ModelConfig::load(cfg_path));
+  load_weights(model, dir + "/model.safetensors");
+  return model;
+}
+
+void save_model(const Transformer& model, const std::string& dir) {
+  fs::create_directories(dir);
+  std::vector<std::pair<std::string, Tensor>> tensors;
+  for (const Param& p : model.params()) {
+    Tensor v = p.value.detach();
+    tensors.push_back({p.name, p.conv1d ? v.transpose(0, 1).contiguous() : v});
+  }
+  io::save_safetensors(dir + "/model.safetensors", tensors, {{"format", "pt"}});
+  io::write_text_atomic(dir + "/config.json", model.config().to_json().dump(2) + "\n");
+  nlohmann::ordered_json g;
+  const ModelConfig& c = model.config();
+  if (c.bos_token_id >= 0) g["bos_token_id"] = c.bos_token_id;
+  if (c.eos_token_id >= 0) g["eos_token_id"] = c.eos_token_id;
+  g["do_sample"] = true;
+  g["temperature"] = 0.8;
+  g["top_k"] = 200;
+  io::write_text_atomic(dir + "/generation_config.json", g.dump(2) + "\n");
+}
+
+}  // namespace lmf

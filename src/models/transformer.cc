@@ -1,0 +1,193 @@
+#include "models/transformer.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "core/autograd.h"
+#include "core/ops/activation.h"
+#include "core/ops/attention.h"
+#include "core/ops/dropout.h"
+#include "core/ops/elementwise.h"
+#include "core/ops/embedding.h"
+#include "core/ops/loss.h"
+#include "core/ops/matmul.h"
+#include "core/ops/norm.h"
+#include "core/ops/rope.h"
+
+namespace lmf {
+
+Tensor Transformer::add_param(const std::string& name, const Shape& shape, bool conv1d) {
+  Tensor t = Tensor::zeros(shape);
+  t.set_requires_grad(true);
+  params_.push_back({name, t, conv1d});
+  return t;
+}
+
+Transformer::Transformer(const ModelConfig& cfg) : cfg_(cfg) {
+  cfg_.validate("model config");
+  const int64_t C = cfg.n_embd, D = cfg.head_dim(), H = cfg.n_head, Hkv = cfg.n_kv_head, F = cfg.mlp_dim(),
+                V = cfg.vocab_size;
+  const bool gpt2 = cfg.arch == Arch::GPT2;
+  layers_.resize(size_t(cfg.n_layer));
+  if (gpt2) {
+    wte_ = add_param("transformer.wte.weight", {V, C});
+    wpe_ = add_param("transformer.wpe.weight", {cfg.n_positions, C});
+    for (int64_t i = 0; i < cfg.n_layer; ++i) {
+      std::string p = "transformer.h." + std::to_string(i) + ".";
+      Layer& L = layers_[size_t(i)];
+      L.norm1_w = add_param(p + "ln_1.weight", {C});
+      L.norm1_b = add_param(p + "ln_1.bias", {C});
+      L.qkv_w = add_param(p + "attn.c_attn.weight", {3 * C, C}, true);
+      L.qkv_b = add_param(p + "attn.c_attn.bias", {3 * C});
+      L.o_w = add_param(p + "attn.c_proj.weight", {C, C}, true);
+      L.o_b = add_param(p + "attn.c_proj.bias", {C});
+      L.norm2_w = add_param(p + "ln_2.weight", {C});
+      L.norm2_b = add_param(p + "ln_2.bias", {C});
+      L.fc_w = add_param(p + "mlp.c_fc.weight", {F, C}, true);
+      L.fc_b = add_param(p + "mlp.c_fc.bias", {F});
+      L.proj_w = add_param(p + "mlp.c_proj.weight", {C, F}, true);
+      L.proj_b = add_param(p + "mlp.c_proj.bias", {C});
+    }
+    normf_w_ = add_param("transformer.ln_f.weight", {C});
+    normf_b_ = add_param("transformer.ln_f.bias", {C});
+  } else {
+    wte_ = add_param("model.embed_tokens.weight", {V, C});
+    for (int64_t i = 0; i < cfg.n_layer; ++i) {
+      std::string p = "model.layers." + std::to_string(i) + ".";
+      Layer& L = layers_[size_t(i)];
+      L.norm1_w = add_param(p + "input_layernorm.weight", {C});
+      L.q_w = add_param(p + "self_attn.q_proj.weight", {H * D, C});
+      L.k_w = add_param(p + "self_attn.k_proj.weight", {Hkv * D, C});
+      L.v_w = add_param(p + "self_attn.v_proj.weight", {Hkv * D, C});
+      L.o_w = add_param(p + "self_attn.o_proj.weight", {C, H * D});
+      L.norm2_w = add_param(p + "post_attention_layernorm.weight", {C});
+      L.gate_w = add_param(p + "mlp.gate_proj.weight", {F, C});
+      L.up_w = add_param(p + "mlp.up_proj.weight", {F, C});
+      L.down_w = add_param(p + "mlp.down_proj.weight", {C, F});
+    }
+    normf_w_ = add_param("model.norm.weight", {C});
+  }
+  head_w_ = cfg.tie_word_embeddings ? wte_ : add_param("lm_head.weight", {V, C});
+}
+
+void Transformer::init_weights(uint64_t seed) {
+  const float std = 0.02f, resid_std = 0.02f / std::sqrt(2.0f * float(cfg_.n_layer));
+  uint64_t k = 0;
+  for (Param& p : params_) {
+    const std::string& n = p.name;
+    auto ends = [&](const char* s) { return n.size() >= std::strlen(s) && n.compare(n.size() - std::strlen(s), std::string::npos, s) == 0; };
+    Tensor init;
+    if (ends("bias")) {
+      init = Tensor::zeros(p.value.shape());
+    } else if (p.value.dim() == 1) {  // norm weights
+      init = Tensor::full(p.value.shape(), 1.0f);
+    } else {
+      bool resid = ends("attn.c_proj.weight") || ends("mlp.c_proj.weight") || ends("o_proj.weight") ||
+                   ends("down_proj.weight");
+      init = Tensor::randn(p.value.shape(), seed * 1000003ull + (++k), resid ? resid_std : std);
+    }
+    p.value.copy_from(init);
+  }
+}
+
+Tensor& Transformer::param(const std::string& name) {
+  for (Param& p : params_)
+    if (p.name == name) return p.value;
+  throw Error("model has no parameter named '" + name + "'");
+}
+
+int64_t Transformer::num_parameters() const {
+  int64_t n = 0;
+  for (const Param& p : params_) n += p.value.numel();
+  return n;
+}
+
+void Transformer::set_requires_grad(bool on) {
+  for (Param& p : params_) p.value.set_requires_grad(on);
+}
+
+void Transformer::set_dropout(float p) {
+  ModelConfig c = cfg_;
+  c.dropout = p;
+  c.validate("dropout");
+  cfg_ = c;
+}
+
+KVCache Transformer::make_cache(int64_t batch, int64_t max_len) const {
+  return KVCache(cfg_.n_layer, batch, cfg_.n_kv_head, max_len, cfg_.head_dim());
+}
+
+Tensor Transformer::norm(const Tensor& x, const Tensor& w, const Tensor& b) {
+  return cfg_.arch == Arch::GPT2 ? layer_norm(x, w, b, cfg_.norm_eps) : rms_norm(x, w, cfg_.norm_eps);
+}
+
+Tensor Transformer::maybe_dropout(const Tensor& x, const ForwardOptions& opt, uint64_t site) {
+  if (!opt.training || cfg_.dropout <= 0.f) return x;
+  return dropout(x, cfg_.dropout, opt.dropout_seed * 0x9E3779B97F4A7C15ull + site);
+}
+
+// h (B, T, C) → attention output (B, T, C). Writes this step's keys/values to the cache.
+Tensor Transformer::attention_block(Layer& L, int64_t li, const Tensor& h, int64_t pos, const ForwardOptions& opt) {
+  const int64_t B = h.size(0), T = h.size(1), C = cfg_.n_embd, H = cfg_.n_head, Hkv = cfg_.n_kv_head,
+                D = cfg_.head_dim();
+  Tensor q, k, v;  // (B, H, T, D) / (B, Hkv, T, D), strided views
+  if (cfg_.arch == Arch::GPT2) {
+    Tensor qkv = linear(h, L.qkv_w, L.qkv_b).reshape({B, T, 3 * H, D});  // (B, T, 3H, D)
+    q = qkv.slice(2, 0, H).transpose(1, 2);
+    k = qkv.slice(2, H, 2 * H).transpose(1, 2);
+    v = qkv.slice(2, 2 * H, 3 * H).transpose(1, 2);
+  } else {
+    q = rope(linear(h, L.q_w).reshape({B, T, H, D}).transpose(1, 2), pos, cfg_.rope_theta);
+    k = rope(linear(h, L.k_w).reshape({B, T, Hkv, D}).transpose(1, 2), pos, cfg_.rope_theta);
+    v = linear(h, L.v_w).reshape({B, T, Hkv, D}).transpose(1, 2);
+  }
+  if (opt.cache) {
+    KVCache& c = *opt.cache;
+    check_shape(pos + T <= c.max_len, "attention", "KV cache of " + std::to_string(c.max_len) +
+                                                       " positions cannot take " + std::to_string(pos + T));
+    c.k[size_t(li)].slice(2, pos, pos + T).copy_from(k);
+    c.v[size_t(li)].slice(2, pos, pos + T).copy_from(v);
+    k = c.k[size_t(li)].slice(2, 0, pos + T);
+    v = c.v[size_t(li)].slice(2, 0, pos + T);
+  }
+  AttentionOptions ao;
+  ao.causal = true;
+  Tensor y = attention(q, k, v, ao);            // (B, H, T, D) over (B, T, H, D) memory
+  Tensor merged = y.transpose(1, 2).reshape({B, T, C});
+  return linear(merged, L.o_w, L.o_b);
+}
+
+Tensor Transformer::mlp_block(Layer& L, const Tensor& h) {
+  if (cfg_.arch == Arch::GPT2) return linear(gelu_tanh(linear(h, L.fc_w, L.fc_b)), L.proj_w, L.proj_b);
+  return linear(swiglu(linear(h, L.gate_w), linear(h, L.up_w)), L.down_w);
+}
+
+Tensor Transformer::hidden(const Tensor& ids, const ForwardOptions& opt) {
+  check_shape(ids.dim() == 2 && ids.dtype() == DType::I32, "transformer", "ids must be i32 (B, T), got " + ids.str());
+  const int64_t T = ids.size(1);
+  const int64_t pos = opt.cache ? opt.cache->len : 0;
+  check_shape(cfg_.arch != Arch::GPT2 || pos + T <= cfg_.n_positions, "transformer",
+              "sequence of " + std::to_string(pos + T) + " exceeds n_positions " + std::to_string(cfg_.n_positions));
+  Tensor x = embedding(ids, wte_);  // (B, T, C)
+  if (cfg_.arch == Arch::GPT2) x = add(x, wpe_.slice(0, pos, pos + T));
+  x = maybe_dropout(x, opt, 1);
+  for (size_t li = 0; li < layers_.size(); ++li) {
+    Layer& L = layers_[li];
+    x = add(x, maybe_dropout(attention_block(L, int64_t(li), norm(x, L.norm1_w, L.norm1_b), pos, opt), opt, 2 * li + 2));
+    x = add(x, maybe_dropout(mlp_block(L, norm(x, L.norm2_w, L.norm2_b)), opt, 2 * li + 3));
+  }
+  if (opt.cache) opt.cache->len = pos + T;
+  return norm(x, normf_w_, normf_b_);
+}
+
+Tensor Transformer::lm_head(const Tensor& h) { return linear(h, head_w_); }
+
+Tensor Transformer::forward(const Tensor& ids, const ForwardOptions& opt) { return lm_head(hidden(ids, opt)); }
+
+Tensor Transformer::loss(const Tensor& ids, const Tensor& targets, const ForwardOptions& opt) {
+  Tensor logits = forward(ids, opt);
+  const int64_t N = ids.numel();
+  return cross_entropy(logits.reshape({N, cfg_.vocab_size}), targets.reshape({N}));
+}
+
+}  // namespace lmf

@@ -1,0 +1,45 @@
+// The pretraining loop behind `lmforge train`: next-token prediction on a token shard
+// with AdamW (betas 0.9/0.95, eps 1e-8, decay only on tensors with >= 2 dims), gradient
+// accumulation, global-norm clipping, a constant or warm-up + cosine schedule, periodic
+// evaluation and checkpoints.
+//
+// RUN_DIR holds the model in the Hugging Face layout (config.json, model.safetensors,
+// generation_config.json, tokenizer.json when the data directory has one) and, beside
+// it, the training state (train_state.json + train_state.safetensors: step, optimizer
+// moments, loader position), metrics.jsonl (one row per step; eval rows carry val_loss)
+// and loss.svg. With resume, a run continues bit-identically to one that never stopped:
+// the dropout masks and the data order depend only on (seed, step).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace lmf::train {
+
+struct TrainOptions {
+  std::string data_dir, out_dir;
+  std::string init_dir, config_path, preset;  // exactly one (unless resuming)
+  int64_t batch = 8, seq = 256, grad_accum = 1, steps = 1000;
+  double lr = 6e-4, min_lr = 6e-5, weight_decay = 0.1, grad_clip = 1.0;
+  int64_t warmup = 100;
+  std::string schedule = "cosine";  // constant | cosine
+  uint64_t seed = 1337;
+  std::string order = "shuffled";   // sequential | shuffled
+  int64_t eval_every = 100, eval_batches = 20;  // eval_every 0 = only at the end
+  int64_t save_every = 0;           // 0 = only at the end
+  bool resume = false;
+  double dropout = -1;              // < 0: keep the config's value
+  double time_limit_s = 0;          // > 0: stop (and save) after this much training time
+  bool quiet = false;               // no progress output
+};
+
+struct TrainResult {
+  int64_t steps_done = 0;
+  double last_loss = 0;
+  double val_loss = -1;  // last evaluation, -1 if none
+  double tokens_per_s = 0;
+};
+
+TrainResult run_training(const TrainOptions& opt);
+
+}  // namespace lmf::train

@@ -1,0 +1,219 @@
+"""PyTorch reference GPT-2 and Llama decoders, written from the architectures'
+definitions with Hugging Face tensor names and layouts (GPT2LMHeadModel: Conv1D weights
+[in, out], tied lm_head; LlamaForCausalLM: Linear weights [out, in], rotate-half RoPE,
+RMSNorm, SwiGLU, grouped-query attention). Used by the C++ tests through oracle.py:
+random-weight checkpoints are written here and loaded by lmforge, and checkpoints lmforge
+wrote are loaded here."""
+import json
+import math
+import os
+
+import torch
+import torch.nn.functional as F
+
+import st
+
+
+# ---------------------------------------------------------------- checkpoints
+
+def _shapes(cfg):
+    t = cfg["model_type"]
+    out = {}
+    if t == "gpt2":
+        C, V, P, L = cfg["n_embd"], cfg["vocab_size"], cfg["n_positions"], cfg["n_layer"]
+        Fd = cfg.get("n_inner") or 4 * C
+        out["transformer.wte.weight"] = (V, C)
+        out["transformer.wpe.weight"] = (P, C)
+        for i in range(L):
+            p = f"transformer.h.{i}."
+            out[p + "ln_1.weight"] = (C,)
+            out[p + "ln_1.bias"] = (C,)
+            out[p + "attn.c_attn.weight"] = (C, 3 * C)
+            out[p + "attn.c_attn.bias"] = (3 * C,)
+            out[p + "attn.c_proj.weight"] = (C, C)
+            out[p + "attn.c_proj.bias"] = (C,)
+            out[p + "ln_2.weight"] = (C,)
+            out[p + "ln_2.bias"] = (C,)
+            out[p + "mlp.c_fc.weight"] = (C, Fd)
+            out[p + "mlp.c_fc.bias"] = (Fd,)
+            out[p + "mlp.c_proj.weight"] = (Fd, C)
+            out[p + "mlp.c_proj.bias"] = (C,)
+        out["transformer.ln_f.weight"] = (C,)
+        out["transformer.ln_f.bias"] = (C,)
+        if not cfg.get("tie_word_embeddings", True):
+            out["lm_head.weight"] = (V, C)
+    else:
+        C, V, L = cfg["hidden_size"], cfg["vocab_size"], cfg["num_hidden_layers"]
+        H = cfg["num_attention_heads"]
+        Hkv = cfg.get("num_key_value_heads", H)
+        D = C // H
+        Fd = cfg["intermediate_size"]
+        out["model.embed_tokens.weight"] = (V, C)
+        for i in range(L):
+            p = f"model.layers.{i}."
+            out[p + "input_layernorm.weight"] = (C,)
+            out[p + "self_attn.q_proj.weight"] = (H * D, C)
+            out[p + "self_attn.k_proj.weight"] = (Hkv * D, C)
+            out[p + "self_attn.v_proj.weight"] = (Hkv * D, C)
+            out[p + "self_attn.o_proj.weight"] = (C, H * D)
+            out[p + "post_attention_layernorm.weight"] = (C,)
+            out[p + "mlp.gate_proj.weight"] = (Fd, C)
+            out[p + "mlp.up_proj.weight"] = (Fd, C)
+            out[p + "mlp.down_proj.weight"] = (C, Fd)
+        out["model.norm.weight"] = (C,)
+        if not cfg.get("tie_word_embeddings", False):
+            out["lm_head.weight"] = (V, C)
+    return out
+
+
+def write_checkpoint(t, args):
+    """args: {dir, config, seed, std}. Random weights (norm weights around 1, biases
+    small) so every parameter matters; returns nothing but the files."""
+    cfg, d = args["config"], args["dir"]
+    g = torch.Generator().manual_seed(args.get("seed", 0))
+    std = args.get("std", 0.2)
+    sd = {}
+    for name, shape in _shapes(cfg).items():
+        if len(shape) == 1:
+            base = 1.0 if ("ln" in name or "norm" in name) and name.endswith("weight") else 0.0
+            sd[name] = base + 0.1 * torch.randn(shape, generator=g)
+        else:
+            sd[name] = std * torch.randn(shape, generator=g)
+    os.makedirs(d, exist_ok=True)
+    st.save(os.path.join(d, "model.safetensors"), {k: v.float() for k, v in sd.items()}, {"format": "pt"})
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    return {}
+
+
+def load(d, dtype=torch.float64):
+    with open(os.path.join(d, "config.json")) as f:
+        cfg = json.load(f)
+    sd = {k: v.to(dtype) for k, v in st.load(os.path.join(d, "model.safetensors")).items()}
+    return cfg, sd
+
+
+# ---------------------------------------------------------------- forward
+
+def _causal_attention(q, k, v):
+    # q (B,H,T,D), k/v (B,H,T,D)
+    T, D = q.shape[-2], q.shape[-1]
+    att = (q @ k.transpose(-2, -1)) / math.sqrt(D)
+    mask = torch.ones(T, T, dtype=torch.bool).tril()
+    att = att.masked_fill(~mask, float("-inf"))
+    return att.softmax(-1) @ v
+
+
+def gpt2_forward(cfg, sd, ids):
+    B, T = ids.shape
+    C, H = cfg["n_embd"], cfg["n_head"]
+    D, eps = C // H, cfg.get("layer_norm_epsilon", 1e-5)
+    x = sd["transformer.wte.weight"][ids] + sd["transformer.wpe.weight"][:T]
+    for i in range(cfg["n_layer"]):
+        p = f"transformer.h.{i}."
+        h = F.layer_norm(x, (C,), sd[p + "ln_1.weight"], sd[p + "ln_1.bias"], eps)
+        qkv = h @ sd[p + "attn.c_attn.weight"] + sd[p + "attn.c_attn.bias"]
+        q, k, v = (z.view(B, T, H, D).transpose(1, 2) for z in qkv.split(C, dim=2))
+        y = _causal_attention(q, k, v).transpose(1, 2).reshape(B, T, C)
+        x = x + y @ sd[p + "attn.c_proj.weight"] + sd[p + "attn.c_proj.bias"]
+        h = F.layer_norm(x, (C,), sd[p + "ln_2.weight"], sd[p + "ln_2.bias"], eps)
+        m = F.gelu(h @ sd[p + "mlp.c_fc.weight"] + sd[p + "mlp.c_fc.bias"], approximate="tanh")
+        x = x + m @ sd[p + "mlp.c_proj.weight"] + sd[p + "mlp.c_proj.bias"]
+    x = F.layer_norm(x, (C,), sd["transformer.ln_f.weight"], sd["transformer.ln_f.bias"], eps)
+    head = sd.get("lm_head.weight", sd["transformer.wte.weight"])
+    return x @ head.t()
+
+
+def _rms(x, w, eps):
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * w
+
+
+def _rotate_half(x):
+    h = x.shape[-1] // 2
+    return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
+
+
+def llama_forward(cfg, sd, ids):
+    B, T = ids.shape
+    C, H = cfg["hidden_size"], cfg["num_attention_heads"]
+    Hkv = cfg.get("num_key_value_heads", H)
+    D, eps, theta = C // H, cfg.get("rms_norm_eps", 1e-6), cfg.get("rope_theta", 10000.0)
+    inv_freq = 1.0 / (theta ** (torch.arange(0, D, 2, dtype=torch.float64) / D))
+    freqs = torch.arange(T, dtype=torch.float64)[:, None] * inv_freq[None, :]
+    emb = torch.cat((freqs, freqs), dim=-1)
+    cos, sin = emb.cos().to(sd["model.norm.weight"].dtype), emb.sin().to(sd["model.norm.weight"].dtype)
+    x = sd["model.embed_tokens.weight"][ids]
+    for i in range(cfg["num_hidden_layers"]):
+        p = f"model.layers.{i}."
+        h = _rms(x, sd[p + "input_layernorm.weight"], eps)
+        q = (h @ sd[p + "self_attn.q_proj.weight"].t()).view(B, T, H, D).transpose(1, 2)
+        k = (h @ sd[p + "self_attn.k_proj.weight"].t()).view(B, T, Hkv, D).transpose(1, 2)
+        v = (h @ sd[p + "self_attn.v_proj.weight"].t()).view(B, T, Hkv, D).transpose(1, 2)
+        q = q * cos + _rotate_half(q) * sin
+        k = k * cos + _rotate_half(k) * sin
+        k = k.repeat_interleave(H // Hkv, dim=1)
+        v = v.repeat_interleave(H // Hkv, dim=1)
+        y = _causal_attention(q, k, v).transpose(1, 2).reshape(B, T, C)
+        x = x + y @ sd[p + "self_attn.o_proj.weight"].t()
+        h = _rms(x, sd[p + "post_attention_layernorm.weight"], eps)
+        m = F.silu(h @ sd[p + "mlp.gate_proj.weight"].t()) * (h @ sd[p + "mlp.up_proj.weight"].t())
+        x = x + m @ sd[p + "mlp.down_proj.weight"].t()
+    x = _rms(x, sd["model.norm.weight"], eps)
+    head = sd.get("lm_head.weight", sd["model.embed_tokens.weight"])
+    return x @ head.t()
+
+
+def forward(cfg, sd, ids):
+    return gpt2_forward(cfg, sd, ids) if cfg["model_type"] == "gpt2" else llama_forward(cfg, sd, ids)
+
+
+# ---------------------------------------------------------------- oracle entry points
+
+def logits(t, args):
+    """Logits (float64 reference) of the checkpoint in args['dir'] for t['ids'] (B, T)."""
+    cfg, sd = load(args["dir"])
+    return {"logits": forward(cfg, sd, t["ids"].long())}
+
+
+def greedy(t, args):
+    """Greedy continuation of t['prompt'] (1, T) by args['n'] tokens (full recompute)."""
+    cfg, sd = load(args["dir"])
+    ids = t["prompt"].long()
+    out = []
+    for _ in range(args["n"]):
+        nxt = forward(cfg, sd, ids)[0, -1].argmax()
+        out.append(int(nxt))
+        ids = torch.cat([ids, nxt.view(1, 1)], dim=1)
+    return {"ids": torch.tensor(out, dtype=torch.int32)}
+
+
+def train(t, args):
+    """args: {dir, B, T, steps, lr, wd, clip}; t['tokens'] 1-D. AdamW(betas 0.9/0.95, eps
+    1e-8) in float32, decay only on >= 2-D tensors, llm.c's sequential loader. Returns the
+    loss of every step."""
+    cfg, sd = load(args["dir"], torch.float32)
+    params = {k: v.clone().requires_grad_(True) for k, v in sd.items()}
+    decay = [v for v in params.values() if v.dim() >= 2]
+    no_decay = [v for v in params.values() if v.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": args["wd"]},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=args["lr"], betas=(0.9, 0.95), eps=1e-8)
+    tokens = t["tokens"].long()
+    B, T = args["B"], args["T"]
+    pos, losses = 0, []
+    for _ in range(args["steps"]):
+        if pos + B * T + 1 > tokens.numel():
+            pos = 0
+        buf = tokens[pos:pos + B * T + 1]
+        pos += B * T
+        if pos + B * T + 1 > tokens.numel():
+            pos = 0
+        x, y = buf[:-1].view(B, T), buf[1:].view(B, T)
+        loss = F.cross_entropy(forward(cfg, params, x).reshape(B * T, -1), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        if args.get("clip", 0) > 0:
+            torch.nn.utils.clip_grad_norm_(list(params.values()), args["clip"])
+        opt.step()
+        losses.append(loss.item())
+    return {"losses": torch.tensor(losses, dtype=torch.float64)}
