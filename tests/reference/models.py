@@ -217,3 +217,16 @@ def train(t, args):
         opt.step()
         losses.append(loss.item())
     return {"losses": torch.tensor(losses, dtype=torch.float64)}
+
+
+def eval_windows(t, args):
+    """`lmforge eval`'s definition: the mean next-token loss (float64) over the windows
+    i = 0, 1, ... with inputs ids[iT:iT+T], targets ids[iT+1:iT+T+1], iT+T+1 <= N."""
+    cfg, sd = load(args["dir"])
+    ids, T = t["tokens"].long(), args["T"]
+    W = (ids.numel() - 1) // T
+    x = ids[:W * T].view(W, T)
+    y = ids[1:W * T + 1].view(W, T)
+    logits = forward(cfg, sd, x)
+    loss = F.cross_entropy(logits.reshape(W * T, -1), y.reshape(-1))
+    return {"loss": loss.reshape(1), "tokens": torch.tensor([W * T], dtype=torch.float64)}
