@@ -22,11 +22,13 @@ Cache& cache() {
 
 }  // namespace
 
+// Always a multiple of 64, as aligned_alloc requires.
 size_t CachingAllocator::round_size(size_t bytes) {
   if (bytes <= 256) return 256;
   // 8 size classes per power of two: round up to a multiple of 2^(floor(log2)-3).
   int lg = 63 - __builtin_clzll(bytes);
-  size_t step = size_t(1) << (lg - 3);
+  size_t step = size_t(1) << (lg - 3);  // >= 32 here; 64 from 512 bytes up
+  if (step < 64) step = 64;
   return (bytes + step - 1) / step * step;
 }
 

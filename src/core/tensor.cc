@@ -82,7 +82,7 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device dev) {
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype) {
   Tensor t = empty(shape, dtype);
-  std::memset(t.data<char>(), 0, t.nbytes());
+  std::memset(t.bytes(), 0, t.nbytes());
   return t;
 }
 
@@ -185,7 +185,7 @@ void Tensor::fill(float v) {
 void Tensor::copy_from(const Tensor& src) {
   check_shape(src.shape() == shape(), "copy_from", "source " + src.str() + " into " + str());
   if (dtype() == src.dtype() && is_contiguous() && src.is_contiguous()) {
-    std::memcpy(data<char>(), src.data<char>(), nbytes());
+    std::memcpy(bytes(), src.bytes(), nbytes());
     return;
   }
   check_f32(*this, "copy_from", "destination");

@@ -67,8 +67,12 @@ class Tensor {
 
   // ---- data access ----
   template <class T>
-  T* data() const {
+  T* data() const {  // T must be the element type; offset counts elements
     return static_cast<T*>(impl_->storage->data()) + impl_->offset;
+  }
+  // The first element's bytes, for any dtype (memcpy, file I/O).
+  char* bytes() const {
+    return static_cast<char*>(impl_->storage->data()) + impl_->offset * int64_t(dtype_size(dtype()));
   }
   float* f32() const;  // checks dtype F32
   std::vector<float> to_vector() const;  // any layout, converted to f32

@@ -151,7 +151,7 @@ DType SafetensorsFile::dtype(const std::string& name) const { return entry(name)
 Tensor SafetensorsFile::get_raw(const std::string& name) const {
   const Entry& e = entry(name);
   Tensor t = Tensor::empty(e.shape, e.dtype);
-  if (e.end > e.begin) std::memcpy(t.data<char>(), data_ + e.begin, e.end - e.begin);
+  if (e.end > e.begin) std::memcpy(t.bytes(), data_ + e.begin, e.end - e.begin);
   return t;
 }
 
@@ -166,7 +166,7 @@ Tensor SafetensorsFile::get(const std::string& name) const {
 
 void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata) {
-  nlohmann::ordered_json h;
+  nlohmann::ordered_json h = nlohmann::ordered_json::object();
   if (!metadata.empty()) h["__metadata__"] = metadata;
   std::vector<Tensor> compact;
   size_t off = 0;
@@ -184,7 +184,7 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
     uint64_t n = hs.size();
     out.write(reinterpret_cast<const char*>(&n), 8);
     out.write(hs.data(), std::streamsize(hs.size()));
-    for (auto& c : compact) out.write(c.data<char>(), std::streamsize(c.nbytes()));
+    for (auto& c : compact) out.write(c.bytes(), std::streamsize(c.nbytes()));
   });
 }
 

@@ -5,8 +5,8 @@
 //
 // RUN_DIR holds the model in the Hugging Face layout (config.json, model.safetensors,
 // generation_config.json, tokenizer.json when the data directory has one) and, beside
-// it, the training state (train_state.json + train_state.safetensors: step, optimizer
-// moments, loader position), metrics.jsonl (one row per step; eval rows carry val_loss)
+// it, the training state (trainer_state.json: step, seed, loader position, options; and
+// the optimizer moments in the optimizer-*.safetensors file it names), metrics.jsonl (one row per step; eval rows carry val_loss)
 // and loss.svg. With resume, a run continues bit-identically to one that never stopped:
 // the dropout masks and the data order depend only on (seed, step).
 #pragma once

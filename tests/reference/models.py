@@ -67,8 +67,9 @@ def _shapes(cfg):
 
 
 def write_checkpoint(t, args):
-    """args: {dir, config, seed, std}. Random weights (norm weights around 1, biases
-    small) so every parameter matters; returns nothing but the files."""
+    """args: {dir, config, seed, std, dtype}. Random weights (norm weights around 1,
+    biases small) so every parameter matters, stored as dtype (F32, F16 or BF16);
+    returns nothing but the files."""
     cfg, d = args["config"], args["dir"]
     g = torch.Generator().manual_seed(args.get("seed", 0))
     std = args.get("std", 0.2)
@@ -80,7 +81,8 @@ def write_checkpoint(t, args):
         else:
             sd[name] = std * torch.randn(shape, generator=g)
     os.makedirs(d, exist_ok=True)
-    st.save(os.path.join(d, "model.safetensors"), {k: v.float() for k, v in sd.items()}, {"format": "pt"})
+    dtype = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}[args.get("dtype", "F32")]
+    st.save(os.path.join(d, "model.safetensors"), {k: v.to(dtype) for k, v in sd.items()}, {"format": "pt"})
     with open(os.path.join(d, "config.json"), "w") as f:
         json.dump(cfg, f)
     return {}

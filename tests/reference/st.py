@@ -38,13 +38,17 @@ def save(path, tensors, metadata=None):
     blobs, off = [], 0
     names = {np.dtype(v): k for k, v in _NP.items()}
     for name, t in tensors.items():
-        arr = t.detach().contiguous().cpu().numpy()
-        if arr.dtype == np.float64:
-            arr = arr.astype(np.float32)
-        if arr.dtype == np.bool_:
-            arr = arr.astype(np.uint8)
+        if t.dtype == torch.bfloat16:  # numpy has no bfloat16: store the raw 16-bit words
+            arr, dtype = t.detach().contiguous().cpu().view(torch.int16).numpy(), "BF16"
+        else:
+            arr = t.detach().contiguous().cpu().numpy()
+            if arr.dtype == np.float64:
+                arr = arr.astype(np.float32)
+            if arr.dtype == np.bool_:
+                arr = arr.astype(np.uint8)
+            dtype = names[arr.dtype]
         raw = arr.tobytes()
-        header[name] = {"dtype": names[arr.dtype], "shape": list(arr.shape),
+        header[name] = {"dtype": dtype, "shape": list(arr.shape),
                         "data_offsets": [off, off + len(raw)]}
         blobs.append(raw)
         off += len(raw)

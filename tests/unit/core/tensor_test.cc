@@ -23,6 +23,20 @@ TEST(Tensor, ViewsShareStorageAndReadBack) {
   EXPECT_EQ(tt.contiguous().to_vector(), tt.to_vector());
 }
 
+// A contiguous view that starts past element 0 copies from its own first element, for
+// 4-byte and 2-byte dtypes alike.
+TEST(Tensor, CopiesOfOffsetViewsStartAtTheView) {
+  Tensor t = Tensor::from_vector({0, 1, 2, 3, 4, 5, 6, 7}, {4, 2});
+  Tensor rows = t.slice(0, 2, 4);  // contiguous, offset 4
+  Tensor dst = Tensor::zeros({2, 2});
+  dst.copy_from(rows);
+  EXPECT_EQ(dst.to_vector(), (std::vector<float>{4, 5, 6, 7}));
+  Tensor h = t.to(DType::BF16).slice(0, 1, 3);
+  Tensor hd = Tensor::zeros({2, 2}, DType::BF16);
+  hd.copy_from(h);
+  EXPECT_EQ(hd.to_vector(), (std::vector<float>{2, 3, 4, 5}));
+}
+
 TEST(Tensor, RandomIsReproducibleAndSeedDependent) {
   Tensor a = Tensor::randn({1000}, 7), b = Tensor::randn({1000}, 7), c = Tensor::randn({1000}, 8);
   EXPECT_EQ(a.to_vector(), b.to_vector());

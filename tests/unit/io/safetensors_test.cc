@@ -24,6 +24,17 @@ TEST(Safetensors, RoundTripAllDtypes) {
   EXPECT_EQ(f.metadata().at("format"), "pt");
 }
 
+TEST(Safetensors, OffsetViewsAndEmptyFiles) {
+  std::string dir = test::temp_dir();
+  Tensor t = Tensor::from_vector({0, 1, 2, 3, 4, 5}, {3, 2});
+  io::save_safetensors(dir + "/v.safetensors", {{"tail", t.slice(0, 1, 3)}});
+  EXPECT_EQ(io::SafetensorsFile::open(dir + "/v.safetensors").get("tail").to_vector(),
+            (std::vector<float>{2, 3, 4, 5}));
+  io::save_safetensors(dir + "/e.safetensors", {});
+  EXPECT_TRUE(io::SafetensorsFile::open(dir + "/e.safetensors").names().empty());
+  EXPECT_EQ(io::read_file(dir + "/e.safetensors").substr(8, 2), "{}");
+}
+
 TEST(Safetensors, CorruptAndTruncatedFilesAreClearErrors) {
   std::string dir = test::temp_dir();
   io::save_safetensors(dir + "/ok.safetensors", {{"w", Tensor::randn({16, 16}, 3)}});

@@ -70,6 +70,23 @@ TEST_P(Checkpoints, LogitsMatchPyTorchBothWays) {
   EXPECT_FALSE(std::filesystem::exists(out + "/model.safetensors.tmp." + std::to_string(::getpid())));
 }
 
+// F16 and BF16 checkpoints load (widened to F32) and give the reference's logits for the
+// same rounded weights.
+TEST(Checkpoints, HalfPrecisionFilesLoad) {
+  for (const char* dtype : {"F16", "BF16"}) {
+    json cfg = llama_config(false);
+    std::string dir = test::temp_dir() + "/" + dtype;
+    test::torch_ref("models", "write_checkpoint", {{"dummy", Tensor::zeros({1})}},
+                    {{"dir", dir}, {"config", cfg}, {"seed", 9}, {"dtype", dtype}});
+    Transformer model = load_model(dir);
+    Tensor ids = random_ids(1, 9, cfg["vocab_size"], 4);
+    autograd::NoGradGuard ng;
+    Tensor logits = model.forward(ids);
+    auto ref = test::torch_ref("models", "logits", {{"ids", ids}}, {{"dir", dir}});
+    EXPECT_LE(test::rel_error(logits, ref.at("logits")), 1e-4) << dtype;
+  }
+}
+
 TEST_P(Checkpoints, GreedyDecodingWithKVCacheMatchesFullRecompute) {
   json cfg = GetParam();
   std::string dir = write_reference_checkpoint(cfg, 5);
