@@ -3,7 +3,7 @@
 //   bench_generate MODEL_DIR PROMPT_LEN NEW_TOKENS
 // The prompt is ids (i·7919 + 13) mod V, i < PROMPT_LEN, as on the PyTorch side. Prints
 // JSON: prefill time (prompt → first token), decode tokens/s over the remaining tokens,
-// and the generated ids (so the run can check that both sides decoded the same text).
+// both after one short warm-up generation, and the generated ids (so the run can check that both sides decoded the same text).
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -27,8 +27,10 @@ int main(int argc, char** argv) {
   for (int64_t i = 0; i < prompt_len; ++i) prompt.push_back(int32_t((i * 7919 + 13) % V));
 
   GenerateOptions opt;
-  opt.max_new_tokens = int(new_tokens);
   opt.sampling.temperature = 0;
+  opt.max_new_tokens = 2;  // warm-up: first-call costs (kernel generation, first touch) are not timed
+  generate(model, prompt, opt);
+  opt.max_new_tokens = int(new_tokens);
   using Clock = std::chrono::steady_clock;
   Clock::time_point first;
   int64_t seen = 0;

@@ -1,6 +1,6 @@
 """PyTorch side of bench/generate: batch-1 greedy decoding with a KV cache, for the
 checkpoint in MODEL_DIR (HF layout, loaded through tests/reference/models.py), float32.
-Prints JSON: prefill time, decode tokens/s, the generated ids.
+Prints JSON: prefill time, decode tokens/s (after one warm-up prefill), the generated ids.
 
 usage: torch_generate.py MODEL_DIR PROMPT_LEN NEW_TOKENS THREADS"""
 import json
@@ -106,6 +106,7 @@ def main():
     prompt = torch.tensor([[(i * 7919 + 13) % V for i in range(prompt_len)]])
     out = []
     with torch.inference_mode():
+        step(cfg, sd, prompt, Cache(L, H, prompt_len, D), 0)  # warm-up, as on our side
         cache = Cache(L, H, prompt_len + new_tokens, D)
         t0 = time.perf_counter()
         logits = step(cfg, sd, prompt, cache, 0)

@@ -1,6 +1,7 @@
-// bench_ops: times every registered op case (forward + backward) and writes the results as
+// bench_ops: times registered op cases (forward + backward) and writes the results as
 // JSON, for bench/ops/driver.py to set beside PyTorch's times. Usage:
-//   bench_ops OUT.json [NAME_FILTER]
+//   bench_ops OUT.json [FILTER]    FILTER: a substring of case names, or =NAME for one case
+//   bench_ops --list               prints the case names, one a line
 // Timing: 3 warm-up calls, then calls until 1 s or 200 calls have run (at least 5); the
 // reported time is the fastest call (the machine is shared, and the minimum is the most
 // repeatable statistic); the median is kept too.
@@ -25,13 +26,21 @@ std::vector<Case>& registry() {
 int main(int argc, char** argv) {
   using namespace lmf;
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s OUT.json [NAME_FILTER]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s OUT.json [FILTER] | --list\n", argv[0]);
     return 2;
   }
+  if (std::string(argv[1]) == "--list") {
+    for (auto& c : bench::registry()) std::printf("%s\n", c.name.c_str());
+    return 0;
+  }
   std::string filter = argc > 2 ? argv[2] : "";
+  auto selected = [&](const std::string& name) {
+    if (!filter.empty() && filter[0] == '=') return name == filter.substr(1);
+    return filter.empty() || name.find(filter) != std::string::npos;
+  };
   nlohmann::json out = {{"threads", threads::get()}, {"cases", nlohmann::json::array()}};
   for (auto& c : bench::registry()) {
-    if (!filter.empty() && c.name.find(filter) == std::string::npos) continue;
+    if (!selected(c.name)) continue;
     bench::Run run = c.setup();
     for (int i = 0; i < 3; ++i) run.once();
     std::vector<double> times;

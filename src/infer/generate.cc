@@ -14,7 +14,7 @@ std::vector<int32_t> generate(Transformer& model, const std::vector<int32_t>& pr
   KVCache local;
   std::vector<int32_t> local_hist;
   if (!cache) {
-    local = model.make_cache(1, cfg.n_positions);
+    local = model.make_cache(1, std::min<int64_t>(cfg.n_positions, int64_t(prompt.size()) + std::max(opt.max_new_tokens, 1)));
     cache = &local;
   }
   if (!history) history = &local_hist;

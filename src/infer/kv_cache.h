@@ -1,6 +1,7 @@
 // KVCache: per-layer key and value buffers for incremental decoding. Keys are stored after
 // RoPE, so each step only computes attention for its new tokens against the cached past.
-//   k[l], v[l] are (B, Hkv, max_len, D); positions [0, len) are filled.
+//   k[l], v[l] are (B, Hkv, max_len, D); positions [0, len) are filled, the rest is
+//   uninitialised and never read.
 #pragma once
 #include <vector>
 
@@ -16,8 +17,8 @@ struct KVCache {
   KVCache() = default;
   KVCache(int64_t n_layer, int64_t batch, int64_t n_kv_head, int64_t max_len, int64_t head_dim) : max_len(max_len) {
     for (int64_t l = 0; l < n_layer; ++l) {
-      k.push_back(Tensor::zeros({batch, n_kv_head, max_len, head_dim}));
-      v.push_back(Tensor::zeros({batch, n_kv_head, max_len, head_dim}));
+      k.push_back(Tensor::empty({batch, n_kv_head, max_len, head_dim}));
+      v.push_back(Tensor::empty({batch, n_kv_head, max_len, head_dim}));
     }
   }
   void clear() { len = 0; }

@@ -17,7 +17,7 @@
 namespace lmf {
 
 Tensor Transformer::add_param(const std::string& name, const Shape& shape, bool conv1d) {
-  Tensor t = Tensor::zeros(shape);
+  Tensor t = Tensor::empty(shape);  // filled by init_weights or a checkpoint
   t.set_requires_grad(true);
   params_.push_back({name, t, conv1d});
   return t;
