@@ -5,6 +5,7 @@
 
 #include "core/autograd.h"
 #include "core/ops/gemm.h"
+#include "core/ops/gemv.h"
 
 namespace lmf {
 namespace {
@@ -135,7 +136,11 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   Shape ys = x.shape();
   ys[ys.ndim() - 1] = out;
   Tensor y = Tensor::empty(ys);
-  kernels::gemm(x2, kernels::transposed(kernels::operand(wc)), bc.defined() ? bc.f32() : nullptr, y.f32(), false);
+  const float* bias = bc.defined() ? bc.f32() : nullptr;
+  if (rows <= kernels::kGemvMaxRows && x2.strides[1] == 1 && wc.is_contiguous())  // decoding: one token a row
+    kernels::gemv_rows(x2.data, rows, x2.strides[0], wc.f32(), out, w.size(1), bias, y.f32());
+  else
+    kernels::gemm(x2, kernels::transposed(kernels::operand(wc)), bias, y.f32(), false);
 
   if (autograd::should_record({&x, &w, &b})) {
     autograd::GradSink gx(x), gw(w), gb(b);

@@ -67,6 +67,7 @@ TEST(OpsMatmul, MatchesTorchForwardAndBackward) {
       lin("linear over heads view", {"", {2, 7, 3, 8}, T12}, {"", {5, 8}}, CaseInput{"", {5}}),
       lin("linear frozen x", {"", {4, 9, 33}, {}, false}, {"", {17, 33}}, CaseInput{"", {17}}),
       lin("linear transformer-sized", {"", {2, 64, 96}}, {"", {288, 96}}, CaseInput{"", {288}}),
+      lin("linear decoding rows, split over threads", {"", {2, 1, 256}}, {"", {301, 256}}, CaseInput{"", {301}}),
   };
   test::expect_matches_torch("ops_matmul", "cases", cases, 1e-4);
 }
