@@ -1,0 +1,30 @@
+"""Markdown section of docs/benchmarks.md for bench/generate, from bench/results/generate.json.
+
+usage: report.py RESULTS.json  (prints the section; bench/doc_section.py puts it in place)"""
+import json
+import sys
+
+
+def main():
+    res = json.load(open(sys.argv[1]))
+    rows, meta = res["rows"], res["meta"]
+    print("## Generation\n")
+    print(f"Batch-1 greedy decoding with a KV cache: a prompt of {meta['prompt']} ids, {meta['new_tokens']} new")
+    print("tokens, random weights, fp32, after one warm-up generation on each side. PyTorch")
+    print(f"{meta['torch']} (the reference decoder with a preallocated cache,")
+    print("`bench/generate/torch_generate.py`) runs at 1 and 2 threads and its faster setting is the")
+    print("peer. The last column checks that both sides decoded the same ids.\n")
+    print("| model | lmforge decode tok/s | PyTorch decode tok/s (threads) | lmforge / PyTorch "
+          "| prefill ms lmforge / PyTorch | greedy ids identical |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for x in rows:
+        print(f"| {x['model']} | {x['lmforge']['decode_tokens_per_s']:.0f} | "
+              f"{x['pytorch']['decode_tokens_per_s']:.0f} ({x['pytorch']['threads']}) | {x['speedup']:.2f}x | "
+              f"{x['lmforge']['prefill_ms']:.1f} / {x['pytorch']['prefill_ms']:.1f} | "
+              f"{x['identical_prefix']} of {x['new_tokens']} |")
+    print("\nCommand: `bench/generate/run build` (also run by `make bench`); results in "
+          "`bench/results/generate.json`.")
+
+
+if __name__ == "__main__":
+    main()

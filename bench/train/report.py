@@ -1,0 +1,36 @@
+"""Markdown section of docs/benchmarks.md for bench/train, from bench/results/train.json.
+
+usage: report.py RESULTS.json  (prints the section; bench/doc_section.py puts it in place)"""
+import json
+import sys
+
+NANOGPT_TOKENS_PER_S = 2300  # nanoGPT's own model, shakespeare-char shape, PyTorch 1.13, this machine
+
+
+def main():
+    res = json.load(open(sys.argv[1]))
+    rows, meta = res["rows"], res["meta"]
+    print("## Pretraining\n")
+    print("Training throughput (forward + backward + AdamW + clipping, median step after two warm-up")
+    print("steps), random tokens, lmforge vs the PyTorch reference decoder (`tests/reference/models.py`,")
+    print(f"the same HF layout) in the same run. PyTorch {meta['torch']} (OpenBLAS) runs at 1 and 2 threads")
+    print("and its faster setting is the peer. FLOP/s counts 6 x params + attention per token; the")
+    print("yardstick is the best plain oneDNN sgemm on the GPT-2 linear shapes in the same run")
+    print(f"({meta['sgemm_peak_gflops']:.0f} GFLOP/s).\n")
+    print("| shape | lmforge tok/s | PyTorch tok/s (threads) | lmforge / PyTorch | lmforge GFLOP/s | of sgemm peak "
+          "| peak RSS lmforge / PyTorch (MB) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for x in rows:
+        print(f"| {x['shape']} B={x['B']} T={x['T']} | {x['lmforge']['tokens_per_s']:.0f} | "
+              f"{x['pytorch']['tokens_per_s']:.0f} ({x['pytorch']['threads']}) | {x['speedup']:.2f}x | "
+              f"{x['lmforge_gflops']:.0f} | {100 * x['fraction_of_sgemm_peak']:.0f}% | "
+              f"{x['lmforge']['peak_rss_mb']:.0f} / {x['pytorch']['peak_rss_mb']:.0f} |")
+    first = rows[0]["lmforge"]["tokens_per_s"]
+    print(f"\nFor scale: nanoGPT's own model on the shakespeare-char shape trains at about "
+          f"{NANOGPT_TOKENS_PER_S:,} tokens/s with PyTorch on this machine; the lmforge figure above is "
+          f"{first / NANOGPT_TOKENS_PER_S:.2f}x that.\n")
+    print("Command: `bench/train/run build` (also run by `make bench`); results in `bench/results/train.json`.")
+
+
+if __name__ == "__main__":
+    main()
