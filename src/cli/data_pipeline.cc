@@ -1,0 +1,108 @@
+// lmforge data run / data STAGE: the pretraining data pipeline (docs/pipeline.md). Every
+// run writes OUT/kept.jsonl, OUT/removed.jsonl and OUT/report.json, prints the report's
+// summary, and checks that documents in = kept + removed.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli/command.h"
+#include "core/error.h"
+#include "data/pipeline/runner.h"
+#include "data/pipeline/stage_factory.h"
+
+namespace lmf::cli {
+namespace {
+
+namespace dp = data::pipeline;
+
+struct CommonFlags {
+  dp::RunOptions run;
+  std::string text_unit = "file", invalid_utf8 = "repair", shard = "0/1";
+  bool quiet = false;
+};
+
+void add_common(CLI::App& app, CommonFlags& f) {
+  app.add_option("--input", f.run.inputs, "JSONL or text files or folders (.gz/.zst read as compressed)")
+      ->required()
+      ->expected(1, -1);
+  app.add_option("--out", f.run.out_dir, "output directory: kept.jsonl, removed.jsonl, report.json")->required();
+  app.add_option("--text-field", f.run.text_field, "JSONL field holding the text")->capture_default_str();
+  app.add_option("--text-unit", f.text_unit, "text files: one document per 'file' or per 'paragraph' (blank-line block)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"file", "paragraph"}));
+  app.add_option("--invalid-utf8", f.invalid_utf8, "'repair' (U+FFFD) or 'remove' documents with invalid UTF-8")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"repair", "remove"}));
+  app.add_option("--threads", f.run.threads, "worker threads (default: LMFORGE_THREADS or all cores)");
+  app.add_option("--shard", f.shard, "I/N: process only documents whose index % N == I")->capture_default_str();
+  app.add_flag("--quiet", f.quiet, "no progress or summary on stderr");
+}
+
+void finish_common(CommonFlags& f) {
+  f.run.text_unit = f.text_unit == "paragraph" ? dp::TextUnit::paragraph : dp::TextUnit::file;
+  f.run.repair_utf8 = f.invalid_utf8 == "repair";
+  f.run.progress = !f.quiet;
+  const auto slash = f.shard.find('/');
+  try {
+    if (slash == std::string::npos) throw std::invalid_argument("no /");
+    f.run.shard_index = std::stoi(f.shard.substr(0, slash));
+    f.run.shard_count = std::stoi(f.shard.substr(slash + 1));
+  } catch (const std::exception&) {
+    throw Error("--shard " + f.shard + ": expected I/N, e.g. 0/4");
+  }
+}
+
+int run_and_print(const std::vector<std::unique_ptr<dp::Stage>>& stages, CommonFlags& f) {
+  auto r = dp::run_pipeline(stages, f.run);
+  if (!f.quiet) std::fprintf(stderr, "%s", dp::format_report(r.report).c_str());
+  return 0;
+}
+
+// --set KEY=VALUE pairs as a JSON object; VALUE is parsed as JSON when it is JSON, else a string.
+nlohmann::json settings_from(const std::vector<std::string>& pairs) {
+  nlohmann::json j = nlohmann::json::object();
+  for (auto& p : pairs) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error("--set " + p + ": expected KEY=VALUE");
+    const std::string v = p.substr(eq + 1);
+    nlohmann::json parsed = nlohmann::json::parse(v, nullptr, false);
+    j[p.substr(0, eq)] = parsed.is_discarded() ? nlohmann::json(v) : parsed;
+  }
+  return j;
+}
+
+int run_data_run(int argc, char** argv) {
+  CLI::App app{"Run a data pipeline described by a JSON file", "lmforge data run"};
+  CommonFlags f;
+  std::string pipeline;
+  app.add_option("--pipeline", pipeline, "pipeline JSON: {\"stages\": [{\"stage\": NAME, ...}, ...]}")->required();
+  add_common(app, f);
+  CLI11_PARSE(app, argc, argv);
+  finish_common(f);
+  return run_and_print(dp::load_pipeline(pipeline), f);
+}
+
+int run_single_stage(const std::string& stage, int argc, char** argv) {
+  CLI::App app{"Run the " + stage + " stage alone (settings as in docs/pipeline.md)", "lmforge data " + stage};
+  CommonFlags f;
+  std::vector<std::string> sets;
+  app.add_option("--set", sets, "KEY=VALUE stage setting (repeatable)");
+  add_common(app, f);
+  CLI11_PARSE(app, argc, argv);
+  finish_common(f);
+  std::vector<std::unique_ptr<dp::Stage>> stages;
+  stages.push_back(dp::make_stage(stage, settings_from(sets)));
+  return run_and_print(stages, f);
+}
+
+Command reg_run("data run", "run a data pipeline (JSON) over documents", run_data_run);
+Command reg_normalize("data normalize", "Unicode NFC/NFKC and whitespace cleanup",
+                      [](int c, char** v) { return run_single_stage("normalize", c, v); });
+Command reg_filter("data filter", "Gopher quality/repetition and C4 rules",
+                   [](int c, char** v) { return run_single_stage("filter", c, v); });
+Command reg_pii("data pii", "replace e-mails, phones, IPs, cards, SSNs, secrets by placeholders",
+                [](int c, char** v) { return run_single_stage("pii", c, v); });
+Command reg_dedup("data dedup", "exact and MinHash near-duplicate removal across the corpus",
+                  [](int c, char** v) { return run_single_stage("dedup", c, v); });
+
+}  // namespace
+}  // namespace lmf::cli

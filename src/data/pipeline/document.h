@@ -1,0 +1,37 @@
+// A document flowing through the data pipeline: its text, the input record it came from
+// (a JSONL object whose other fields are kept and written back in their order, or nothing
+// for plain text), where it came from, and the verdict of the stages.
+//
+// A document is kept until a stage sets `removed_by` and `reason`; it then goes to
+// removed.jsonl with those two fields added and no later stage sees it. Stages may change
+// `text` (normalize, pii, filter's C4 line rules) and add output fields to `fields`
+// (scores, contamination hits), which are written after the record's own fields.
+#pragma once
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace lmf::data::pipeline {
+
+struct Document {
+  std::string text;
+  nlohmann::ordered_json record;  // JSONL input: the object (its text field is rewritten on output); else null
+  nlohmann::ordered_json fields;  // output fields added by stages (an object or null)
+  std::string source;             // "FILE:LINE" (JSONL), "FILE" or "FILE#BLOCK" (text)
+  int64_t index = -1;             // position in the whole input, before sharding
+  std::string removed_by, reason, detail;  // verdict: removed when removed_by is not empty
+
+  bool removed() const { return !removed_by.empty(); }
+  void remove(const std::string& stage, const std::string& why, std::string more = {}) {
+    removed_by = stage;
+    reason = why;
+    detail = std::move(more);
+  }
+};
+
+// The output line (no newline) of a document. text_field names the text's field. Kept:
+// the record with the text replaced and `fields` appended (a text input becomes
+// {"text": ..., "source": ...}); removed: the same plus "stage", "reason" (and "detail").
+std::string document_to_jsonl(const Document& doc, const std::string& text_field);
+
+}  // namespace lmf::data::pipeline

@@ -1,0 +1,42 @@
+// Reading a stage's settings from its JSON object (a pipeline file's stage entry or the
+// command line's --set KEY=VALUE pairs): typed look-ups with the default kept when a key is
+// absent, and an error naming the stage and key for a wrong type or an unknown key, so a
+// misspelt setting never passes silently.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+#include "core/error.h"
+
+namespace lmf::data::pipeline {
+
+class OptionReader {
+ public:
+  OptionReader(std::string stage, const nlohmann::json& j) : stage_(std::move(stage)), j_(j) {
+    if (!j_.is_null() && !j_.is_object()) throw Error(stage_ + ": settings must be a JSON object");
+  }
+  template <class T>
+  void get(const std::string& key, T& value) {
+    used_.insert(key);
+    if (j_.is_null() || !j_.contains(key)) return;
+    try {
+      value = j_.at(key).get<T>();
+    } catch (const nlohmann::json::exception&) {
+      throw Error(stage_ + ": setting \"" + key + "\" has the wrong type (" + j_.at(key).dump() + ")");
+    }
+  }
+  // Throws for keys that were never asked for ("stage" itself is allowed).
+  void done() const {
+    if (j_.is_null()) return;
+    for (auto& [k, v] : j_.items())
+      if (k != "stage" && !used_.count(k)) throw Error(stage_ + ": unknown setting \"" + k + "\"");
+  }
+
+ private:
+  std::string stage_;
+  const nlohmann::json& j_;
+  std::set<std::string> used_;
+};
+
+}  // namespace lmf::data::pipeline

@@ -1,0 +1,47 @@
+#include "data/pipeline/output_file.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/error.h"
+
+namespace lmf::data::pipeline {
+
+OutputFile::OutputFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {
+  f_ = std::fopen(tmp_.c_str(), "wb");
+  if (!f_) throw Error("cannot create " + tmp_ + ": " + std::strerror(errno));
+  std::setvbuf(f_, nullptr, _IOFBF, 1 << 20);
+}
+
+OutputFile::~OutputFile() {
+  if (f_) {
+    std::fclose(f_);
+    std::remove(tmp_.c_str());
+  }
+}
+
+void OutputFile::write(std::string_view bytes) {
+  if (std::fwrite(bytes.data(), 1, bytes.size(), f_) != bytes.size())
+    throw Error("write failed for " + path_ + ": " + std::strerror(errno));
+}
+
+void OutputFile::write_line(std::string_view line) {
+  write(line);
+  write("\n");
+  ++lines_;
+}
+
+void OutputFile::commit() {
+  if (std::fflush(f_) != 0) throw Error("write failed for " + path_ + ": " + std::strerror(errno));
+  ::fsync(::fileno(f_));
+  std::fclose(f_);
+  f_ = nullptr;
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    std::remove(tmp_.c_str());
+    throw Error("cannot rename " + tmp_ + " to " + path_ + ": " + std::strerror(errno));
+  }
+}
+
+}  // namespace lmf::data::pipeline

@@ -1,0 +1,70 @@
+// Personal information and secrets: detection and replacement by typed placeholders, and
+// the `pii` stage built on it.
+//
+//   <EMAIL>        addresses local@domain.tld
+//   <PHONE>        international numbers written with "+CC" (8 to 15 digits), and North
+//                  American numbers (555) 123-4567, 555-123-4567, 555.123.4567, 1-800-...
+//   <IP>           IPv4 dotted quads (each part 0..255; not after "version ", not inside a
+//                  longer dotted number) and IPv6 (full, "::"-compressed)
+//   <CREDIT_CARD>  13 to 19 digits, optionally grouped by one kind of separator (space or
+//                  '-'), with a card-network prefix (Visa, Mastercard, Amex, Discover, JCB,
+//                  Diners) and a valid Luhn check digit
+//   <SSN>          US social security numbers AAA-GG-SSSS (or spaces), with the invalid
+//                  areas 000, 666, 9xx and the zero group/serial excluded
+//   <SECRET>       AWS access key ids, GitHub tokens (ghp_..., github_pat_...), Slack
+//                  tokens (xox?-), Google API keys (AIza...), JWTs, PEM private-key blocks,
+//                  and values assigned to names containing key/token/secret/password that
+//                  look random (length >= 16, letters and digits, Shannon entropy >= 3.5 bits
+//                  per character; only the value is replaced)
+// Matches never overlap: when two would, the earlier type in the list below wins
+// (secret, email, credit card, SSN, phone, IP). Patterns are PCRE2 (JIT) plus the checks
+// above; ASCII word boundaries.
+#pragma once
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "data/pipeline/stage.h"
+
+namespace lmf::data::pipeline {
+
+enum class PiiType { secret, email, credit_card, ssn, phone, ip };
+constexpr int kPiiTypes = 6;
+const char* pii_type_name(PiiType t);    // "SECRET", "EMAIL", ...
+const char* pii_placeholder(PiiType t);  // "<SECRET>", "<EMAIL>", ...
+
+struct PiiMatch {
+  PiiType type;
+  size_t begin, end;  // byte range in the text
+};
+
+bool luhn_valid(std::string_view digits);
+double shannon_entropy(std::string_view s);  // bits per character
+
+class PiiDetector {
+ public:
+  PiiDetector();
+  ~PiiDetector();
+  // Non-overlapping matches sorted by position. Thread-safe.
+  std::vector<PiiMatch> find(std::string_view text) const;
+  // text with every match replaced by its placeholder; counts[type] += matches.
+  std::string redact(std::string_view text, int64_t* counts = nullptr) const;
+
+ private:
+  struct Pattern;
+  std::vector<std::unique_ptr<Pattern>> patterns_;
+};
+
+class PiiStage : public Stage {
+ public:
+  std::string name() const override { return "pii"; }
+  std::vector<std::string> counter_names() const override;
+  void process(Document& doc, int64_t position, int64_t* counters) const override;
+
+ private:
+  PiiDetector detector_;
+};
+
+}  // namespace lmf::data::pipeline

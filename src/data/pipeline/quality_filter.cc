@@ -1,0 +1,346 @@
+#include "data/pipeline/quality_filter.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "data/pipeline/options.h"
+
+namespace lmf::data::pipeline {
+
+namespace {
+
+bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+std::vector<std::string_view> split_words(std::string_view s) {
+  std::vector<std::string_view> words;
+  for (size_t i = 0; i < s.size();) {
+    while (i < s.size() && is_ws(s[i])) ++i;
+    size_t j = i;
+    while (j < s.size() && !is_ws(s[j])) ++j;
+    if (j > i) words.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return words;
+}
+
+std::vector<std::string_view> split_lines(std::string_view s) {
+  std::vector<std::string_view> lines;
+  for (size_t i = 0; i <= s.size();) {
+    size_t nl = s.find('\n', i);
+    if (nl == std::string_view::npos) nl = s.size();
+    lines.push_back(s.substr(i, nl - i));
+    i = nl + 1;
+  }
+  return lines;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_ws(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ws(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+size_t code_points(std::string_view w) {
+  size_t n = 0;
+  for (unsigned char c : w) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+bool is_symbol(std::string_view w) {
+  return std::all_of(w.begin(), w.end(), [](char c) { return (unsigned char)c < 0x80 && std::ispunct((unsigned char)c); });
+}
+
+bool has_letter(std::string_view w) {
+  return std::any_of(w.begin(), w.end(), [](char c) { return std::isalpha((unsigned char)c) || (unsigned char)c >= 0xC0; });
+}
+
+size_t count_of(std::string_view s, std::string_view what) {
+  size_t n = 0;
+  for (size_t at = s.find(what); at != std::string_view::npos; at = s.find(what, at + what.size())) ++n;
+  return n;
+}
+
+bool ends_with(std::string_view s, std::string_view t) { return s.size() >= t.size() && s.substr(s.size() - t.size()) == t; }
+bool starts_with(std::string_view s, std::string_view t) { return s.substr(0, t.size()) == t; }
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = char(std::tolower((unsigned char)c));
+  return out;
+}
+
+// Fractions of duplicated pieces (each piece equal to an earlier one counts) and of their characters.
+std::pair<double, double> duplicate_fractions(const std::vector<std::string_view>& pieces) {
+  std::unordered_set<std::string_view> seen;
+  size_t dup = 0, dup_chars = 0, chars = 0;
+  for (auto p : pieces) {
+    chars += p.size();
+    if (!seen.insert(p).second) ++dup, dup_chars += p.size();
+  }
+  if (pieces.empty()) return {0, 0};
+  return {double(dup) / double(pieces.size()), chars ? double(dup_chars) / double(chars) : 0};
+}
+
+}  // namespace
+
+std::string gopher_quality(const std::string& text, const GopherQualityOptions& o) {
+  static const std::unordered_set<std::string_view> stop = {"the", "be", "to", "of", "and", "that", "have", "with"};
+  const auto tokens = split_words(text);
+  size_t words = 0, letters = 0, with_alpha = 0, stops = 0;
+  for (auto t : tokens) {
+    if (!is_symbol(t)) ++words, letters += code_points(t);
+    with_alpha += has_letter(t);
+    stops += stop.count(t) != 0;
+  }
+  if (int64_t(words) < o.min_doc_words) return "gopher_min_words";
+  if (int64_t(words) > o.max_doc_words) return "gopher_max_words";
+  const double mean = double(letters) / double(std::max<size_t>(words, 1));
+  if (mean < o.min_avg_word_length) return "gopher_short_words";
+  if (mean > o.max_avg_word_length) return "gopher_long_words";
+  const double symbols = double(count_of(text, "#") + count_of(text, "...") + count_of(text, "\u2026"));
+  if (symbols / double(words) > o.max_symbol_word_ratio) return "gopher_symbol_ratio";
+  const auto lines = split_lines(trim(text));
+  size_t bullets = 0, ellipses = 0;
+  for (auto l : lines) {
+    auto t = trim(l);
+    bullets += starts_with(t, "\u2022") || starts_with(t, "-");
+    ellipses += ends_with(t, "...") || ends_with(t, "\u2026");
+  }
+  if (double(bullets) / double(lines.size()) > o.max_bullet_lines_ratio) return "gopher_bullet_lines";
+  if (double(ellipses) / double(lines.size()) > o.max_ellipsis_lines_ratio) return "gopher_ellipsis_lines";
+  if (double(with_alpha) / double(std::max<size_t>(tokens.size(), 1)) < o.min_alpha_word_ratio) return "gopher_alpha_words";
+  if (int64_t(stops) < o.min_stop_words) return "gopher_stop_words";
+  return "";
+}
+
+std::string gopher_repetition(const std::string& text, const GopherRepetitionOptions& o) {
+  // Paragraphs: split at blank lines; lines: non-empty lines.
+  std::vector<std::string_view> paragraphs, lines;
+  {
+    std::string_view s(text);
+    size_t start = 0;
+    for (size_t i = 0; i <= s.size(); ++i) {
+      if (i == s.size() || (s[i] == '\n' && i + 1 < s.size() && s[i + 1] == '\n')) {
+        auto p = trim(s.substr(start, i - start));
+        if (!p.empty()) paragraphs.push_back(p);
+        while (i < s.size() && s[i] == '\n') ++i;
+        start = i;
+      }
+    }
+    for (auto l : split_lines(s))
+      if (!trim(l).empty()) lines.push_back(trim(l));
+  }
+  auto [pf, pc] = duplicate_fractions(paragraphs);
+  if (pf > o.dup_para_frac) return "gopher_dup_paragraphs";
+  if (pc > o.dup_para_char_frac) return "gopher_dup_paragraph_chars";
+  auto [lf, lc] = duplicate_fractions(lines);
+  if (lf > o.dup_line_frac) return "gopher_dup_lines";
+  if (lc > o.dup_line_char_frac) return "gopher_dup_line_chars";
+
+  const auto words = split_words(text);
+  const size_t nw = words.size();
+  std::vector<uint64_t> h(nw);
+  std::vector<uint32_t> len(nw);
+  size_t total = 0;
+  for (size_t i = 0; i < nw; ++i) {
+    h[i] = XXH3_64bits(words[i].data(), words[i].size());
+    len[i] = uint32_t(code_points(words[i]));
+    total += len[i];
+  }
+  if (total == 0) return "";
+  auto gram_hash = [&](size_t i, int n) {
+    uint64_t x = 0x9E3779B97F4A7C15ull * uint64_t(n);
+    for (int k = 0; k < n; ++k) x = (x ^ h[i + size_t(k)]) * 0x100000001B3ull + (x >> 29);
+    return x;
+  };
+  std::unordered_map<uint64_t, uint32_t> counts;
+  for (auto [n, limit] : o.top_n_grams) {
+    if (nw < size_t(n)) continue;
+    counts.clear();
+    uint32_t best = 0;
+    size_t best_at = 0;
+    for (size_t i = 0; i + size_t(n) <= nw; ++i) {
+      uint32_t c = ++counts[gram_hash(i, n)];
+      if (c > best) best = c, best_at = i;
+    }
+    if (best < 2) continue;
+    size_t chars = 0;
+    for (int k = 0; k < n; ++k) chars += len[best_at + size_t(k)];
+    if (double(chars) * best / double(total) > limit) return "gopher_top_" + std::to_string(n) + "gram";
+  }
+  std::vector<char> covered(nw);
+  for (auto [n, limit] : o.dup_n_grams) {
+    if (nw < size_t(n)) continue;
+    counts.clear();
+    for (size_t i = 0; i + size_t(n) <= nw; ++i) ++counts[gram_hash(i, n)];
+    std::fill(covered.begin(), covered.end(), 0);
+    for (size_t i = 0; i + size_t(n) <= nw; ++i)
+      if (counts[gram_hash(i, n)] > 1) std::fill(covered.begin() + long(i), covered.begin() + long(i) + n, 1);
+    size_t chars = 0;
+    for (size_t i = 0; i < nw; ++i) chars += covered[i] ? len[i] : 0;
+    if (double(chars) / double(total) > limit) return "gopher_dup_" + std::to_string(n) + "gram";
+  }
+  return "";
+}
+
+std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* counts) {
+  C4LineCounts local;
+  C4LineCounts& c = counts ? *counts : local;
+  static const char* policy[] = {"terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies",
+                                 "use cookies"};
+  const std::string low = lower(text);
+  if (o.filter_lorem_ipsum && low.find("lorem ipsum") != std::string::npos) return "c4_lorem_ipsum";
+  if (o.filter_curly_bracket && text.find('{') != std::string::npos) return "c4_curly_bracket";
+  std::string out;
+  out.reserve(text.size());
+  int sentences = 0;
+  for (auto raw : split_lines(text)) {
+    std::string line(trim(raw));
+    if (line.empty()) continue;
+    if (o.remove_citations) {  // "[1]", "[12]", "[citation needed]"
+      std::string cleaned;
+      for (size_t i = 0; i < line.size(); ++i) {
+        if (line[i] == '[') {
+          size_t j = i + 1;
+          while (j < line.size() && std::isdigit((unsigned char)line[j])) ++j;
+          if (j > i + 1 && j < line.size() && line[j] == ']') {
+            i = j;
+            continue;
+          }
+          if (line.compare(i, 18, "[citation needed]") == 0) {
+            i += 17;
+            continue;
+          }
+        }
+        cleaned += line[i];
+      }
+      line = cleaned;
+    }
+    const std::string_view l(line);
+    const bool terminal = (ends_with(l, ".") || ends_with(l, "!") || ends_with(l, "?") || ends_with(l, "\"") ||
+                           ends_with(l, "\u201D")) && !ends_with(l, "...");
+    if (o.filter_no_terminal_punct && !terminal) {
+      ++c.no_terminal_punct;
+      continue;
+    }
+    const auto words = split_words(l);
+    if (int(words.size()) < o.min_words_per_line) {
+      ++c.too_few_words;
+      continue;
+    }
+    if (std::any_of(words.begin(), words.end(), [&](auto w) { return int(code_points(w)) > o.max_word_length; })) {
+      ++c.long_word;
+      continue;
+    }
+    const std::string ll = lower(l);
+    if (o.filter_javascript && ll.find("javascript") != std::string::npos) {
+      ++c.javascript;
+      continue;
+    }
+    if (o.filter_policy &&
+        std::any_of(std::begin(policy), std::end(policy), [&](const char* p) { return ll.find(p) != std::string::npos; })) {
+      ++c.policy;
+      continue;
+    }
+    // Sentences: runs of . ! ? followed by a space or the end of the line.
+    for (size_t i = 0; i < l.size(); ++i) {
+      if (l[i] != '.' && l[i] != '!' && l[i] != '?') continue;
+      size_t j = i;
+      while (j < l.size() && (l[j] == '.' || l[j] == '!' || l[j] == '?')) ++j;
+      if (j == l.size() || l[j] == ' ' || l[j] == '"') ++sentences;
+      i = j;
+    }
+    if (!out.empty()) out += '\n';
+    out += line;
+  }
+  text = std::move(out);
+  if (sentences < o.min_num_sentences) return "c4_too_few_sentences";
+  return "";
+}
+
+FilterOptions FilterOptions::from_json(const nlohmann::json& j) {
+  FilterOptions o;
+  OptionReader r("filter", j);
+  r.get("gopher_quality", o.gopher_quality);
+  r.get("gopher_repetition", o.gopher_repetition);
+  r.get("c4", o.c4);
+  auto& q = o.quality;
+  r.get("min_doc_words", q.min_doc_words);
+  r.get("max_doc_words", q.max_doc_words);
+  r.get("min_avg_word_length", q.min_avg_word_length);
+  r.get("max_avg_word_length", q.max_avg_word_length);
+  r.get("max_symbol_word_ratio", q.max_symbol_word_ratio);
+  r.get("max_bullet_lines_ratio", q.max_bullet_lines_ratio);
+  r.get("max_ellipsis_lines_ratio", q.max_ellipsis_lines_ratio);
+  r.get("min_alpha_word_ratio", q.min_alpha_word_ratio);
+  r.get("min_stop_words", q.min_stop_words);
+  auto& p = o.repetition;
+  r.get("dup_line_frac", p.dup_line_frac);
+  r.get("dup_para_frac", p.dup_para_frac);
+  r.get("dup_line_char_frac", p.dup_line_char_frac);
+  r.get("dup_para_char_frac", p.dup_para_char_frac);
+  r.get("top_n_grams", p.top_n_grams);
+  r.get("dup_n_grams", p.dup_n_grams);
+  auto& c = o.c4_rules;
+  r.get("filter_no_terminal_punct", c.filter_no_terminal_punct);
+  r.get("min_words_per_line", c.min_words_per_line);
+  r.get("max_word_length", c.max_word_length);
+  r.get("filter_javascript", c.filter_javascript);
+  r.get("filter_policy", c.filter_policy);
+  r.get("remove_citations", c.remove_citations);
+  r.get("filter_lorem_ipsum", c.filter_lorem_ipsum);
+  r.get("filter_curly_bracket", c.filter_curly_bracket);
+  r.get("min_num_sentences", c.min_num_sentences);
+  r.done();
+  return o;
+}
+
+std::vector<std::string> FilterStage::counter_names() const {
+  return {"c4_lines_no_terminal_punct", "c4_lines_too_few_words", "c4_lines_long_word", "c4_lines_javascript",
+          "c4_lines_policy"};
+}
+
+void FilterStage::process(Document& doc, int64_t, int64_t* counters) const {
+  std::string why;
+  if (o_.gopher_repetition && !(why = gopher_repetition(doc.text, o_.repetition)).empty()) return doc.remove(name(), why);
+  if (o_.gopher_quality && !(why = gopher_quality(doc.text, o_.quality)).empty()) return doc.remove(name(), why);
+  if (o_.c4) {
+    C4LineCounts c;
+    why = c4_filter(doc.text, o_.c4_rules, &c);
+    counters[0] += c.no_terminal_punct, counters[1] += c.too_few_words, counters[2] += c.long_word;
+    counters[3] += c.javascript, counters[4] += c.policy;
+    if (!why.empty()) return doc.remove(name(), why);
+  }
+}
+
+void FilterStage::report(nlohmann::ordered_json& out) const {
+  const auto& q = o_.quality;
+  const auto& c = o_.c4_rules;
+  out["settings"] = {{"gopher_quality", o_.gopher_quality},
+                     {"gopher_repetition", o_.gopher_repetition},
+                     {"c4", o_.c4},
+                     {"min_doc_words", q.min_doc_words},
+                     {"max_doc_words", q.max_doc_words},
+                     {"min_avg_word_length", q.min_avg_word_length},
+                     {"max_avg_word_length", q.max_avg_word_length},
+                     {"max_symbol_word_ratio", q.max_symbol_word_ratio},
+                     {"max_bullet_lines_ratio", q.max_bullet_lines_ratio},
+                     {"max_ellipsis_lines_ratio", q.max_ellipsis_lines_ratio},
+                     {"min_alpha_word_ratio", q.min_alpha_word_ratio},
+                     {"min_stop_words", q.min_stop_words},
+                     {"dup_line_frac", o_.repetition.dup_line_frac},
+                     {"dup_para_frac", o_.repetition.dup_para_frac},
+                     {"dup_line_char_frac", o_.repetition.dup_line_char_frac},
+                     {"dup_para_char_frac", o_.repetition.dup_para_char_frac},
+                     {"top_n_grams", o_.repetition.top_n_grams},
+                     {"dup_n_grams", o_.repetition.dup_n_grams},
+                     {"min_words_per_line", c.min_words_per_line},
+                     {"max_word_length", c.max_word_length},
+                     {"min_num_sentences", c.min_num_sentences}};
+}
+
+}  // namespace lmf::data::pipeline

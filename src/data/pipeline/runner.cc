@@ -1,0 +1,340 @@
+#include "data/pipeline/runner.h"
+
+#include <omp.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+
+#include "core/error.h"
+#include "core/threads.h"
+#include "data/pipeline/output_file.h"
+#include "data/pipeline/utf8.h"
+#include "io/atomic_file.h"
+
+namespace lmf::data::pipeline {
+
+namespace fs = std::filesystem;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Per-thread tallies of one stage (slot 0 is reading).
+struct Tally {
+  int64_t docs_in = 0, bytes_in = 0, docs_out = 0, bytes_out = 0;
+  double seconds = 0;
+  std::vector<int64_t> counters;
+  char pad[64];  // keeps threads' tallies on separate cache lines
+};
+
+struct SlotStats {
+  std::string name;
+  std::vector<std::string> counter_names;
+  Tally total;
+  std::map<std::string, int64_t> removed;
+};
+
+// RawDocument -> Document; reading problems remove the document (stage "read").
+constexpr int kReadRepaired = 0;
+void parse_raw(RawDocument& raw, Document& doc, const RunOptions& o, int64_t* counters) {
+  doc.index = raw.index;
+  doc.source = std::move(raw.source);
+  if (find_invalid_utf8(raw.bytes) != std::string::npos) {
+    if (!o.repair_utf8) {
+      doc.text = raw.json ? std::string() : repair_utf8(raw.bytes);
+      if (raw.json) doc.fields = json{{"raw", repair_utf8(raw.bytes)}};
+      doc.remove("read", "invalid_utf8");
+      return;
+    }
+    raw.bytes = repair_utf8(raw.bytes);
+    ++counters[kReadRepaired];
+  }
+  if (!raw.json) {
+    doc.text = std::move(raw.bytes);
+    return;
+  }
+  doc.record = json::parse(raw.bytes, nullptr, false);
+  if (doc.record.is_discarded() || !doc.record.is_object()) {
+    doc.record = nullptr;
+    doc.fields = json{{"raw", raw.bytes}};
+    doc.remove("read", "invalid_json", "not a JSON object");
+    return;
+  }
+  auto it = doc.record.find(o.text_field);
+  if (it == doc.record.end() || !it->is_string()) {
+    doc.remove("read", "no_text_field", "no string field \"" + o.text_field + "\"");
+    return;
+  }
+  doc.text = it->get<std::string>();
+}
+
+// Spilled documents keep everything a later stage and the outputs need.
+std::string spill_line(const Document& d) {
+  json j{{"index", d.index}, {"source", d.source}, {"text", d.text}};
+  if (!d.record.is_null()) j["record"] = d.record;
+  if (!d.fields.is_null()) j["fields"] = d.fields;
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void unspill(const std::string& line, Document& d) {
+  json j = json::parse(line);
+  d.index = j["index"].get<int64_t>();
+  d.source = j["source"].get<std::string>();
+  d.text = j["text"].get<std::string>();
+  if (j.contains("record")) d.record = std::move(j["record"]);
+  if (j.contains("fields")) d.fields = std::move(j["fields"]);
+}
+
+}  // namespace
+
+RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const RunOptions& o) {
+  const double t0 = now_s();
+  if (o.inputs.empty()) throw Error("data: no input given");
+  if (o.out_dir.empty()) throw Error("data: no output directory given");
+  const int nthreads = o.threads > 0 ? o.threads : lmf::threads::get();
+  fs::create_directories(o.out_dir);
+  const fs::path dir(o.out_dir);
+
+  // Slots: 0 = read, 1 + s = stages[s].
+  const size_t nslots = stages.size() + 1;
+  std::vector<SlotStats> slots(nslots);
+  slots[0].name = "read";
+  slots[0].counter_names = {"utf8_repaired"};
+  for (size_t s = 0; s < stages.size(); ++s) {
+    slots[s + 1].name = stages[s]->name();
+    slots[s + 1].counter_names = stages[s]->counter_names();
+  }
+  std::vector<std::vector<Tally>> tallies(static_cast<size_t>(nthreads), std::vector<Tally>(nslots));
+  for (auto& per_thread : tallies)
+    for (size_t s = 0; s < nslots; ++s) per_thread[s].counters.assign(slots[s].counter_names.size(), 0);
+
+  OutputFile kept((dir / "kept.jsonl").string()), removed((dir / "removed.jsonl").string());
+  DocumentReader reader(o.inputs, o.text_unit, o.shard_index, o.shard_count);
+  RunResult r;
+  int64_t bytes_read = 0;
+  double last_progress = t0;
+
+  // Segments: [begin, end) of stage indexes; a segment after the first starts with the
+  // corpus-wide stage whose observation ended the previous one.
+  std::vector<std::pair<size_t, size_t>> segments;
+  for (size_t b = 0;;) {
+    size_t e = segments.empty() ? b : b + 1;  // a later segment starts with its corpus-wide stage
+    while (e < stages.size() && !stages[e]->corpus_wide()) ++e;
+    segments.push_back({b, e});
+    if (e == stages.size()) break;
+    b = e;
+  }
+
+  std::unique_ptr<OutputFile> spill_out;
+  std::string spill_in;  // path of the spill read by this segment
+  std::vector<RawDocument> raw;
+  std::vector<Document> docs;
+  std::vector<int> removed_slot;
+  std::vector<std::string> lines;
+  for (size_t seg = 0; seg < segments.size(); ++seg) {
+    const size_t sb = segments[seg].first, se = segments[seg].second;
+    Stage* next_wide = se < stages.size() ? stages[se].get() : nullptr;
+    if (next_wide) spill_out = std::make_unique<OutputFile>((dir / (".spill-" + std::to_string(seg) + ".jsonl")).string());
+    std::unique_ptr<ByteSource> spill_src;
+    std::string spill_buf;
+    size_t spill_pos = 0;
+    bool spill_eof = false;
+    if (seg > 0) spill_src = ByteSource::open(spill_in);
+    int64_t position_in = 0, position_out = 0;  // positions for this segment's wide stage and the next one
+
+    for (;;) {
+      raw.clear();
+      docs.clear();
+      if (seg == 0) {
+        if (!reader.next_batch(raw, o.batch_bytes)) break;
+        docs.resize(raw.size());
+      } else {  // the spill of the previous segment, line by line
+        size_t batch = 0;
+        std::string line;
+        while (batch < o.batch_bytes) {
+          const size_t nl = spill_buf.find('\n', spill_pos);
+          if (nl == std::string::npos) {
+            spill_buf.erase(0, spill_pos);
+            spill_pos = 0;
+            if (spill_eof) break;
+            const size_t old = spill_buf.size();
+            spill_buf.resize(old + (1 << 20));
+            const size_t got = spill_src->read(spill_buf.data() + old, 1 << 20);
+            spill_buf.resize(old + got);
+            if (got == 0) spill_eof = true;
+            continue;
+          }
+          docs.emplace_back();
+          unspill(spill_buf.substr(spill_pos, nl - spill_pos), docs.back());
+          batch += nl - spill_pos;
+          spill_pos = nl + 1;
+        }
+        if (docs.empty()) break;
+      }
+      const int64_t n = int64_t(docs.size());
+      removed_slot.assign(size_t(n), -1);
+      lines.assign(size_t(n), std::string());
+      const int64_t first_position = position_in;
+      position_in += n;
+
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 4)
+      for (int64_t i = 0; i < n; ++i) {
+        std::vector<Tally>& t = tallies[size_t(omp_get_thread_num())];
+        Document& d = docs[size_t(i)];
+        if (seg == 0) {
+          const double a = now_s();
+          parse_raw(raw[size_t(i)], d, o, t[0].counters.data());
+          t[0].docs_in += 1;
+          t[0].bytes_in += int64_t(d.text.size());
+          t[0].seconds += now_s() - a;
+          if (d.removed()) removed_slot[size_t(i)] = 0;
+          else t[0].docs_out += 1, t[0].bytes_out += int64_t(d.text.size());
+        }
+        for (size_t s = sb; s < se && !d.removed(); ++s) {
+          Tally& ts = t[s + 1];
+          const double a = now_s();
+          ts.docs_in += 1;
+          ts.bytes_in += int64_t(d.text.size());
+          stages[s]->process(d, first_position + i, ts.counters.data());
+          ts.seconds += now_s() - a;
+          if (d.removed()) removed_slot[size_t(i)] = int(s + 1);
+          else ts.docs_out += 1, ts.bytes_out += int64_t(d.text.size());
+        }
+      }
+      // Positions for the next corpus-wide stage: survivors in order.
+      std::vector<int64_t> next_pos(size_t(n), -1);
+      for (int64_t i = 0; i < n; ++i)
+        if (!docs[size_t(i)].removed()) next_pos[size_t(i)] = position_out++;
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 4)
+      for (int64_t i = 0; i < n; ++i) {
+        const Document& d = docs[size_t(i)];
+        if (d.removed()) {
+          lines[size_t(i)] = document_to_jsonl(d, o.text_field);
+        } else if (next_wide) {
+          const double a = now_s();
+          next_wide->observe(d, next_pos[size_t(i)]);
+          tallies[size_t(omp_get_thread_num())][se + 1].seconds += now_s() - a;
+          lines[size_t(i)] = spill_line(d);
+        } else {
+          lines[size_t(i)] = document_to_jsonl(d, o.text_field);
+        }
+      }
+      for (int64_t i = 0; i < n; ++i) {
+        const Document& d = docs[size_t(i)];
+        if (d.removed()) {
+          removed.write_line(lines[size_t(i)]);
+          slots[size_t(removed_slot[size_t(i)])].removed[d.reason] += 1;
+          r.removed += 1;
+        } else if (next_wide) {
+          spill_out->write_line(lines[size_t(i)]);
+        } else {
+          kept.write_line(lines[size_t(i)]);
+          r.kept += 1;
+          r.bytes_kept += int64_t(d.text.size());
+        }
+        if (seg == 0) bytes_read += int64_t(d.text.size());
+      }
+      if (seg == 0) r.documents_in += n;
+      const double t = now_s();
+      if (o.progress && t - last_progress >= 5) {
+        last_progress = t;
+        std::fprintf(stderr, "data: segment %zu/%zu, %.1f MB read, %lld kept, %lld removed, %.1f MB/s\n", seg + 1,
+                     segments.size(), bytes_read / 1e6, (long long)r.kept, (long long)r.removed,
+                     bytes_read / 1e6 / std::max(t - t0, 1e-9));
+      }
+    }
+    if (seg > 0) std::remove(spill_in.c_str());
+    if (next_wide) {
+      spill_out->commit();
+      spill_in = spill_out->path();
+      spill_out.reset();
+      const double a = now_s();
+      next_wide->finish();
+      tallies[0][se + 1].seconds += now_s() - a;
+    }
+  }
+  r.bytes_in = bytes_read;
+
+  if (r.documents_in != r.kept + r.removed)
+    throw Error("data: conservation check failed: " + std::to_string(r.documents_in) + " documents read but " +
+                std::to_string(r.kept) + " kept + " + std::to_string(r.removed) + " removed");
+  r.seconds = now_s() - t0;
+
+  json report;
+  report["inputs"] = o.inputs;
+  report["shard"] = std::to_string(o.shard_index) + "/" + std::to_string(o.shard_count);
+  report["threads"] = nthreads;
+  report["documents"] = {{"in", r.documents_in}, {"kept", r.kept}, {"removed", r.removed}};
+  report["bytes"] = {{"in", r.bytes_in}, {"kept", r.bytes_kept}};
+  report["conservation"] = std::to_string(r.documents_in) + " in = " + std::to_string(r.kept) + " kept + " +
+                           std::to_string(r.removed) + " removed";
+  report["seconds"] = r.seconds;
+  report["mb_per_s"] = r.bytes_in / 1e6 / std::max(r.seconds, 1e-9);
+  json jstages = json::array();
+  for (size_t s = 0; s < nslots; ++s) {
+    Tally sum;
+    sum.counters.assign(slots[s].counter_names.size(), 0);
+    for (auto& per_thread : tallies) {
+      const Tally& t = per_thread[s];
+      sum.docs_in += t.docs_in, sum.bytes_in += t.bytes_in, sum.docs_out += t.docs_out, sum.bytes_out += t.bytes_out;
+      sum.seconds += t.seconds;
+      for (size_t c = 0; c < sum.counters.size(); ++c) sum.counters[c] += t.counters[c];
+    }
+    json js{{"stage", slots[s].name},
+            {"documents_in", sum.docs_in},
+            {"documents_out", sum.docs_out},
+            {"bytes_in", sum.bytes_in},
+            {"bytes_out", sum.bytes_out},
+            {"removed", json::object()},
+            {"cpu_seconds", sum.seconds},
+            {"mb_per_s_per_core", sum.seconds > 0 ? sum.bytes_in / 1e6 / sum.seconds : 0.0}};
+    for (auto& [reason, count] : slots[s].removed) js["removed"][reason] = count;
+    if (!sum.counters.empty()) {
+      js["counts"] = json::object();
+      for (size_t c = 0; c < sum.counters.size(); ++c) js["counts"][slots[s].counter_names[c]] = sum.counters[c];
+    }
+    if (s > 0) stages[s - 1]->report(js);
+    jstages.push_back(std::move(js));
+  }
+  report["stages"] = std::move(jstages);
+  kept.commit();
+  removed.commit();
+  io::write_text_atomic((dir / "report.json").string(), report.dump(2) + "\n");
+  r.report = std::move(report);
+  return r;
+}
+
+std::string format_report(const nlohmann::ordered_json& rep) {
+  char buf[512];
+  std::string out;
+  std::snprintf(buf, sizeof buf, "%s (%.1f MB in, %.1f MB kept) in %.2f s, %.1f MB/s, %d threads\n",
+                rep["conservation"].get<std::string>().c_str(), rep["bytes"]["in"].get<int64_t>() / 1e6,
+                rep["bytes"]["kept"].get<int64_t>() / 1e6, rep["seconds"].get<double>(), rep["mb_per_s"].get<double>(),
+                rep["threads"].get<int>());
+  out += buf;
+  for (auto& s : rep["stages"]) {
+    std::snprintf(buf, sizeof buf, "  %-14s %9lld -> %9lld docs  %9.1f -> %9.1f MB  %8.1f MB/s/core\n",
+                  s["stage"].get<std::string>().c_str(), (long long)s["documents_in"].get<int64_t>(),
+                  (long long)s["documents_out"].get<int64_t>(), s["bytes_in"].get<int64_t>() / 1e6,
+                  s["bytes_out"].get<int64_t>() / 1e6, s["mb_per_s_per_core"].get<double>());
+    out += buf;
+    for (auto& [reason, count] : s["removed"].items()) {
+      std::snprintf(buf, sizeof buf, "      removed %-28s %lld\n", reason.c_str(), (long long)count.get<int64_t>());
+      out += buf;
+    }
+    if (s.contains("counts"))
+      for (auto& [name, count] : s["counts"].items()) {
+        if (count.get<int64_t>() == 0) continue;
+        std::snprintf(buf, sizeof buf, "      %-36s %lld\n", name.c_str(), (long long)count.get<int64_t>());
+        out += buf;
+      }
+  }
+  return out;
+}
+
+}  // namespace lmf::data::pipeline

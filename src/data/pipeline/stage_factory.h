@@ -1,0 +1,20 @@
+// Stages by name, from their JSON settings: the one place that maps a pipeline file's
+// {"stage": "filter", ...} entries (and the single-stage commands' --set pairs) to
+// Stage objects. Unknown stages and settings are errors naming them.
+//
+// A pipeline file is {"stages": [{"stage": NAME, SETTING: VALUE, ...}, ...]}.
+#pragma once
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "data/pipeline/stage.h"
+
+namespace lmf::data::pipeline {
+
+std::vector<std::string> stage_names();
+std::unique_ptr<Stage> make_stage(const std::string& name, const nlohmann::json& settings);
+std::vector<std::unique_ptr<Stage>> load_pipeline(const std::string& path);
+
+}  // namespace lmf::data::pipeline

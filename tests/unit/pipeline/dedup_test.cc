@@ -1,0 +1,123 @@
+// Dedup: pairs of documents built with a known word-5-gram Jaccard similarity (computed
+// here from the shingle sets, independently of MinHash): at least 95% of the pairs at
+// J >= 0.85 are merged, at most 1% of those at J <= 0.5; every exact copy is found; the
+// first document of a cluster is the one kept.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+
+#include "data/pipeline/dedup.h"
+#include "data/pipeline/runner.h"
+#include "support/oracle.h"
+
+using namespace lmf::data::pipeline;
+
+namespace {
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> w;
+  std::istringstream ss(s);
+  for (std::string x; ss >> x;) w.push_back(x);
+  return w;
+}
+
+double shingle_jaccard(const std::string& x, const std::string& y) {
+  auto shingles = [](const std::string& s) {
+    auto w = split(s);
+    std::set<std::string> out;
+    for (size_t i = 0; i + 5 <= w.size(); ++i) out.insert(w[i] + " " + w[i + 1] + " " + w[i + 2] + " " + w[i + 3] + " " + w[i + 4]);
+    return out;
+  };
+  auto a = shingles(x), b = shingles(y);
+  size_t inter = 0;
+  for (auto& s : a) inter += b.count(s);
+  return double(inter) / double(a.size() + b.size() - inter);
+}
+
+}  // namespace
+
+TEST(PipelineDedup, JaccardControlledPairs) {
+  std::mt19937 rng(7);
+  const std::string dir = lmf::test::temp_dir();
+  std::ofstream out(dir + "/pairs.jsonl");
+  struct Pair {
+    double jaccard;
+    int id;
+  };
+  std::vector<Pair> pairs;
+  int word = 0;
+  auto fresh = [&] { return "w" + std::to_string(word++); };
+  for (int p = 0; p < 400; ++p) {
+    const int length = 150 + int(rng() % 150);
+    std::vector<std::string> a;
+    for (int i = 0; i < length; ++i) a.push_back(fresh());
+    std::vector<std::string> b = a;
+    // High pairs: 1-3 substituted words far apart; low pairs: many substitutions.
+    const int subs = p < 200 ? 1 + int(rng() % 3) * length / 200 : length / 8 + int(rng() % (length / 4));
+    for (int s = 0; s < subs; ++s) b[rng() % b.size()] = fresh();
+    std::string x, y;
+    for (auto& w : a) x += w + " ";
+    for (auto& w : b) y += w + " ";
+    const double j = shingle_jaccard(x, y);
+    pairs.push_back({j, p});
+    out << nlohmann::json{{"text", x}, {"pair", p}}.dump() << "\n" << nlohmann::json{{"text", y}, {"pair", p}}.dump() << "\n";
+  }
+  // Exact copies (after the near pairs): 30 documents, each twice, one with other spacing and case.
+  for (int e = 0; e < 30; ++e) {
+    std::string x;
+    for (int i = 0; i < 60; ++i) x += fresh() + " ";
+    std::string y = "  " + x + "\n";
+    for (auto& c : y) c = char(std::toupper((unsigned char)c));
+    out << nlohmann::json{{"text", x}, {"pair", 1000 + e}}.dump() << "\n"
+        << nlohmann::json{{"text", y}, {"pair", 1000 + e}}.dump() << "\n";
+  }
+  out.close();
+  RunOptions o;
+  o.inputs = {dir + "/pairs.jsonl"};
+  o.out_dir = dir + "/out";
+  o.progress = false;
+  o.batch_bytes = 1 << 16;
+  std::vector<std::unique_ptr<Stage>> stages;
+  stages.push_back(std::make_unique<DedupStage>(DedupOptions{}));
+  RunResult r = run_pipeline(stages, o);
+  std::map<int, std::string> removed_reason;
+  std::ifstream in(o.out_dir + "/removed.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_TRUE(removed_reason.emplace(j["pair"].get<int>(), j["reason"].get<std::string>()).second);
+  }
+  std::ifstream kin(o.out_dir + "/kept.jsonl");
+  int high = 0, high_found = 0, low = 0, low_merged = 0;
+  for (auto& p : pairs) {
+    if (p.jaccard >= 0.85) ++high, high_found += removed_reason.count(p.id);
+    if (p.jaccard <= 0.5) ++low, low_merged += removed_reason.count(p.id);
+  }
+  ASSERT_GE(high, 150);
+  ASSERT_GE(low, 150);
+  EXPECT_GE(double(high_found) / high, 0.95) << high_found << "/" << high;
+  EXPECT_LE(double(low_merged) / low, 0.01) << low_merged << "/" << low;
+  for (int e = 0; e < 30; ++e) EXPECT_EQ(removed_reason[1000 + e], "exact_duplicate") << e;
+  // The kept member of each merged pair is the first (even input index).
+  for (std::string line; std::getline(kin, line);) {
+    auto j = nlohmann::json::parse(line);
+    if (removed_reason.count(j["pair"].get<int>())) EXPECT_EQ(split(j["text"].get<std::string>())[0][0], 'w');
+  }
+  EXPECT_EQ(r.report["stages"][1]["cluster_sizes"]["2"].get<int>(), int(removed_reason.size()));
+}
+
+TEST(PipelineDedup, SignatureEstimatesJaccard) {
+  // On random sets the fraction of equal values has mean J and sd sqrt(J(1-J)/256).
+  DedupOptions o;
+  MinHasher h(o);
+  std::string x, y;
+  for (int i = 0; i < 300; ++i) x += "a" + std::to_string(i) + " ";
+  for (int i = 60; i < 360; ++i) y += "a" + std::to_string(i) + " ";
+  const double j = shingle_jaccard(x, y);
+  std::vector<uint32_t> sx(size_t(h.size())), sy(size_t(h.size()));
+  h.signature(x, sx.data());
+  h.signature(y, sy.data());
+  EXPECT_NEAR(MinHasher::similarity(sx.data(), sy.data(), h.size()), j, 4 * std::sqrt(j * (1 - j) / 256));
+}

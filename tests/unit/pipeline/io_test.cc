@@ -1,0 +1,140 @@
+// Pipeline input and output: UTF-8 repair against Python's decode(errors="replace"), the
+// readers (JSONL with other fields, text files and paragraphs, folders, gzip and zstd
+// written by the gzip and zstd tools), the outputs with conservation, and sharding.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/error.h"
+#include "data/pipeline/runner.h"
+#include "data/pipeline/utf8.h"
+#include "support/oracle.h"
+
+using namespace lmf::data::pipeline;
+namespace fs = std::filesystem;
+
+namespace {
+
+void write(const std::string& path, const std::string& bytes) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+std::vector<nlohmann::json> read_jsonl(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+std::string hex(const std::string& s) {
+  static const char* d = "0123456789abcdef";
+  std::string h;
+  for (unsigned char c : s) h += d[c >> 4], h += d[c & 15];
+  return h;
+}
+
+}  // namespace
+
+TEST(PipelineUtf8, RepairMatchesPython) {
+  const std::vector<std::string> cases = {
+      "plain ascii", "caf\xc3\xa9", "bad \xff byte", "\xc3", "trunc \xe2\x82", "\xe2\x82\xac ok", "\xed\xa0\x80 surrogate",
+      "\xc0\xaf overlong", "\xf4\x90\x80\x80 too big", "\xf0\x9f\x98\x80 emoji", "\xf0\x9f\x98 cut", "\x80\x80\x80",
+      "mix \xe2\x28\xa1 end", "\xe0\x80\xaf", "\xf8\x88\x80\x80\x80", "a\xc3\xa9\xff\xc3"};
+  const std::string dir = lmf::test::temp_dir(), in = dir + "/utf8.txt";
+  std::string lines;
+  for (auto& c : cases) lines += hex(c) + "\n";
+  write(in, lines);
+  std::string out;
+  ASSERT_EQ(lmf::test::run_command("/usr/bin/python3 -c \"import sys\nfor l in open('" + in +
+                                       "'):\n b=bytes.fromhex(l.strip())\n try:\n  b.decode('utf-8'); p=-1\n "
+                                       "except UnicodeDecodeError as e: p=e.start\n print(b.decode('utf-8','replace')"
+                                       ".encode().hex(), p)\"",
+                                   &out),
+            0);
+  std::istringstream ss(out);
+  for (auto& c : cases) {
+    std::string want_hex;
+    long long want_pos;
+    ss >> want_hex >> want_pos;
+    size_t replaced = 0;
+    EXPECT_EQ(hex(repair_utf8(c, &replaced)), want_hex) << hex(c);
+    const size_t pos = find_invalid_utf8(c);
+    EXPECT_EQ(pos == std::string::npos ? -1LL : (long long)pos, want_pos) << hex(c);
+    EXPECT_EQ(replaced > 0, want_pos >= 0);
+  }
+}
+
+TEST(PipelineRunner, ReadsAllFormatsKeepsFieldsAndConserves) {
+  const std::string dir = lmf::test::temp_dir(), in = dir + "/in", out = dir + "/out";
+  write(in + "/a.jsonl",
+        "{\"id\": 7, \"text\": \"first\", \"url\": \"u1\"}\n"
+        "\n"
+        "not json\n"
+        "{\"id\": 8, \"body\": \"no text field\"}\n"
+        "{\"id\": 9, \"text\": \"bad \xff byte\"}\n");
+  write(in + "/b.txt", "a whole file\nis one document\n");
+  write(in + "/sub/c.jsonl", "{\"text\": \"gz one\"}\n{\"text\": \"gz two\"}\n");
+  write(in + "/sub/d.jsonl", "{\"text\": \"zst one\"}\n");
+  write(in + "/.hidden.txt", "skipped");
+  ASSERT_EQ(lmf::test::run_command("gzip -f " + in + "/sub/c.jsonl && zstd -q --rm " + in + "/sub/d.jsonl"), 0);
+  RunOptions o;
+  o.inputs = {in};
+  o.out_dir = out;
+  o.threads = 2;
+  o.progress = false;
+  std::vector<std::unique_ptr<Stage>> none;
+  RunResult r = run_pipeline(none, o);
+  EXPECT_EQ(r.documents_in, 8);  // 4 lines of a.jsonl, b.txt, 2 gzip lines, 1 zstd line
+  EXPECT_EQ(r.kept, 6);
+  EXPECT_EQ(r.removed, 2);
+  const auto kept = read_jsonl(out + "/kept.jsonl"), removed = read_jsonl(out + "/removed.jsonl");
+  ASSERT_EQ(kept.size(), 6u);
+  ASSERT_EQ(removed.size(), 2u);
+  EXPECT_EQ(kept[0].dump(), R"({"id":7,"text":"first","url":"u1"})");  // other fields kept, in order
+  EXPECT_EQ(kept[1]["text"], "bad \xef\xbf\xbd byte");
+  EXPECT_EQ(kept[2]["text"], "a whole file\nis one document\n");
+  EXPECT_EQ(kept[3]["text"], "gz one");
+  EXPECT_EQ(kept[4]["text"], "gz two");
+  EXPECT_EQ(kept[5]["text"], "zst one");
+  EXPECT_EQ(removed[0]["reason"], "invalid_json");
+  EXPECT_EQ(removed[0]["stage"], "read");
+  EXPECT_EQ(removed[1]["reason"], "no_text_field");
+  EXPECT_EQ(removed[1]["id"], 8);
+  EXPECT_EQ(r.report["stages"][0]["counts"]["utf8_repaired"], 1);
+  EXPECT_TRUE(fs::exists(out + "/report.json"));
+
+  o.repair_utf8 = false;
+  r = run_pipeline(none, o);
+  EXPECT_EQ(r.removed, 3);
+  EXPECT_EQ(read_jsonl(out + "/removed.jsonl")[2]["reason"], "invalid_utf8");
+}
+
+TEST(PipelineRunner, ParagraphsShardsAndErrors) {
+  const std::string dir = lmf::test::temp_dir(), in = dir + "/p.txt";
+  write(in, "one\nstill one\n\n\ntwo\n \nthree\n\nfour\nfive lines? no, four");
+  RunOptions o;
+  o.inputs = {in};
+  o.text_unit = TextUnit::paragraph;
+  o.progress = false;
+  o.batch_bytes = 8;  // many small batches
+  std::vector<std::unique_ptr<Stage>> none;
+  std::set<std::string> all;
+  for (int shard = 0; shard < 3; ++shard) {
+    o.out_dir = dir + "/s" + std::to_string(shard);
+    o.shard_index = shard;
+    o.shard_count = 3;
+    RunResult r = run_pipeline(none, o);
+    for (auto& j : read_jsonl(o.out_dir + "/kept.jsonl")) EXPECT_TRUE(all.insert(j["text"].get<std::string>()).second);
+    EXPECT_EQ(r.kept, shard == 0 ? 2 : 1);
+  }
+  EXPECT_EQ(all, (std::set<std::string>{"one\nstill one", "two", "three", "four\nfive lines? no, four"}));
+  o.inputs = {dir + "/missing"};
+  EXPECT_THROW(run_pipeline(none, o), lmf::FormatError);
+  o.inputs = {in};
+  o.shard_index = 3;
+  EXPECT_THROW(run_pipeline(none, o), lmf::Error);
+}
