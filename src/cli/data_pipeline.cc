@@ -6,6 +6,8 @@
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "data/pipeline/classifier.h"
+#include "data/pipeline/reader.h"
 #include "data/pipeline/runner.h"
 #include "data/pipeline/stage_factory.h"
 
@@ -32,6 +34,8 @@ void add_common(CLI::App& app, CommonFlags& f) {
   app.add_option("--invalid-utf8", f.invalid_utf8, "'repair' (U+FFFD) or 'remove' documents with invalid UTF-8")
       ->capture_default_str()
       ->check(CLI::IsMember({"repair", "remove"}));
+  app.add_option("--ext", f.run.extensions, "read only files ending so from folders (e.g. .jsonl .txt; default all)")
+      ->expected(1, -1);
   app.add_option("--threads", f.run.threads, "worker threads (default: LMFORGE_THREADS or all cores)");
   app.add_option("--shard", f.shard, "I/N: process only documents whose index % N == I")->capture_default_str();
   app.add_flag("--quiet", f.quiet, "no progress or summary on stderr");
@@ -103,6 +107,65 @@ Command reg_pii("data pii", "replace e-mails, phones, IPs, cards, SSNs, secrets 
                 [](int c, char** v) { return run_single_stage("pii", c, v); });
 Command reg_dedup("data dedup", "exact and MinHash near-duplicate removal across the corpus",
                   [](int c, char** v) { return run_single_stage("dedup", c, v); });
+Command reg_decontaminate("data decontaminate", "remove documents sharing a 13-gram with evaluation sets",
+                          [](int c, char** v) { return run_single_stage("decontaminate", c, v); });
+Command reg_classify("data classify", "score documents with a quality classifier, keep those above a threshold",
+                     [](int c, char** v) { return run_single_stage("classify", c, v); });
+
+// The texts of every document in the given inputs (JSONL field or whole text files).
+std::vector<std::string> read_texts(const std::vector<std::string>& inputs, const std::string& field) {
+  dp::DocumentReader reader(inputs, dp::TextUnit::file);
+  std::vector<dp::RawDocument> batch;
+  std::vector<std::string> texts;
+  while (reader.next_batch(batch, size_t(64) << 20)) {
+    for (auto& d : batch) {
+      if (!d.json) {
+        texts.push_back(std::move(d.bytes));
+        continue;
+      }
+      auto j = nlohmann::json::parse(d.bytes, nullptr, false);
+      if (j.is_discarded() || !j.is_object() || !j.contains(field) || !j[field].is_string())
+        throw FormatError(d.source + ": expected a JSON object with a string field \"" + field + "\"");
+      texts.push_back(j[field].get<std::string>());
+    }
+    batch.clear();
+  }
+  return texts;
+}
+
+int run_classifier(int argc, char** argv) {
+  CLI::App app{"Train the quality classifier (hashed word and bigram features, softmax, SGD)",
+               "lmforge data classifier train"};
+  app.require_subcommand(1);
+  auto* train = app.add_subcommand("train", "train on positive (high-quality) and negative documents");
+  std::vector<std::string> pos, neg;
+  std::string out, field = "text";
+  dp::ClassifierTrainOptions o;
+  train->add_option("--positive", pos, "high-quality documents (files or folders, JSONL or text)")->required()->expected(1, -1);
+  train->add_option("--negative", neg, "low-quality documents")->required()->expected(1, -1);
+  train->add_option("--out", out, "model file (safetensors)")->required();
+  train->add_option("--text-field", field, "JSONL field holding the text")->capture_default_str();
+  train->add_option("--epochs", o.epochs, "passes over the data")->capture_default_str();
+  train->add_option("--lr", o.lr, "initial learning rate (decays linearly to 0)")->capture_default_str();
+  train->add_option("--buckets", o.buckets, "hash buckets for word and bigram features")->capture_default_str();
+  train->add_option("--word-ngrams", o.word_ngrams, "longest word n-gram feature")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  std::vector<std::string> texts = read_texts(pos, field);
+  const size_t n_pos = texts.size();
+  for (auto& t : read_texts(neg, field)) texts.push_back(std::move(t));
+  std::vector<int> labels(texts.size(), 0);
+  std::fill(labels.begin(), labels.begin() + long(n_pos), 1);
+  if (n_pos == 0 || n_pos == texts.size()) throw Error("classifier train: need both positive and negative documents");
+  auto model = dp::train_classifier(texts, labels, o);
+  model.save(out);
+  int correct = 0;
+  for (size_t i = 0; i < texts.size(); ++i) correct += (model.score(texts[i]) >= 0.5f) == (labels[i] == 1);
+  std::fprintf(stderr, "trained on %zu positive and %zu negative documents; training accuracy %.4f; saved %s\n", n_pos,
+               texts.size() - n_pos, double(correct) / double(texts.size()), out.c_str());
+  return 0;
+}
+
+Command reg_classifier("data classifier", "train the quality classifier used by 'data classify'", run_classifier);
 
 }  // namespace
 }  // namespace lmf::cli

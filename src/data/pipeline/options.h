@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 
@@ -25,6 +26,15 @@ class OptionReader {
     } catch (const nlohmann::json::exception&) {
       throw Error(stage_ + ": setting \"" + key + "\" has the wrong type (" + j_.at(key).dump() + ")");
     }
+  }
+  // A list of strings, also given as one string.
+  void get_list(const std::string& key, std::vector<std::string>& value) {
+    if (!j_.is_null() && j_.contains(key) && j_.at(key).is_string()) {
+      used_.insert(key);
+      value = {j_.at(key).get<std::string>()};
+      return;
+    }
+    get(key, value);
   }
   // Throws for keys that were never asked for ("stage" itself is allowed).
   void done() const {

@@ -112,7 +112,12 @@ std::unique_ptr<ByteSource> ByteSource::open(const std::string& path) {
   return std::make_unique<PlainSource>(path);
 }
 
-std::vector<std::string> list_input_files(const std::vector<std::string>& paths) {
+std::vector<std::string> list_input_files(const std::vector<std::string>& paths,
+                                          const std::vector<std::string>& extensions) {
+  auto wanted = [&](const std::string& name) {
+    return extensions.empty() ||
+           std::any_of(extensions.begin(), extensions.end(), [&](const std::string& e) { return ends_with(name, e); });
+  };
   std::vector<std::string> files;
   for (auto& p : paths) {
     std::error_code ec;
@@ -125,7 +130,7 @@ std::vector<std::string> list_input_files(const std::vector<std::string>& paths)
           if (it->is_directory()) it.disable_recursion_pending();
           continue;
         }
-        if (it->is_regular_file()) found.push_back(it->path().string());
+        if (it->is_regular_file() && wanted(name)) found.push_back(it->path().string());
       }
       if (ec) throw FormatError("cannot list input folder " + p + ": " + ec.message());
       std::sort(found.begin(), found.end());
@@ -139,8 +144,9 @@ std::vector<std::string> list_input_files(const std::vector<std::string>& paths)
   return files;
 }
 
-DocumentReader::DocumentReader(std::vector<std::string> paths, TextUnit unit, int shard_index, int shard_count)
-    : files_(list_input_files(paths)), unit_(unit), shard_index_(shard_index), shard_count_(shard_count) {
+DocumentReader::DocumentReader(std::vector<std::string> paths, TextUnit unit, int shard_index, int shard_count,
+                               const std::vector<std::string>& extensions)
+    : files_(list_input_files(paths, extensions)), unit_(unit), shard_index_(shard_index), shard_count_(shard_count) {
   if (shard_count < 1 || shard_index < 0 || shard_index >= shard_count)
     throw Error("shard " + std::to_string(shard_index) + "/" + std::to_string(shard_count) +
                 ": the index must be in [0, count)");
@@ -154,6 +160,7 @@ bool DocumentReader::open_next_file() {
   src_ = ByteSource::open(path);
   const std::string base = strip_compression(path);
   json_ = ends_with(base, ".jsonl") || ends_with(base, ".ndjson");
+  json_file_ = ends_with(base, ".json");
   buf_.clear();
   pos_ = 0;
   eof_ = false;
@@ -203,12 +210,12 @@ bool DocumentReader::next_document(RawDocument& doc) {
         found = true;
         break;
       }
-    } else if (unit_ == TextUnit::file) {
+    } else if (json_file_ || unit_ == TextUnit::file) {
       char tmp[1 << 16];
       for (size_t got; (got = src_->read(tmp, sizeof tmp)) > 0;) doc.bytes.append(tmp, got);
       eof_ = true;
       found = !blank(doc.bytes);
-      doc.json = false;
+      doc.json = json_file_;
       doc.source = path;
       open_ = false;  // one document per file: the file is done
       ++file_;

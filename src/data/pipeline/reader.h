@@ -4,7 +4,8 @@
 // Inputs: files or folders (walked recursively in sorted path order, hidden entries
 // skipped). A ".gz" or ".zst" suffix means gzip or zstd compression. After removing it, a
 // name ending in ".jsonl" or ".ndjson" is JSONL: each non-blank line is one document, a
-// JSON object whose `text_field` is the text (other fields are kept). Any other file is
+// JSON object whose `text_field` is the text (other fields are kept); a ".json" file is one
+// such object, one document. Any other file is
 // plain text: the whole file is one document (TextUnit::file) or each block of lines
 // separated by blank lines is one (TextUnit::paragraph); blank documents are skipped.
 //
@@ -38,13 +39,16 @@ class ByteSource {
   virtual size_t read(char* buf, size_t n) = 0;
 };
 
-// All input files under the given paths, in reading order. FormatError for a path that
-// does not exist.
-std::vector<std::string> list_input_files(const std::vector<std::string>& paths);
+// All input files under the given paths, in reading order; files found in folders are kept
+// only when their name ends with one of `extensions` (all when empty; files named directly
+// are always read). FormatError for a path that does not exist.
+std::vector<std::string> list_input_files(const std::vector<std::string>& paths,
+                                          const std::vector<std::string>& extensions = {});
 
 class DocumentReader {
  public:
-  DocumentReader(std::vector<std::string> paths, TextUnit unit, int shard_index = 0, int shard_count = 1);
+  DocumentReader(std::vector<std::string> paths, TextUnit unit, int shard_index = 0, int shard_count = 1,
+                 const std::vector<std::string>& extensions = {});
   ~DocumentReader();
   // Appends documents to `out` until about max_bytes have been read or the input ends;
   // false when there is nothing left.
@@ -61,7 +65,7 @@ class DocumentReader {
   int shard_index_, shard_count_;
   size_t file_ = 0;
   std::unique_ptr<ByteSource> src_;
-  bool json_ = false, open_ = false;
+  bool json_ = false, json_file_ = false, open_ = false;
   std::string buf_;
   size_t pos_ = 0;
   bool eof_ = false;

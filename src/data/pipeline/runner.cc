@@ -114,7 +114,7 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
     for (size_t s = 0; s < nslots; ++s) per_thread[s].counters.assign(slots[s].counter_names.size(), 0);
 
   OutputFile kept((dir / "kept.jsonl").string()), removed((dir / "removed.jsonl").string());
-  DocumentReader reader(o.inputs, o.text_unit, o.shard_index, o.shard_count);
+  DocumentReader reader(o.inputs, o.text_unit, o.shard_index, o.shard_count, o.extensions);
   RunResult r;
   int64_t bytes_read = 0;
   double last_progress = t0;

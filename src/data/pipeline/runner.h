@@ -36,6 +36,7 @@ struct RunOptions {
   std::string out_dir;
   std::string text_field = "text";
   TextUnit text_unit = TextUnit::file;
+  std::vector<std::string> extensions;  // files taken from folders (see reader.h); empty: all
   bool repair_utf8 = true;
   int threads = 0;  // <= 0: lmf::threads::get()
   int shard_index = 0, shard_count = 1;

@@ -1,6 +1,8 @@
 #include "data/pipeline/stage_factory.h"
 
 #include "core/error.h"
+#include "data/pipeline/classify.h"
+#include "data/pipeline/decontaminate.h"
 #include "data/pipeline/dedup.h"
 #include "data/pipeline/normalize.h"
 #include "data/pipeline/options.h"
@@ -10,7 +12,7 @@
 
 namespace lmf::data::pipeline {
 
-std::vector<std::string> stage_names() { return {"normalize", "filter", "pii", "dedup"}; }
+std::vector<std::string> stage_names() { return {"normalize", "filter", "pii", "dedup", "decontaminate", "classify"}; }
 
 std::unique_ptr<Stage> make_stage(const std::string& name, const nlohmann::json& settings) {
   if (name == "normalize") return std::make_unique<NormalizeStage>(NormalizeOptions::from_json(settings));
@@ -20,6 +22,9 @@ std::unique_ptr<Stage> make_stage(const std::string& name, const nlohmann::json&
     return std::make_unique<PiiStage>();
   }
   if (name == "dedup") return std::make_unique<DedupStage>(DedupOptions::from_json(settings));
+  if (name == "decontaminate")
+    return std::make_unique<DecontaminateStage>(DecontaminateOptions::from_json(settings));
+  if (name == "classify") return std::make_unique<ClassifyStage>(ClassifyOptions::from_json(settings));
   std::string known;
   for (auto& n : stage_names()) known += (known.empty() ? "" : ", ") + n;
   throw Error("unknown pipeline stage \"" + name + "\" (known: " + known + ")");

@@ -23,10 +23,10 @@ void write(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }
 
-std::vector<nlohmann::json> read_jsonl(const std::string& path) {
-  std::vector<nlohmann::json> out;
+std::vector<nlohmann::ordered_json> read_jsonl(const std::string& path) {
+  std::vector<nlohmann::ordered_json> out;
   std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::ordered_json::parse(line));
   return out;
 }
 
@@ -71,7 +71,7 @@ TEST(PipelineUtf8, RepairMatchesPython) {
 TEST(PipelineRunner, ReadsAllFormatsKeepsFieldsAndConserves) {
   const std::string dir = lmf::test::temp_dir(), in = dir + "/in", out = dir + "/out";
   write(in + "/a.jsonl",
-        "{\"id\": 7, \"text\": \"first\", \"url\": \"u1\"}\n"
+        "{\"url\": \"u1\", \"text\": \"first\", \"id\": 7}\n"
         "\n"
         "not json\n"
         "{\"id\": 8, \"body\": \"no text field\"}\n"
@@ -79,6 +79,7 @@ TEST(PipelineRunner, ReadsAllFormatsKeepsFieldsAndConserves) {
   write(in + "/b.txt", "a whole file\nis one document\n");
   write(in + "/sub/c.jsonl", "{\"text\": \"gz one\"}\n{\"text\": \"gz two\"}\n");
   write(in + "/sub/d.jsonl", "{\"text\": \"zst one\"}\n");
+  write(in + "/sub/e.json", "{\"text\": \"a json file\",\n \"n\": 1}\n");
   write(in + "/.hidden.txt", "skipped");
   ASSERT_EQ(lmf::test::run_command("gzip -f " + in + "/sub/c.jsonl && zstd -q --rm " + in + "/sub/d.jsonl"), 0);
   RunOptions o;
@@ -88,18 +89,19 @@ TEST(PipelineRunner, ReadsAllFormatsKeepsFieldsAndConserves) {
   o.progress = false;
   std::vector<std::unique_ptr<Stage>> none;
   RunResult r = run_pipeline(none, o);
-  EXPECT_EQ(r.documents_in, 8);  // 4 lines of a.jsonl, b.txt, 2 gzip lines, 1 zstd line
-  EXPECT_EQ(r.kept, 6);
+  EXPECT_EQ(r.documents_in, 9);  // 4 lines of a.jsonl, b.txt, 2 gzip lines, 1 zstd line, e.json
+  EXPECT_EQ(r.kept, 7);
   EXPECT_EQ(r.removed, 2);
   const auto kept = read_jsonl(out + "/kept.jsonl"), removed = read_jsonl(out + "/removed.jsonl");
-  ASSERT_EQ(kept.size(), 6u);
+  ASSERT_EQ(kept.size(), 7u);
   ASSERT_EQ(removed.size(), 2u);
-  EXPECT_EQ(kept[0].dump(), R"({"id":7,"text":"first","url":"u1"})");  // other fields kept, in order
+  EXPECT_EQ(kept[0].dump(), R"({"url":"u1","text":"first","id":7})");  // other fields kept, in order
   EXPECT_EQ(kept[1]["text"], "bad \xef\xbf\xbd byte");
   EXPECT_EQ(kept[2]["text"], "a whole file\nis one document\n");
   EXPECT_EQ(kept[3]["text"], "gz one");
   EXPECT_EQ(kept[4]["text"], "gz two");
   EXPECT_EQ(kept[5]["text"], "zst one");
+  EXPECT_EQ(kept[6].dump(), R"({"text":"a json file","n":1})");
   EXPECT_EQ(removed[0]["reason"], "invalid_json");
   EXPECT_EQ(removed[0]["stage"], "read");
   EXPECT_EQ(removed[1]["reason"], "no_text_field");
@@ -137,4 +139,6 @@ TEST(PipelineRunner, ParagraphsShardsAndErrors) {
   o.inputs = {in};
   o.shard_index = 3;
   EXPECT_THROW(run_pipeline(none, o), lmf::Error);
+  // Only the extensions asked for are taken from folders.
+  EXPECT_EQ(list_input_files({dir}, {".txt"}), std::vector<std::string>{in});
 }

@@ -1,0 +1,19 @@
+"""Markdown table of bench/results/pipeline.json (the docs/benchmarks.md section)."""
+import json
+import sys
+
+res = json.load(open(sys.argv[1]))
+goals = res["meta"]["goals_mb_per_s_per_core"]
+rows = res["rows"]
+mb = rows[0]["mb_in"] if rows else 0
+print("## Data pipeline (`lmforge data run`)\n")
+print(f"{mb:.0f} MB of text (Brown + SpamAssassin, repeated), JSONL in and out. Wall-clock MB/s of the whole run "
+      "(reading, parsing, writing included) divided by the threads; the stage's own MB/s per core from CPU time in "
+      "report.json; peak RSS of the process. No peer: datatrove is not installable here.\n")
+print("| case | threads | MB/s | MB/s per core | stage MB/s per core (CPU) | peak RSS MB | goal per core |")
+print("| --- | ---: | ---: | ---: | --- | ---: | ---: |")
+for r in rows:
+    st = ", ".join(f"{k} {v:.0f}" for k, v in r["stage_mb_per_s_per_core"].items() if k != "read")
+    goal = goals.get(r["case"], "")
+    print(f'| {r["case"]} | {r["threads"]} | {r["mb_per_s"]:.1f} | {r["mb_per_s_per_core"]:.1f} | {st} | '
+          f'{r["peak_rss_mb"]:.0f} | {goal} |')
