@@ -2,6 +2,7 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "core/error.h"
@@ -44,7 +45,8 @@ void append_utf8(std::string& out, int32_t c) {
 
 std::string normalize_text(const std::string& text, const NormalizeOptions& o) {
   std::string s;
-  if (o.form == "none") {
+  const bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return (unsigned char)c < 0x80; });
+  if (o.form == "none" || ascii) {  // NFC and NFKC leave ASCII as it is
     s = text;
   } else {
     utf8proc_uint8_t* mapped = nullptr;
@@ -66,7 +68,7 @@ std::string normalize_text(const std::string& text, const NormalizeOptions& o) {
   bool started = false;
   for (utf8proc_ssize_t i = 0; i < len;) {
     int32_t c;
-    const auto k = utf8proc_iterate(p + i, len - i, &c);
+    const auto k = p[i] < 0x80 ? (c = p[i], 1) : utf8proc_iterate(p + i, len - i, &c);
     if (k <= 0) {  // invalid UTF-8 cannot reach here (the reader repairs it); keep the byte
       c = 0xFFFD;
       i += 1;
@@ -93,7 +95,8 @@ std::string normalize_text(const std::string& text, const NormalizeOptions& o) {
       pending_space = false;
       started = true;
     }
-    append_utf8(out, c);
+    if (c < 0x80) out += char(c);
+    else append_utf8(out, c);
   }
   return out;
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "core/error.h"
 
@@ -45,6 +46,10 @@ double shannon_entropy(std::string_view s) {
 }
 
 namespace {
+
+bool local_char(char c) {  // characters of an e-mail address's local part
+  return std::isalnum((unsigned char)c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
 
 enum class Check { none, card, phone, ipv6, assigned_secret, ssn };
 
@@ -123,9 +128,9 @@ PiiDetector::PiiDetector() {
        R"(\bgithub_pat_[A-Za-z0-9_]{22,255}\b|\bxox[abposr]-[A-Za-z0-9-]{10,250}|)"
        R"(\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])|\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"},
       {PiiType::secret, Check::assigned_secret, 1, nullptr,
-       R"((?i)\b[a-z0-9_.-]*(?:key|token|secret|passw(?:or)?d|pwd|credential)[a-z0-9_.-]*["']?\s{0,3}(?:=|:|=>)\s{0,3}["']?([A-Za-z0-9_+/=.~-]{16,256}))"},
-      {PiiType::email, Check::none, 0, "@",
-       R"((?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b)"},
+       R"((?i)(?:key|token|secret|passw(?:or)?d|pwd|credential)[a-z0-9_.-]*["']?\s{0,3}(?:=|:|=>)\s{0,3}["']?([A-Za-z0-9_+/=.~-]{16,256}))"},
+      {PiiType::email, Check::none, 0, "@",  // tried only where a local part ends at an '@' (see find)
+       R"([A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b)"},
       {PiiType::credit_card, Check::card, 0, nullptr, R"((?<![\w.,-])\d(?:[ -]?\d){12,18}(?![\w-]|[.,]\d))"},
       {PiiType::ssn, Check::ssn, 0, nullptr,
        R"((?<![\w.,-])(?!000|666|9)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-]|[.,]\d))"},
@@ -174,8 +179,28 @@ std::vector<PiiMatch> PiiDetector::find(std::string_view text) const {
   const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   for (const auto& p : patterns_) {
     if (p->required && text.find(p->required) == std::string_view::npos) continue;
+    const bool at_sign = p->type == PiiType::email;
     for (size_t start = 0; start < text.size();) {
-      const int rc = pcre2_match(p->code, subject, text.size(), start, 0, data.md, nullptr);
+      uint32_t flags = 0;
+      if (at_sign) {  // start of the longest local part before the next '@', matched anchored there
+        const size_t at = text.find('@', start);
+        if (at == std::string_view::npos) break;
+        size_t b = at;
+        while (b > start && at - b < 64 && local_char(text[b - 1]))
+          --b;
+        while (b < at && !std::isalnum((unsigned char)text[b])) ++b;
+        if (b == at || (b > 0 && local_char(text[b - 1]))) {
+          start = at + 1;
+          continue;
+        }
+        start = b;
+        flags = PCRE2_ANCHORED;
+      }
+      const int rc = pcre2_match(p->code, subject, text.size(), start, flags, data.md, nullptr);
+      if (rc < 0 && at_sign) {
+        start = text.find('@', start) + 1;
+        continue;
+      }
       if (rc < 0) break;
       const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data.md);
       const size_t mb = ov[0], me = ov[1];

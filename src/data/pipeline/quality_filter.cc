@@ -85,6 +85,39 @@ std::pair<double, double> duplicate_fractions(const std::vector<std::string_view
   return {double(dup) / double(pieces.size()), chars ? double(dup_chars) / double(chars) : 0};
 }
 
+// Occurrence counts of 64-bit keys: open addressing in a power-of-two table reused across
+// calls (no allocation once grown), cleared in O(keys inserted).
+class KeyCounter {
+ public:
+  void reset(size_t expected) {
+    for (size_t slot : used_) table_[slot] = {0, 0};
+    used_.clear();
+    size_t cap = 16;
+    while (cap < expected * 2) cap *= 2;
+    if (cap > table_.size()) table_.assign(cap, {0, 0});
+    mask_ = table_.size() - 1;
+  }
+  uint32_t add(uint64_t key) { return ++slot(key).second; }
+  uint32_t count(uint64_t key) { return slot(key).second; }
+
+ private:
+  std::pair<uint64_t, uint32_t>& slot(uint64_t key) {
+    key |= 1;  // 0 marks an empty slot
+    for (size_t i = (key * 0x9E3779B97F4A7C15ull) >> 20 & mask_;; i = (i + 1) & mask_) {
+      auto& e = table_[i];
+      if (e.first == key) return e;
+      if (e.first == 0) {
+        e.first = key;
+        used_.push_back(i);
+        return e;
+      }
+    }
+  }
+  std::vector<std::pair<uint64_t, uint32_t>> table_;
+  std::vector<size_t> used_;
+  size_t mask_ = 0;
+};
+
 }  // namespace
 
 std::string gopher_quality(const std::string& text, const GopherQualityOptions& o) {
@@ -157,14 +190,15 @@ std::string gopher_repetition(const std::string& text, const GopherRepetitionOpt
     for (int k = 0; k < n; ++k) x = (x ^ h[i + size_t(k)]) * 0x100000001B3ull + (x >> 29);
     return x;
   };
-  std::unordered_map<uint64_t, uint32_t> counts;
+  thread_local KeyCounter counts;
+  thread_local std::vector<uint64_t> grams;
   for (auto [n, limit] : o.top_n_grams) {
     if (nw < size_t(n)) continue;
-    counts.clear();
+    counts.reset(nw);
     uint32_t best = 0;
     size_t best_at = 0;
     for (size_t i = 0; i + size_t(n) <= nw; ++i) {
-      uint32_t c = ++counts[gram_hash(i, n)];
+      uint32_t c = counts.add(gram_hash(i, n));
       if (c > best) best = c, best_at = i;
     }
     if (best < 2) continue;
@@ -175,11 +209,12 @@ std::string gopher_repetition(const std::string& text, const GopherRepetitionOpt
   std::vector<char> covered(nw);
   for (auto [n, limit] : o.dup_n_grams) {
     if (nw < size_t(n)) continue;
-    counts.clear();
-    for (size_t i = 0; i + size_t(n) <= nw; ++i) ++counts[gram_hash(i, n)];
+    counts.reset(nw);
+    grams.resize(nw - size_t(n) + 1);
+    for (size_t i = 0; i + size_t(n) <= nw; ++i) counts.add(grams[i] = gram_hash(i, n));
     std::fill(covered.begin(), covered.end(), 0);
     for (size_t i = 0; i + size_t(n) <= nw; ++i)
-      if (counts[gram_hash(i, n)] > 1) std::fill(covered.begin() + long(i), covered.begin() + long(i) + n, 1);
+      if (counts.count(grams[i]) > 1) std::fill(covered.begin() + long(i), covered.begin() + long(i) + n, 1);
     size_t chars = 0;
     for (size_t i = 0; i < nw; ++i) chars += covered[i] ? len[i] : 0;
     if (double(chars) / double(total) > limit) return "gopher_dup_" + std::to_string(n) + "gram";

@@ -258,7 +258,8 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
       tallies[0][se + 1].seconds += now_s() - a;
     }
   }
-  r.bytes_in = bytes_read;
+  r.bytes_in = 0;  // text bytes as read (before any stage changed them)
+  for (auto& per_thread : tallies) r.bytes_in += per_thread[0].bytes_in;
 
   if (r.documents_in != r.kept + r.removed)
     throw Error("data: conservation check failed: " + std::to_string(r.documents_in) + " documents read but " +
