@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "core/error.h"
 #include "data/pipeline/classifier.h"
+#include "data/pipeline/dedup.h"
 #include "data/pipeline/reader.h"
 #include "data/pipeline/runner.h"
 #include "data/pipeline/stage_factory.h"
@@ -107,6 +108,20 @@ Command reg_pii("data pii", "replace e-mails, phones, IPs, cards, SSNs, secrets 
                 [](int c, char** v) { return run_single_stage("pii", c, v); });
 Command reg_dedup("data dedup", "exact and MinHash near-duplicate removal across the corpus",
                   [](int c, char** v) { return run_single_stage("dedup", c, v); });
+int run_dedup_merge(int argc, char** argv) {
+  CLI::App app{"Merge the dedup signatures of sharded runs into one list of removals", "lmforge data dedup-merge"};
+  std::vector<std::string> files, sets;
+  std::string out;
+  app.add_option("--signatures", files, "signature files written by dedup with signatures_out")->required()->expected(1, -1);
+  app.add_option("--out", out, "removals (JSONL) for the shards' second pass (dedup with removals)")->required();
+  app.add_option("--set", sets, "KEY=VALUE dedup setting, as in the first pass (repeatable)");
+  CLI11_PARSE(app, argc, argv);
+  auto rep = dp::merge_dedup_signatures(files, dp::DedupOptions::from_json(settings_from(sets)), out);
+  std::fprintf(stderr, "%s\n", rep.dump(2).c_str());
+  return 0;
+}
+
+Command reg_dedup_merge("data dedup-merge", "merge sharded dedup signatures into removals", run_dedup_merge);
 Command reg_decontaminate("data decontaminate", "remove documents sharing a 13-gram with evaluation sets",
                           [](int c, char** v) { return run_single_stage("decontaminate", c, v); });
 Command reg_classify("data classify", "score documents with a quality classifier, keep those above a threshold",

@@ -21,6 +21,17 @@
 // a candidate is 1 - (1 - J^8)^32: 0.9999 at 0.85, 0.12 at 0.5 (those are rejected by the
 // verification, whose standard error at J = 0.85 is 0.022).
 //
+// Sharded runs (--shard I/N on N machines) dedup across shards in three steps:
+//   1. each shard runs dedup with "signatures_out": FILE: its index (input index, text hash,
+//      signature per document) is written there and no document is removed;
+//   2. merge_dedup_signatures (lmforge data dedup-merge) clusters all shards' documents
+//      together, exactly as one run over the whole corpus would, and writes the removals
+//      as JSONL {"index", "reason", "duplicate_of"} (input indexes);
+//   3. each shard runs dedup with "removals": FILE, a per-document stage that removes the
+//      documents listed there.
+// The signature file: 8 bytes "LMFMHSG1", int32 hashes per document, int32 0, then per
+// document int64 input index, uint64 text hash and the hashes as uint32 (little-endian).
+//
 // Memory: the index holds, per document reaching the stage, 4·bands·rows bytes of signature
 // (1 KiB by default) + 24 bytes (text hash, input index, union-find parent), and while
 // finishing 16·bands bytes more; the documents themselves are streamed.
@@ -31,6 +42,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "data/pipeline/stage.h"
@@ -42,6 +54,8 @@ struct DedupOptions {
   int ngram = 5, bands = 32, rows = 8;
   double threshold = 0.8;
   uint64_t seed = 42;
+  std::string signatures_out;  // step 1 of a sharded run: write the index here, remove nothing
+  std::string removals;        // step 3: remove the documents listed in this file
   static DedupOptions from_json(const nlohmann::json& j);
 };
 
@@ -65,7 +79,7 @@ class DedupStage : public Stage {
  public:
   explicit DedupStage(DedupOptions o);
   std::string name() const override { return "dedup"; }
-  bool corpus_wide() const override { return true; }
+  bool corpus_wide() const override { return o_.removals.empty(); }
   std::vector<std::string> counter_names() const override { return {}; }
   void observe(const Document& doc, int64_t position) override;
   void finish() override;
@@ -83,6 +97,13 @@ class DedupStage : public Stage {
   std::vector<char> exact_dup_;     // after finish: the text hash equals the keeper's
   int64_t candidate_pairs_ = 0, verified_pairs_ = 0;
   std::map<int64_t, int64_t> cluster_sizes_;  // size -> clusters (size >= 2)
+  std::unordered_map<int64_t, std::pair<std::string, int64_t>> removals_;  // index -> (reason, kept index)
 };
+
+// Step 2 of a sharded run: the removals (JSONL) from the shards' signature files; returns
+// the report (documents, removals per reason, pairs, cluster sizes). FormatError naming
+// the file for a corrupt one or one made with a different number of hashes.
+nlohmann::ordered_json merge_dedup_signatures(const std::vector<std::string>& files, const DedupOptions& o,
+                                              const std::string& removals_out);
 
 }  // namespace lmf::data::pipeline

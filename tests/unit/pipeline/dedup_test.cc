@@ -11,6 +11,7 @@
 
 #include "data/pipeline/dedup.h"
 #include "data/pipeline/runner.h"
+#include "core/error.h"
 #include "support/oracle.h"
 
 using namespace lmf::data::pipeline;
@@ -120,4 +121,64 @@ TEST(PipelineDedup, SignatureEstimatesJaccard) {
   h.signature(x, sx.data());
   h.signature(y, sy.data());
   EXPECT_NEAR(MinHasher::similarity(sx.data(), sy.data(), h.size()), j, 4 * std::sqrt(j * (1 - j) / 256));
+}
+
+TEST(PipelineDedup, ShardedRunsMatchOneRun) {
+  // Pairs sit at input indexes 2p and 2p+1, so shards 0/2 and 1/2 each hold one member.
+  std::mt19937 rng(11);
+  const std::string dir = lmf::test::temp_dir(), in = dir + "/docs.jsonl";
+  {
+    std::ofstream out(in);
+    int word = 0;
+    for (int p = 0; p < 60; ++p) {
+      std::vector<std::string> a;
+      for (int i = 0; i < 120; ++i) a.push_back("s" + std::to_string(word++));
+      std::string x, y;
+      for (auto& w : a) x += w + " ";
+      if (p % 3 == 0) a[rng() % a.size()] = "changed";  // near
+      if (p % 3 == 1) a = {"unrelated", std::to_string(p)};  // different
+      for (auto& w : a) y += w + " ";
+      out << nlohmann::json{{"text", x}}.dump() << "\n" << nlohmann::json{{"text", y}}.dump() << "\n";
+    }
+  }
+  auto removed = [](const std::string& out_dir) {
+    std::map<int64_t, std::string> r;  // input index (from the detail's partner) -> reason
+    std::ifstream f(out_dir + "/removed.jsonl");
+    for (std::string line; std::getline(f, line);) {
+      auto j = nlohmann::json::parse(line);
+      r[std::stoll(j["detail"].get<std::string>().substr(std::string("duplicate of input document ").size()))] =
+          j["reason"].get<std::string>();
+    }
+    return r;
+  };
+  auto run = [&](nlohmann::json settings, int shard, const std::string& out) {
+    RunOptions o;
+    o.inputs = {in};
+    o.out_dir = out;
+    o.progress = false;
+    o.shard_index = shard;
+    o.shard_count = shard < 0 ? 1 : 2;
+    if (shard < 0) o.shard_index = 0;
+    std::vector<std::unique_ptr<Stage>> stages;
+    stages.push_back(std::make_unique<DedupStage>(DedupOptions::from_json(settings)));
+    return run_pipeline(stages, o);
+  };
+  run(nlohmann::json::object(), -1, dir + "/whole");
+  const auto want = removed(dir + "/whole");
+  ASSERT_GE(want.size(), 30u);  // the 20 near and 20 exact pairs
+  for (int s = 0; s < 2; ++s)
+    EXPECT_EQ(run({{"signatures_out", dir + "/sig" + std::to_string(s)}}, s, dir + "/a" + std::to_string(s)).removed, 0);
+  merge_dedup_signatures({dir + "/sig0", dir + "/sig1"}, DedupOptions{}, dir + "/removals.jsonl");
+  std::map<int64_t, std::string> got;
+  int64_t kept = 0;
+  for (int s = 0; s < 2; ++s) {
+    auto r = run({{"removals", dir + "/removals.jsonl"}}, s, dir + "/b" + std::to_string(s));
+    kept += r.kept;
+    for (auto& kv : removed(dir + "/b" + std::to_string(s))) got.insert(kv);
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(kept, 120 - int64_t(want.size()));
+  DedupOptions other;
+  other.bands = 16;
+  EXPECT_THROW(merge_dedup_signatures({dir + "/sig0"}, other, dir + "/x.jsonl"), lmf::FormatError);
 }
