@@ -155,7 +155,6 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
         docs.resize(raw.size());
       } else {  // the spill of the previous segment, line by line
         size_t batch = 0;
-        std::string line;
         while (batch < o.batch_bytes) {
           const size_t nl = spill_buf.find('\n', spill_pos);
           if (nl == std::string::npos) {
@@ -169,12 +168,13 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
             if (got == 0) spill_eof = true;
             continue;
           }
-          docs.emplace_back();
-          unspill(spill_buf.substr(spill_pos, nl - spill_pos), docs.back());
+          raw.emplace_back();
+          raw.back().bytes.assign(spill_buf, spill_pos, nl - spill_pos);  // parsed in parallel below
           batch += nl - spill_pos;
           spill_pos = nl + 1;
         }
-        if (docs.empty()) break;
+        if (raw.empty()) break;
+        docs.resize(raw.size());
       }
       const int64_t n = int64_t(docs.size());
       removed_slot.assign(size_t(n), -1);
@@ -194,6 +194,8 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
           t[0].seconds += now_s() - a;
           if (d.removed()) removed_slot[size_t(i)] = 0;
           else t[0].docs_out += 1, t[0].bytes_out += int64_t(d.text.size());
+        } else {
+          unspill(raw[size_t(i)].bytes, d);
         }
         for (size_t s = sb; s < se && !d.removed(); ++s) {
           Tally& ts = t[s + 1];
