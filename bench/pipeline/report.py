@@ -8,9 +8,11 @@ rows = res["rows"]
 mb = rows[0]["mb_in"] if rows else 0
 print("## Data pipeline (`lmforge data run`)\n")
 print(f"{mb:.0f} MB of text (Brown + SpamAssassin, repeated), JSONL in and out. Wall-clock MB/s of the whole run "
-      "(reading, parsing, writing included) divided by the threads; the stage's own MB/s per core from CPU time in "
-      "report.json; peak RSS of the process. No peer: datatrove is not installable here.\n")
-print("| case | threads | MB/s | MB/s per core | stage MB/s per core (CPU) | peak RSS MB | goal per core |")
+      "(reading, parsing, writing included) divided by the threads; the stage's own MB/s per core from the "
+      "thread-seconds spent in it (report.json: wall time on each thread, so it drops when the machine is "
+      "oversubscribed); peak RSS of the process. No peer: datatrove is not installable here. On a 2-core machine "
+      "shared with other jobs the 2-thread rows are limited by what the machine gives.\n")
+print("| case | threads | MB/s | MB/s per core | stage MB/s per core | peak RSS MB | goal per core |")
 print("| --- | ---: | ---: | ---: | --- | ---: | ---: |")
 for r in rows:
     st = ", ".join(f"{k} {v:.0f}" for k, v in r["stage_mb_per_s_per_core"].items() if k != "read")

@@ -294,7 +294,7 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
             {"bytes_in", sum.bytes_in},
             {"bytes_out", sum.bytes_out},
             {"removed", json::object()},
-            {"cpu_seconds", sum.seconds},
+            {"thread_seconds", sum.seconds},  // summed over threads: time spent in the stage
             {"mb_per_s_per_core", sum.seconds > 0 ? sum.bytes_in / 1e6 / sum.seconds : 0.0}};
     for (auto& [reason, count] : slots[s].removed) js["removed"][reason] = count;
     if (!sum.counters.empty()) {
