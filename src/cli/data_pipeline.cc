@@ -11,6 +11,8 @@
 #include "data/pipeline/reader.h"
 #include "data/pipeline/runner.h"
 #include "data/pipeline/stage_factory.h"
+#include "data/tokenize_corpus.h"
+#include "io/atomic_file.h"
 
 namespace lmf::cli {
 namespace {
@@ -83,7 +85,39 @@ int run_data_run(int argc, char** argv) {
   add_common(app, f);
   CLI11_PARSE(app, argc, argv);
   finish_common(f);
-  return run_and_print(dp::load_pipeline(pipeline), f);
+  nlohmann::json j = nlohmann::json::parse(io::read_file(pipeline), nullptr, false);
+  if (j.is_discarded()) throw FormatError(pipeline + ": not valid JSON");
+  // A last stage "tokenize" turns the kept documents into token shards (as `data tokenize`)
+  // in OUT/tokens: {"stage": "tokenize", "tokenizer": SPEC, "val_fraction": 0.05}.
+  nlohmann::json tokenize;
+  if (j.is_object() && j.contains("stages") && j["stages"].is_array() && !j["stages"].empty() &&
+      j["stages"].back().value("stage", "") == "tokenize") {
+    tokenize = j["stages"].back();
+    j["stages"].erase(j["stages"].size() - 1);
+  }
+  for (auto& s : j.value("stages", nlohmann::json::array()))
+    if (s.is_object() && s.value("stage", "") == "tokenize")
+      throw FormatError(pipeline + ": \"tokenize\" must be the last stage");
+  const int rc = run_and_print(dp::load_pipeline(j, pipeline), f);
+  if (!tokenize.is_null()) {
+    if (f.run.text_field != "text") throw Error("tokenize: needs --text-field text (the field data tokenize reads)");
+    data::TokenizeCorpusOptions t;
+    for (auto& [k, v] : tokenize.items())
+      if (k != "stage" && k != "tokenizer" && k != "val_fraction")
+        throw FormatError(pipeline + ": tokenize: unknown setting \"" + k + "\"");
+    if (!tokenize.contains("tokenizer") || !tokenize["tokenizer"].is_string())
+      throw FormatError(pipeline + ": tokenize: needs \"tokenizer\" (tiktoken:NAME or a tokenizer.json)");
+    t.tokenizer = tokenize["tokenizer"].get<std::string>();
+    t.val_fraction = tokenize.value("val_fraction", t.val_fraction);
+    t.inputs = {f.run.out_dir + "/kept.jsonl"};
+    t.out_dir = f.run.out_dir + "/tokens";
+    t.threads = f.run.threads;
+    auto r = data::tokenize_corpus(t);
+    if (!f.quiet)
+      std::fprintf(stderr, "  tokenize       %lld documents -> %s: %lld train + %lld val tokens\n",
+                   (long long)r.documents, t.out_dir.c_str(), (long long)r.train_tokens, (long long)r.val_tokens);
+  }
+  return rc;
 }
 
 int run_single_stage(const std::string& stage, int argc, char** argv) {

@@ -33,6 +33,10 @@ std::unique_ptr<Stage> make_stage(const std::string& name, const nlohmann::json&
 std::vector<std::unique_ptr<Stage>> load_pipeline(const std::string& path) {
   nlohmann::json j = nlohmann::json::parse(io::read_file(path), nullptr, false);
   if (j.is_discarded()) throw FormatError(path + ": not valid JSON");
+  return load_pipeline(j, path);
+}
+
+std::vector<std::unique_ptr<Stage>> load_pipeline(const nlohmann::json& j, const std::string& path) {
   if (!j.is_object() || !j.contains("stages") || !j["stages"].is_array())
     throw FormatError(path + ": expected {\"stages\": [{\"stage\": NAME, ...}, ...]}");
   std::vector<std::unique_ptr<Stage>> stages;

@@ -16,5 +16,7 @@ namespace lmf::data::pipeline {
 std::vector<std::string> stage_names();
 std::unique_ptr<Stage> make_stage(const std::string& name, const nlohmann::json& settings);
 std::vector<std::unique_ptr<Stage>> load_pipeline(const std::string& path);
+// The same from the parsed file; `where` names it in errors.
+std::vector<std::unique_ptr<Stage>> load_pipeline(const nlohmann::json& j, const std::string& where);
 
 }  // namespace lmf::data::pipeline

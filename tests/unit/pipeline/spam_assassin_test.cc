@@ -1,6 +1,6 @@
 // The whole pipeline through the command line on real data, the SpamAssassin corpus
 // (about 6000 e-mails, each a .json file {"id", "group", "checksum", "text"}): a classifier trained with `data classifier train`, then
-// `data run` with normalize, filter, pii, dedup, decontaminate and classify. Checks
+// `data run` with normalize, pii, filter, dedup, decontaminate, classify and tokenize. Checks
 // conservation against the number of input files counted here, that every removed
 // document names its stage and reason, that no e-mail address the detector would find is
 // left in the kept text, and that an eval sentence planted in one extra document is reported as leaked.
@@ -48,7 +48,8 @@ TEST(PipelineSpamAssassin, WholePipelineConservesAndRedacts) {
         {{"stage", "filter"}, {"min_doc_words", 20}},
         {{"stage", "dedup"}},
         {{"stage", "decontaminate"}, {"eval", dir + "/eval.txt"}, {"mode", "flag"}},
-        {{"stage", "classify"}, {"model", dir + "/q.safetensors"}, {"threshold", 0.0}}}}};
+        {{"stage", "classify"}, {"model", dir + "/q.safetensors"}, {"threshold", 0.0}},
+        {{"stage", "tokenize"}, {"tokenizer", "tiktoken:gpt2"}, {"val_fraction", 0.1}}}}};
   std::ofstream(dir + "/p.json") << pipeline.dump(2);
   std::string out;
   ASSERT_EQ(lmf::test::run_command(bin + " data run --pipeline " + dir + "/p.json --input" + inputs + " --out " + dir +
@@ -84,5 +85,8 @@ TEST(PipelineSpamAssassin, WholePipelineConservesAndRedacts) {
   EXPECT_GT(stages[2]["counts"]["EMAIL"].get<int64_t>(), files);  // every e-mail has addresses in its headers
   EXPECT_GT(stages[4]["removed"].value("exact_duplicate", 0) + stages[4]["removed"].value("near_duplicate", 0), 0);
   ASSERT_EQ(stages[5]["leaked_items"].size(), 1u);
+  // The kept documents as token shards, as `data tokenize` writes them.
+  auto meta = nlohmann::json::parse(lmf::io::read_file(dir + "/out/tokens/meta.json"));
+  EXPECT_EQ(meta["train"]["documents"].get<int64_t>() + meta["val"]["documents"].get<int64_t>(), kept);
   EXPECT_EQ(stages[5]["leaked_items"][0]["documents"], 1);
 }
