@@ -14,6 +14,7 @@
 #include "core/threads.h"
 #include "infer/generate.h"
 #include "infer/utf8_stream.h"
+#include "finetune/peft.h"
 #include "models/checkpoint.h"
 #include "tokenizer/tokenizer.h"
 
@@ -28,6 +29,8 @@ int run_chat(int argc, char** argv) {
   opt.sampling.temperature = 0.7f;
   int threads = 0;
   app.add_option("--model", model_dir, "model directory")->required();
+  std::string adapter_dir;
+  app.add_option("--adapter", adapter_dir, "PEFT adapter directory (adapter_config.json, adapter_model.safetensors) applied to the model");
   app.add_option("--tokenizer", tok_spec, "tokenizer SPEC (default: the model's tokenizer.json)");
   app.add_option("--system", system, "text placed before the conversation");
   app.add_option("--max-new-tokens", opt.max_new_tokens, "reply length limit")->capture_default_str();
@@ -38,6 +41,11 @@ int run_chat(int argc, char** argv) {
 
   tok::Tokenizer tk = tok::Tokenizer::load(tokenizer_spec_for(model_dir, tok_spec));
   Transformer model = load_model(model_dir);
+  std::unique_ptr<ft::PeftMethod> adapter;
+  if (!adapter_dir.empty()) {
+    adapter = ft::load_adapter(model, adapter_dir);
+    model.set_hooks(adapter.get());
+  }
   if (auto e = tk.eot_id()) opt.eos_id = int32_t(*e);
   KVCache cache = model.make_cache(1, model.config().n_positions);
   std::vector<int32_t> history;

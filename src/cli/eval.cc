@@ -8,6 +8,7 @@
 #include "core/threads.h"
 #include "data/token_shard.h"
 #include "eval/perplexity.h"
+#include "finetune/peft.h"
 #include "models/checkpoint.h"
 
 namespace lmf::cli {
@@ -19,6 +20,8 @@ int run_eval(int argc, char** argv) {
   int64_t seq = 0, batch = 8, max_windows = 0;
   int threads = 0;
   app.add_option("--model", model_dir, "model directory (config.json, model.safetensors)")->required();
+  std::string adapter_dir;
+  app.add_option("--adapter", adapter_dir, "PEFT adapter directory (adapter_config.json, adapter_model.safetensors) applied to the model");
   app.add_option("--data", data_path, "token shard (.bin, llm.c format)")->required();
   app.add_option("--seq", seq, "window length T (default: the model's context length)");
   app.add_option("--batch", batch, "windows per forward pass")->capture_default_str();
@@ -28,6 +31,11 @@ int run_eval(int argc, char** argv) {
   if (threads > 0) threads::set(threads);
 
   Transformer model = load_model(model_dir);
+  std::unique_ptr<ft::PeftMethod> adapter;
+  if (!adapter_dir.empty()) {
+    adapter = ft::load_adapter(model, adapter_dir);
+    model.set_hooks(adapter.get());
+  }
   if (seq <= 0) seq = model.config().n_positions;
   if (seq > model.config().n_positions)
     throw Error("--seq " + std::to_string(seq) + " exceeds the model's context length " +

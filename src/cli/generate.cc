@@ -7,6 +7,7 @@
 #include "core/threads.h"
 #include "infer/generate.h"
 #include "infer/utf8_stream.h"
+#include "finetune/peft.h"
 #include "models/checkpoint.h"
 #include "tokenizer/tokenizer.h"
 
@@ -22,6 +23,8 @@ int run_generate(int argc, char** argv) {
   bool print_ids = false;
   int threads = 0;
   app.add_option("--model", model_dir, "model directory (config.json, model.safetensors, tokenizer.json)")->required();
+  std::string adapter_dir;
+  app.add_option("--adapter", adapter_dir, "PEFT adapter directory (adapter_config.json, adapter_model.safetensors) applied to the model");
   app.add_option("--prompt", prompt, "prompt text, encoded as `lmforge tokenize` does (no special tokens)")->required();
   app.add_option("--max-new-tokens", opt.max_new_tokens, "tokens to generate")->capture_default_str();
   app.add_option("--stop", stops, "stop when the text produces this string (repeatable)");
@@ -34,6 +37,11 @@ int run_generate(int argc, char** argv) {
 
   tok::Tokenizer tk = tok::Tokenizer::load(tokenizer_spec_for(model_dir, tok_spec));
   Transformer model = load_model(model_dir);
+  std::unique_ptr<ft::PeftMethod> adapter;
+  if (!adapter_dir.empty()) {
+    adapter = ft::load_adapter(model, adapter_dir);
+    model.set_hooks(adapter.get());
+  }
   if (auto e = tk.eot_id()) opt.eos_id = int32_t(*e);
   std::vector<int32_t> ids;
   for (uint32_t id : tk.encode(prompt)) ids.push_back(int32_t(id));

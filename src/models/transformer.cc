@@ -6,6 +6,7 @@
 #include "core/autograd.h"
 #include "core/ops/activation.h"
 #include "core/ops/attention.h"
+#include "core/ops/concat.h"
 #include "core/ops/dropout.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/embedding.h"
@@ -23,6 +24,20 @@ Tensor Transformer::add_param(const std::string& name, const Shape& shape, bool 
   return t;
 }
 
+int64_t Transformer::add_projection(const std::string& module, int64_t layer, int64_t out, int64_t in, bool bias,
+                                    bool conv1d) {
+  Projection p{module, layer, in, out, conv1d, add_param(module + ".weight", {out, in}, conv1d), Tensor()};
+  if (bias) p.bias = add_param(module + ".bias", {out});
+  projections_.push_back(p);
+  return int64_t(projections_.size()) - 1;
+}
+
+Tensor Transformer::project(int64_t site, const Tensor& x) {
+  const Projection& p = projections_[size_t(site)];
+  Tensor y = linear(x, p.weight, p.bias);
+  return hooks_ ? hooks_->projection(site, x, y) : y;
+}
+
 Transformer::Transformer(const ModelConfig& cfg) : cfg_(cfg) {
   cfg_.validate("model config");
   const int64_t C = cfg.n_embd, D = cfg.head_dim(), H = cfg.n_head, Hkv = cfg.n_kv_head, F = cfg.mlp_dim(),
@@ -37,16 +52,12 @@ Transformer::Transformer(const ModelConfig& cfg) : cfg_(cfg) {
       Layer& L = layers_[size_t(i)];
       L.norm1_w = add_param(p + "ln_1.weight", {C});
       L.norm1_b = add_param(p + "ln_1.bias", {C});
-      L.qkv_w = add_param(p + "attn.c_attn.weight", {3 * C, C}, true);
-      L.qkv_b = add_param(p + "attn.c_attn.bias", {3 * C});
-      L.o_w = add_param(p + "attn.c_proj.weight", {C, C}, true);
-      L.o_b = add_param(p + "attn.c_proj.bias", {C});
+      L.s_qkv = add_projection(p + "attn.c_attn", i, 3 * C, C, true, true);
+      L.s_o = add_projection(p + "attn.c_proj", i, C, C, true, true);
       L.norm2_w = add_param(p + "ln_2.weight", {C});
       L.norm2_b = add_param(p + "ln_2.bias", {C});
-      L.fc_w = add_param(p + "mlp.c_fc.weight", {F, C}, true);
-      L.fc_b = add_param(p + "mlp.c_fc.bias", {F});
-      L.proj_w = add_param(p + "mlp.c_proj.weight", {C, F}, true);
-      L.proj_b = add_param(p + "mlp.c_proj.bias", {C});
+      L.s_fc = add_projection(p + "mlp.c_fc", i, F, C, true, true);
+      L.s_proj = add_projection(p + "mlp.c_proj", i, C, F, true, true);
     }
     normf_w_ = add_param("transformer.ln_f.weight", {C});
     normf_b_ = add_param("transformer.ln_f.bias", {C});
@@ -56,14 +67,14 @@ Transformer::Transformer(const ModelConfig& cfg) : cfg_(cfg) {
       std::string p = "model.layers." + std::to_string(i) + ".";
       Layer& L = layers_[size_t(i)];
       L.norm1_w = add_param(p + "input_layernorm.weight", {C});
-      L.q_w = add_param(p + "self_attn.q_proj.weight", {H * D, C});
-      L.k_w = add_param(p + "self_attn.k_proj.weight", {Hkv * D, C});
-      L.v_w = add_param(p + "self_attn.v_proj.weight", {Hkv * D, C});
-      L.o_w = add_param(p + "self_attn.o_proj.weight", {C, H * D});
+      L.s_q = add_projection(p + "self_attn.q_proj", i, H * D, C, false, false);
+      L.s_k = add_projection(p + "self_attn.k_proj", i, Hkv * D, C, false, false);
+      L.s_v = add_projection(p + "self_attn.v_proj", i, Hkv * D, C, false, false);
+      L.s_o = add_projection(p + "self_attn.o_proj", i, C, H * D, false, false);
       L.norm2_w = add_param(p + "post_attention_layernorm.weight", {C});
-      L.gate_w = add_param(p + "mlp.gate_proj.weight", {F, C});
-      L.up_w = add_param(p + "mlp.up_proj.weight", {F, C});
-      L.down_w = add_param(p + "mlp.down_proj.weight", {C, F});
+      L.s_gate = add_projection(p + "mlp.gate_proj", i, F, C, false, false);
+      L.s_up = add_projection(p + "mlp.up_proj", i, F, C, false, false);
+      L.s_down = add_projection(p + "mlp.down_proj", i, C, F, false, false);
     }
     normf_w_ = add_param("model.norm.weight", {C});
   }
@@ -132,14 +143,14 @@ Tensor Transformer::attention_block(Layer& L, int64_t li, const Tensor& h, int64
                 D = cfg_.head_dim();
   Tensor q, k, v;  // (B, H, T, D) / (B, Hkv, T, D), strided views
   if (cfg_.arch == Arch::GPT2) {
-    Tensor qkv = linear(h, L.qkv_w, L.qkv_b).reshape({B, T, 3 * H, D});  // (B, T, 3H, D)
+    Tensor qkv = project(L.s_qkv, h).reshape({B, T, 3 * H, D});  // (B, T, 3H, D)
     q = qkv.slice(2, 0, H).transpose(1, 2);
     k = qkv.slice(2, H, 2 * H).transpose(1, 2);
     v = qkv.slice(2, 2 * H, 3 * H).transpose(1, 2);
   } else {
-    q = rope(linear(h, L.q_w).reshape({B, T, H, D}).transpose(1, 2), pos, cfg_.rope_theta);
-    k = rope(linear(h, L.k_w).reshape({B, T, Hkv, D}).transpose(1, 2), pos, cfg_.rope_theta);
-    v = linear(h, L.v_w).reshape({B, T, Hkv, D}).transpose(1, 2);
+    q = rope(project(L.s_q, h).reshape({B, T, H, D}).transpose(1, 2), pos, cfg_.rope_theta);
+    k = rope(project(L.s_k, h).reshape({B, T, Hkv, D}).transpose(1, 2), pos, cfg_.rope_theta);
+    v = project(L.s_v, h).reshape({B, T, Hkv, D}).transpose(1, 2);
   }
   if (opt.cache) {
     KVCache& c = *opt.cache;
@@ -149,34 +160,48 @@ Tensor Transformer::attention_block(Layer& L, int64_t li, const Tensor& h, int64
     c.v[size_t(li)].slice(2, pos, pos + T).copy_from(v);
     k = c.k[size_t(li)].slice(2, 0, pos + T);
     v = c.v[size_t(li)].slice(2, 0, pos + T);
+  } else if (hooks_ && hooks_->prefix_length() > 0) {  // prefix keys/values (B, Hkv, P, D) come first
+    Tensor pk, pv;
+    hooks_->prefix_kv(li, B, pk, pv);
+    k = concat({pk, k}, 2);
+    v = concat({pv, v}, 2);
   }
   AttentionOptions ao;
   ao.causal = true;
   Tensor y = attention(q, k, v, ao);            // (B, H, T, D) over (B, T, H, D) memory
   Tensor merged = y.transpose(1, 2).reshape({B, T, C});
-  return linear(merged, L.o_w, L.o_b);
+  Tensor out = project(L.s_o, merged);
+  return hooks_ ? hooks_->sublayer(li, 0, out) : out;
 }
 
-Tensor Transformer::mlp_block(Layer& L, const Tensor& h) {
-  if (cfg_.arch == Arch::GPT2) return linear(gelu_tanh(linear(h, L.fc_w, L.fc_b)), L.proj_w, L.proj_b);
-  return linear(swiglu(linear(h, L.gate_w), linear(h, L.up_w)), L.down_w);
+Tensor Transformer::mlp_block(Layer& L, int64_t li, const Tensor& h) {
+  Tensor out = cfg_.arch == Arch::GPT2 ? project(L.s_proj, gelu_tanh(project(L.s_fc, h)))
+                                       : project(L.s_down, swiglu(project(L.s_gate, h), project(L.s_up, h)));
+  return hooks_ ? hooks_->sublayer(li, 1, out) : out;
 }
 
 Tensor Transformer::hidden(const Tensor& ids, const ForwardOptions& opt) {
   check_shape(ids.dim() == 2 && ids.dtype() == DType::I32, "transformer", "ids must be i32 (B, T), got " + ids.str());
-  const int64_t T = ids.size(1);
-  const int64_t pos = opt.cache ? opt.cache->len : 0;
+  // Prompt tuning puts P virtual tokens before the sequence; prefix tuning places the
+  // sequence after P prefix positions.
+  const int64_t n_virtual = hooks_ ? hooks_->virtual_tokens() : 0, n_prefix = hooks_ ? hooks_->prefix_length() : 0;
+  check_shape(!opt.cache || (n_virtual == 0 && n_prefix == 0), "transformer",
+              "prompt and prefix tuning run without a KV cache");
+  const int64_t T = ids.size(1) + n_virtual;
+  const int64_t pos = opt.cache ? opt.cache->len : n_prefix;
   check_shape(cfg_.arch != Arch::GPT2 || pos + T <= cfg_.n_positions, "transformer",
               "sequence of " + std::to_string(pos + T) + " exceeds n_positions " + std::to_string(cfg_.n_positions));
   Tensor x = embedding(ids, wte_);  // (B, T, C)
+  if (n_virtual > 0) x = hooks_->input_embeddings(x);
   if (cfg_.arch == Arch::GPT2) x = add(x, wpe_.slice(0, pos, pos + T));
   x = maybe_dropout(x, opt, 1);
   for (size_t li = 0; li < layers_.size(); ++li) {
     Layer& L = layers_[li];
     x = add(x, maybe_dropout(attention_block(L, int64_t(li), norm(x, L.norm1_w, L.norm1_b), pos, opt), opt, 2 * li + 2));
-    x = add(x, maybe_dropout(mlp_block(L, norm(x, L.norm2_w, L.norm2_b)), opt, 2 * li + 3));
+    x = add(x, maybe_dropout(mlp_block(L, int64_t(li), norm(x, L.norm2_w, L.norm2_b)), opt, 2 * li + 3));
   }
   if (opt.cache) opt.cache->len = pos + T;
+  if (n_virtual > 0) x = x.slice(1, n_virtual, T);  // (B, T - P, C)
   return norm(x, normf_w_, normf_b_);
 }
 

@@ -23,6 +23,37 @@ struct Param {
   bool conv1d = false;  // stored transposed ([in, out]) in GPT-2 checkpoints
 };
 
+// The points where a parameter-efficient fine-tuning method (src/finetune/) changes the
+// forward pass. Every default leaves the model exactly as it is; a Transformer without
+// hooks never calls them.
+class ForwardHooks {
+ public:
+  virtual ~ForwardHooks() = default;
+  // y = x·Wᵀ + b of projection `site` (an index into Transformer::projections());
+  // x (B, T, in), y (B, T, out). Returns y or y plus an update (LoRA).
+  virtual Tensor projection(int64_t site, const Tensor& x, const Tensor& y) { return y; }
+  // y (B, T, C): the output of layer `layer`'s attention (part 0) or MLP (part 1), before
+  // the residual add (Houlsby adapters).
+  virtual Tensor sublayer(int64_t layer, int part, const Tensor& y) { return y; }
+  // Token embeddings x (B, T, C) → (B, P + T, C) with P virtual tokens in front (prompt
+  // tuning). The model drops the P positions again before the final norm.
+  virtual int64_t virtual_tokens() const { return 0; }
+  virtual Tensor input_embeddings(const Tensor& x) { return x; }
+  // Keys and values (B, Hkv, P, D) that act as P earlier positions in layer `layer`
+  // (prefix tuning, like a KV cache that the sequence follows); undefined for none.
+  virtual int64_t prefix_length() const { return 0; }
+  virtual void prefix_kv(int64_t layer, int64_t batch, Tensor& k, Tensor& v) {}
+};
+
+// A projection (nn.Linear or GPT-2 Conv1D) of the model, named as the HF module.
+struct Projection {
+  std::string module;  // e.g. "transformer.h.0.attn.c_attn", "model.layers.1.mlp.up_proj"
+  int64_t layer = 0;
+  int64_t in = 0, out = 0;
+  bool conv1d = false;
+  Tensor weight, bias;  // weight (out, in); bias undefined when absent
+};
+
 struct ForwardOptions {
   KVCache* cache = nullptr;  // when set: positions start at cache->len, and the cache grows by T
   bool training = false;     // enables dropout (config.dropout > 0)
@@ -54,26 +85,37 @@ class Transformer {
 
   KVCache make_cache(int64_t batch, int64_t max_len) const;
 
+  // Every projection in forward order (layer by layer); their indices are the hook sites.
+  const std::vector<Projection>& projections() const { return projections_; }
+  // Hooks used by every later forward pass (nullptr: none); the caller keeps them alive.
+  // Prompt and prefix hooks are not supported together with a KV cache.
+  void set_hooks(ForwardHooks* hooks) { hooks_ = hooks; }
+  ForwardHooks* hooks() const { return hooks_; }
+
  private:
   struct Layer {
     // gpt2: ln_1 (w,b), c_attn (w (3C, C), b), c_proj (w, b), ln_2, c_fc, mlp c_proj
     // llama: input_layernorm, q/k/v/o_proj, post_attention_layernorm, gate/up/down_proj
+    // (the projections live in projections_)
     Tensor norm1_w, norm1_b, norm2_w, norm2_b;
-    Tensor qkv_w, qkv_b;        // gpt2 fused
-    Tensor q_w, k_w, v_w;       // llama
-    Tensor o_w, o_b;
-    Tensor fc_w, fc_b, proj_w, proj_b;  // gpt2 MLP
-    Tensor gate_w, up_w, down_w;        // llama MLP
+    // projection sites (indices into projections_), -1 where the family has none
+    int64_t s_qkv = -1, s_q = -1, s_k = -1, s_v = -1, s_o = -1, s_fc = -1, s_proj = -1, s_gate = -1, s_up = -1,
+            s_down = -1;
   };
   Tensor add_param(const std::string& name, const Shape& shape, bool conv1d = false);
+  // Adds `module`.weight (out, in) and, when `bias`, `module`.bias; returns the site.
+  int64_t add_projection(const std::string& module, int64_t layer, int64_t out, int64_t in, bool bias, bool conv1d);
+  Tensor project(int64_t site, const Tensor& x);  // linear + the projection hook
   Tensor attention_block(Layer& L, int64_t li, const Tensor& h, int64_t pos, const ForwardOptions& opt);
-  Tensor mlp_block(Layer& L, const Tensor& h);
+  Tensor mlp_block(Layer& L, int64_t li, const Tensor& h);
   Tensor norm(const Tensor& x, const Tensor& w, const Tensor& b);
   Tensor maybe_dropout(const Tensor& x, const ForwardOptions& opt, uint64_t site);
 
   ModelConfig cfg_;
   std::vector<Param> params_;
   std::vector<Layer> layers_;
+  std::vector<Projection> projections_;
+  ForwardHooks* hooks_ = nullptr;
   Tensor wte_, wpe_, normf_w_, normf_b_, head_w_;
 };
 

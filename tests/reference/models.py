@@ -97,30 +97,66 @@ def load(d, dtype=torch.float64):
 
 # ---------------------------------------------------------------- forward
 
+class NoHooks:
+    """Where a fine-tuning method (tests/reference/peft.py) changes the forward pass;
+    these defaults leave the model as it is."""
+    prompt = None      # (P, C) embeddings placed before the tokens, or None
+    prefix_len = 0     # P prefix positions in every layer
+
+    def proj(self, module, x, y):  # y = the projection `module` of x
+        return y
+
+    def sublayer(self, layer, part, y):  # attention (0) / MLP (1) output before the residual
+        return y
+
+    def prefix(self, layer, B):  # (k, v) each (B, Hkv, P, D)
+        return None
+
+
 def _causal_attention(q, k, v):
-    # q (B,H,T,D), k/v (B,H,T,D)
-    T, D = q.shape[-2], q.shape[-1]
+    # q (B,H,T,D), k/v (B,H,S,D), S >= T: query t sees keys s <= t + S - T
+    T, S, D = q.shape[-2], k.shape[-2], q.shape[-1]
     att = (q @ k.transpose(-2, -1)) / math.sqrt(D)
-    mask = torch.ones(T, T, dtype=torch.bool).tril()
+    mask = torch.ones(T, S, dtype=torch.bool).tril(S - T)
     att = att.masked_fill(~mask, float("-inf"))
     return att.softmax(-1) @ v
 
 
-def gpt2_forward(cfg, sd, ids):
-    B, T = ids.shape
+def _embed(sd, name, ids, hk):
+    x = sd[name][ids]
+    if hk.prompt is not None:
+        x = torch.cat([hk.prompt.expand(x.shape[0], -1, -1), x], dim=1)
+    return x
+
+
+def _with_prefix(hk, i, B, k, v):
+    pre = hk.prefix(i, B)
+    return (k, v) if pre is None else (torch.cat([pre[0], k], 2), torch.cat([pre[1], v], 2))
+
+
+def gpt2_forward(cfg, sd, ids, hooks=None):
+    hk = hooks or NoHooks()
     C, H = cfg["n_embd"], cfg["n_head"]
     D, eps = C // H, cfg.get("layer_norm_epsilon", 1e-5)
-    x = sd["transformer.wte.weight"][ids] + sd["transformer.wpe.weight"][:T]
+    x = _embed(sd, "transformer.wte.weight", ids, hk)
+    B, T = x.shape[0], x.shape[1]
+    x = x + sd["transformer.wpe.weight"][hk.prefix_len:hk.prefix_len + T]
     for i in range(cfg["n_layer"]):
         p = f"transformer.h.{i}."
+
+        def proj(name, h):
+            return hk.proj(p + name, h, h @ sd[p + name + ".weight"] + sd[p + name + ".bias"])
         h = F.layer_norm(x, (C,), sd[p + "ln_1.weight"], sd[p + "ln_1.bias"], eps)
-        qkv = h @ sd[p + "attn.c_attn.weight"] + sd[p + "attn.c_attn.bias"]
+        qkv = proj("attn.c_attn", h)
         q, k, v = (z.view(B, T, H, D).transpose(1, 2) for z in qkv.split(C, dim=2))
+        k, v = _with_prefix(hk, i, B, k, v)
         y = _causal_attention(q, k, v).transpose(1, 2).reshape(B, T, C)
-        x = x + y @ sd[p + "attn.c_proj.weight"] + sd[p + "attn.c_proj.bias"]
+        x = x + hk.sublayer(i, 0, proj("attn.c_proj", y))
         h = F.layer_norm(x, (C,), sd[p + "ln_2.weight"], sd[p + "ln_2.bias"], eps)
-        m = F.gelu(h @ sd[p + "mlp.c_fc.weight"] + sd[p + "mlp.c_fc.bias"], approximate="tanh")
-        x = x + m @ sd[p + "mlp.c_proj.weight"] + sd[p + "mlp.c_proj.bias"]
+        m = F.gelu(proj("mlp.c_fc", h), approximate="tanh")
+        x = x + hk.sublayer(i, 1, proj("mlp.c_proj", m))
+    if hk.prompt is not None:
+        x = x[:, hk.prompt.shape[0]:]
     x = F.layer_norm(x, (C,), sd["transformer.ln_f.weight"], sd["transformer.ln_f.bias"], eps)
     head = sd.get("lm_head.weight", sd["transformer.wte.weight"])
     return x @ head.t()
@@ -135,38 +171,46 @@ def _rotate_half(x):
     return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
 
 
-def llama_forward(cfg, sd, ids):
-    B, T = ids.shape
+def llama_forward(cfg, sd, ids, hooks=None):
+    hk = hooks or NoHooks()
+    x = _embed(sd, "model.embed_tokens.weight", ids, hk)
+    B, T = x.shape[0], x.shape[1]
     C, H = cfg["hidden_size"], cfg["num_attention_heads"]
     Hkv = cfg.get("num_key_value_heads", H)
     D, eps, theta = C // H, cfg.get("rms_norm_eps", 1e-6), cfg.get("rope_theta", 10000.0)
     inv_freq = 1.0 / (theta ** (torch.arange(0, D, 2, dtype=torch.float64) / D))
-    freqs = torch.arange(T, dtype=torch.float64)[:, None] * inv_freq[None, :]
+    freqs = torch.arange(hk.prefix_len, hk.prefix_len + T, dtype=torch.float64)[:, None] * inv_freq[None, :]
     emb = torch.cat((freqs, freqs), dim=-1)
     cos, sin = emb.cos().to(sd["model.norm.weight"].dtype), emb.sin().to(sd["model.norm.weight"].dtype)
-    x = sd["model.embed_tokens.weight"][ids]
     for i in range(cfg["num_hidden_layers"]):
         p = f"model.layers.{i}."
+
+        def proj(name, h):
+            return hk.proj(p + name, h, h @ sd[p + name + ".weight"].t())
         h = _rms(x, sd[p + "input_layernorm.weight"], eps)
-        q = (h @ sd[p + "self_attn.q_proj.weight"].t()).view(B, T, H, D).transpose(1, 2)
-        k = (h @ sd[p + "self_attn.k_proj.weight"].t()).view(B, T, Hkv, D).transpose(1, 2)
-        v = (h @ sd[p + "self_attn.v_proj.weight"].t()).view(B, T, Hkv, D).transpose(1, 2)
+        q = proj("self_attn.q_proj", h).view(B, T, H, D).transpose(1, 2)
+        k = proj("self_attn.k_proj", h).view(B, T, Hkv, D).transpose(1, 2)
+        v = proj("self_attn.v_proj", h).view(B, T, Hkv, D).transpose(1, 2)
         q = q * cos + _rotate_half(q) * sin
         k = k * cos + _rotate_half(k) * sin
+        k, v = _with_prefix(hk, i, B, k, v)
         k = k.repeat_interleave(H // Hkv, dim=1)
         v = v.repeat_interleave(H // Hkv, dim=1)
         y = _causal_attention(q, k, v).transpose(1, 2).reshape(B, T, C)
-        x = x + y @ sd[p + "self_attn.o_proj.weight"].t()
+        x = x + hk.sublayer(i, 0, proj("self_attn.o_proj", y))
         h = _rms(x, sd[p + "post_attention_layernorm.weight"], eps)
-        m = F.silu(h @ sd[p + "mlp.gate_proj.weight"].t()) * (h @ sd[p + "mlp.up_proj.weight"].t())
-        x = x + m @ sd[p + "mlp.down_proj.weight"].t()
+        m = F.silu(proj("mlp.gate_proj", h)) * proj("mlp.up_proj", h)
+        x = x + hk.sublayer(i, 1, proj("mlp.down_proj", m))
+    if hk.prompt is not None:
+        x = x[:, hk.prompt.shape[0]:]
     x = _rms(x, sd["model.norm.weight"], eps)
     head = sd.get("lm_head.weight", sd["model.embed_tokens.weight"])
     return x @ head.t()
 
 
-def forward(cfg, sd, ids):
-    return gpt2_forward(cfg, sd, ids) if cfg["model_type"] == "gpt2" else llama_forward(cfg, sd, ids)
+def forward(cfg, sd, ids, hooks=None):
+    f = gpt2_forward if cfg["model_type"] == "gpt2" else llama_forward
+    return f(cfg, sd, ids, hooks)
 
 
 # ---------------------------------------------------------------- oracle entry points

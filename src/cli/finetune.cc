@@ -1,0 +1,56 @@
+// lmforge finetune: instruction-tune a model on JSONL (Alpaca or chat form) with every
+// weight trained or with a parameter-efficient method (LoRA, Houlsby adapters, prefix or
+// prompt tuning), writing a model or a PEFT adapter directory (src/finetune/sft.h).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "cli/command.h"
+#include "core/threads.h"
+#include "finetune/sft.h"
+
+namespace lmf::cli {
+namespace {
+
+int run_finetune_cmd(int argc, char** argv) {
+  CLI::App app{"Instruction-tune a model: full fine-tuning or LoRA / adapter / prefix / prompt tuning", "lmforge finetune"};
+  ft::FinetuneCommand c;
+  c.peft.method = "lora";
+  int threads = 0;
+  app.add_option("--model", c.model_dir, "base model directory")->required();
+  app.add_option("--data", c.data_path, "instruction data, JSONL (Alpaca or chat messages)")->required();
+  app.add_option("--out", c.out_dir, "output directory (a model for full, else an adapter)")->required();
+  app.add_option("--method", c.peft.method, "full | lora | adapter | prefix | prompt")
+      ->check(CLI::IsMember({"full", "lora", "adapter", "prefix", "prompt"}))
+      ->capture_default_str();
+  app.add_option("--tokenizer", c.tokenizer_spec, "tokenizer SPEC (default: the model's tokenizer.json)");
+  app.add_option("--steps", c.sft.steps, "optimizer steps")->capture_default_str();
+  app.add_option("--batch", c.sft.batch, "examples per step")->capture_default_str();
+  app.add_option("--max-len", c.sft.max_len, "tokens per example (longer ones are cut)")->capture_default_str();
+  app.add_option("--lr", c.sft.lr, "learning rate")->capture_default_str();
+  app.add_option("--weight-decay", c.sft.weight_decay, "AdamW weight decay")->capture_default_str();
+  app.add_option("--grad-clip", c.sft.grad_clip, "global gradient-norm clip (0 = off)")->capture_default_str();
+  app.add_option("--seed", c.sft.seed, "random seed (data order, initialisation)")->capture_default_str();
+  app.add_option("--rank", c.peft.rank, "LoRA rank r")->capture_default_str();
+  app.add_option("--alpha", c.peft.alpha, "LoRA alpha (scaling alpha/r)")->capture_default_str();
+  app.add_option("--dropout", c.peft.dropout, "LoRA dropout")->capture_default_str();
+  app.add_option("--target", c.peft.target, "LoRA target module names (repeatable; default attention and MLP)");
+  app.add_option("--bottleneck", c.peft.bottleneck, "adapter bottleneck width")->capture_default_str();
+  app.add_option("--prefix-length", c.peft.num_virtual_tokens, "prefix tuning: prefix positions per layer");
+  app.add_option("--num-virtual-tokens", c.peft.num_virtual_tokens, "prompt tuning: virtual tokens")->capture_default_str();
+  app.add_option("--init", c.peft.prompt_init, "prompt tuning init: text | random")->capture_default_str();
+  app.add_option("--init-text", c.init_text, "prompt tuning: the text whose embeddings start the prompt");
+  app.add_flag("--quiet", c.sft.quiet, "no progress output");
+  app.add_option("--threads", threads, "threads (default: LMFORGE_THREADS or all cores)");
+  CLI11_PARSE(app, argc, argv);
+  if (threads > 0) threads::set(threads);
+  c.peft.seed = c.sft.seed;
+  ft::SftResult r = ft::run_finetune(c);
+  std::printf("{\"method\": \"%s\", \"steps\": %lld, \"loss\": %.6f, \"trainable\": %lld, \"total\": %lld}\n",
+              c.peft.method.c_str(), (long long)r.steps, r.last_loss, (long long)r.trainable, (long long)r.total);
+  return 0;
+}
+
+Command reg("finetune", "instruction-tune a model (full, lora, adapter, prefix, prompt)", run_finetune_cmd);
+
+}  // namespace
+}  // namespace lmf::cli

@@ -1,0 +1,70 @@
+// Instruction data and the chat template that turns it into training sequences.
+//
+// Data: JSONL, one example a line, in either form
+//   Alpaca  {"instruction": "...", "input": "..." (optional), "output": "..."}
+//           → user: instruction (+ "\n\n" + input when non-empty), assistant: output
+//   chat    {"messages": [{"role": "system"|"user"|"assistant", "content": "..."}, ...]}
+//
+// Template: ChatML, each message rendered as
+//   "<|im_start|>" role "\n" content "<|im_end|>" "\n"
+// and a generation prompt "<|im_start|>assistant\n". It is stored with the tokenizer as
+// tokenizer_config.json `chat_template` (the Jinja text Hugging Face uses for ChatML); a
+// directory without one uses ChatML, one with another template is an Error.
+//
+// Encoding: each piece (marker, role line, content) is tokenized on its own and the pieces
+// are concatenated, so the boundary between prompt and response is exact and a prompt
+// encodes to the same ids in training, `lmforge chat` and `lmforge generate`. The markers
+// are matched as special tokens when the tokenizer has them, content never is.
+// Loss mask: only the assistant's content and its "<|im_end|>" are trained on.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tokenizer/tokenizer.h"
+
+namespace lmf::ft {
+
+struct Message {
+  std::string role, content;
+};
+using Conversation = std::vector<Message>;
+
+// Reads FILE.jsonl; an invalid line is a FormatError naming the file and line number.
+std::vector<Conversation> read_instruction_jsonl(const std::string& path);
+// One line of instruction data (Alpaca or chat form); `where` names it in errors.
+Conversation parse_instruction(const std::string& json_line, const std::string& where);
+
+// Token ids and, for each id, whether it is trained on.
+struct EncodedChat {
+  std::vector<int32_t> ids;
+  std::vector<uint8_t> trained;
+};
+
+extern const char* const kChatMlTemplate;  // the Jinja text stored in tokenizer_config.json
+extern const char* const kEndOfTurn;       // "<|im_end|>": generation stops when it appears
+
+class ChatTemplate {
+ public:
+  explicit ChatTemplate(const tok::Tokenizer& tk) : tk_(tk) {}
+  // Every message (the assistant's content and end marker trained on).
+  EncodedChat encode(const Conversation& c) const;
+  // The messages followed by the generation prompt (nothing trained on).
+  std::vector<int32_t> prompt(const Conversation& c) const;
+
+ private:
+  void append(EncodedChat& e, const std::string& text, bool special, bool trained) const;
+  void append_message(EncodedChat& e, const Message& m, bool trained) const;
+  const tok::Tokenizer& tk_;
+};
+
+// Checks DIR/tokenizer_config.json (if any) names the ChatML template; Error otherwise.
+void check_chat_template(const std::string& dir);
+// Writes (or updates) DIR/tokenizer_config.json with the ChatML `chat_template`.
+void write_chat_template(const std::string& dir);
+
+// Next-token inputs and targets for one example, at most `max_len` tokens:
+// x = ids[0..n-1), y[i] = ids[i+1] where trained, else -100.
+void make_example(const EncodedChat& e, int64_t max_len, std::vector<int32_t>& x, std::vector<int32_t>& y);
+
+}  // namespace lmf::ft

@@ -1,0 +1,182 @@
+#include "finetune/sft.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+#include <random>
+
+#include "core/autograd.h"
+#include "core/error.h"
+#include "core/ops/loss.h"
+#include "core/optim/adamw.h"
+#include "core/optim/clip.h"
+#include "models/checkpoint.h"
+#include "train/metrics_log.h"
+
+namespace fs = std::filesystem;
+
+namespace lmf::ft {
+
+void make_batch(const std::vector<EncodedChat>& data, const std::vector<size_t>& idx, int64_t max_len, Tensor& x,
+                Tensor& y) {
+  const int64_t B = int64_t(idx.size());
+  std::vector<std::vector<int32_t>> xs(idx.size()), ys(idx.size());
+  int64_t T = 1;
+  for (size_t b = 0; b < idx.size(); ++b) {
+    make_example(data[idx[b]], max_len, xs[b], ys[b]);
+    T = std::max<int64_t>(T, int64_t(xs[b].size()));
+  }
+  std::vector<int32_t> xv(size_t(B * T), 0), yv(size_t(B * T), -100);
+  for (size_t b = 0; b < idx.size(); ++b) {
+    std::copy(xs[b].begin(), xs[b].end(), xv.begin() + int64_t(b) * T);
+    std::copy(ys[b].begin(), ys[b].end(), yv.begin() + int64_t(b) * T);
+  }
+  x = Tensor::from_ints(xv, {B, T});
+  y = Tensor::from_ints(yv, {B, T});
+}
+
+SftResult train_sft(Transformer& model, PeftMethod* method, const std::vector<EncodedChat>& data, const SftOptions& opt,
+                    const std::function<void(int64_t, double)>& on_step) {
+  if (data.empty()) throw Error("finetune: no training examples");
+  if (opt.batch <= 0 || opt.steps <= 0 || opt.max_len <= 1) throw Error("finetune: --batch, --steps and --max-len must be positive");
+  optim::NamedTensors named;
+  if (method) {
+    model.set_requires_grad(false);
+    model.set_hooks(method);
+    for (const auto& [n, t] : method->tensors()) named.push_back({n, t});
+  } else {
+    model.set_requires_grad(true);
+    for (Param& p : model.params()) named.push_back({p.name, p.value});
+  }
+  SftResult res;
+  res.total = model.num_parameters() + (method ? method->num_parameters() : 0);
+  for (const auto& [n, t] : named) res.trainable += t.numel();
+
+  optim::AdamWOptions ao;
+  ao.lr = opt.lr;
+  ao.beta1 = 0.9;
+  ao.beta2 = 0.999;
+  ao.eps = 1e-8;
+  optim::AdamW adam(optim::decay_groups(named, opt.weight_decay), ao);
+
+  std::vector<size_t> order(data.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  std::mt19937_64 rng(opt.seed);
+  size_t cursor = order.size();
+  std::vector<size_t> idx;
+  Tensor x, y;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int64_t step = 0; step < opt.steps; ++step) {
+    idx.clear();
+    while (int64_t(idx.size()) < opt.batch) {
+      if (cursor == order.size()) {
+        std::shuffle(order.begin(), order.end(), rng);
+        cursor = 0;
+      }
+      idx.push_back(order[cursor++]);
+    }
+    make_batch(data, idx, opt.max_len, x, y);
+    adam.zero_grad();
+    ForwardOptions fo;
+    fo.training = true;
+    fo.dropout_seed = opt.seed * 1000003ull + uint64_t(step);
+    if (method) method->set_training(true, fo.dropout_seed);
+    Tensor loss = model.loss(x, y, fo);
+    loss.backward();
+    if (opt.grad_clip > 0) optim::clip_grad_norm(adam, opt.grad_clip);
+    adam.step();
+    res.last_loss = loss.item();
+    res.steps = step + 1;
+    if (on_step) on_step(step + 1, res.last_loss);
+  }
+  if (method) method->set_training(false, 0);
+  res.seconds_per_step = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / double(opt.steps);
+  return res;
+}
+
+std::vector<int32_t> greedy_reply(Transformer& model, const std::vector<int32_t>& prompt, int64_t max_new,
+                                  const std::vector<int32_t>& stop) {
+  autograd::NoGradGuard ng;
+  std::vector<int32_t> seq = prompt, out;
+  const int64_t V = model.config().vocab_size, limit = model.config().n_positions;
+  for (int64_t i = 0; i < max_new && int64_t(seq.size()) < limit; ++i) {
+    Tensor h = model.hidden(Tensor::from_ints(seq, {1, int64_t(seq.size())}));  // (1, T, C)
+    Tensor logits = model.lm_head(h.slice(1, h.size(1) - 1, h.size(1))).contiguous();  // (1, 1, V)
+    const float* l = logits.f32();
+    int32_t best = int32_t(std::max_element(l, l + V) - l);
+    seq.push_back(best);
+    out.push_back(best);
+    if (!stop.empty() && out.size() >= stop.size() && std::equal(stop.begin(), stop.end(), out.end() - int64_t(stop.size())))
+      break;
+  }
+  return out;
+}
+
+double exact_match(Transformer& model, const tok::Tokenizer& tk, const std::vector<Conversation>& test,
+                   int64_t max_new) {
+  if (test.empty()) return 0;
+  ChatTemplate tmpl(tk);
+  std::vector<int32_t> stop;
+  for (uint32_t id : tk.encode(kEndOfTurn, true)) stop.push_back(int32_t(id));
+  int64_t hits = 0;
+  for (const Conversation& c : test) {
+    Conversation ctx(c.begin(), c.end() - 1);
+    std::vector<int32_t> reply = greedy_reply(model, tmpl.prompt(ctx), max_new, stop);
+    std::vector<uint32_t> ids(reply.begin(), reply.end());
+    std::string text = tk.decode_bytes(ids);
+    if (text.size() >= std::string(kEndOfTurn).size() && text.ends_with(kEndOfTurn))
+      text.resize(text.size() - std::string(kEndOfTurn).size());
+    hits += text == c.back().content;
+  }
+  return double(hits) / double(test.size());
+}
+
+SftResult run_finetune(const FinetuneCommand& c) {
+  check_chat_template(c.model_dir);
+  std::string tok_spec = c.tokenizer_spec.empty() ? c.model_dir + "/tokenizer.json" : c.tokenizer_spec;
+  if (!fs::exists(tok_spec) && c.tokenizer_spec.empty())
+    throw Error(c.model_dir + " has no tokenizer.json; pass --tokenizer SPEC");
+  tok::Tokenizer tk = tok::Tokenizer::load(tok_spec);
+  Transformer model = load_model(c.model_dir);
+  ChatTemplate tmpl(tk);
+  std::vector<EncodedChat> data;
+  for (const Conversation& conv : read_instruction_jsonl(c.data_path)) {
+    data.push_back(tmpl.encode(conv));
+    if (std::find(data.back().trained.begin(), data.back().trained.end(), 1) == data.back().trained.end())
+      throw Error(c.data_path + ": example " + std::to_string(data.size()) + " has no assistant message to learn");
+  }
+  std::unique_ptr<PeftMethod> method;
+  if (c.peft.method != "full") {
+    PeftOptions po = c.peft;
+    if (!c.init_text.empty())
+      for (uint32_t id : tk.encode(c.init_text)) po.init_ids.push_back(int32_t(id));
+    method = create_method(model, po);
+  }
+  fs::create_directories(c.out_dir);
+  train::MetricsLog metrics(c.out_dir + "/metrics.jsonl", -1);
+  const int64_t every = std::max<int64_t>(1, c.sft.steps / 20);
+  if (!c.sft.quiet)
+    std::fprintf(stderr, "finetune %s: %zu examples\n", c.peft.method.c_str(), data.size());
+  SftResult r = train_sft(model, method.get(), data, c.sft, [&](int64_t step, double loss) {
+    metrics.write({{"step", step}, {"loss", loss}});
+    if (!c.sft.quiet && (step % every == 0 || step == c.sft.steps || step == 1))
+      std::fprintf(stderr, "step %lld/%lld loss %.4f\n", (long long)step, (long long)c.sft.steps, loss);
+  });
+  if (!c.sft.quiet)
+    std::fprintf(stderr, "trainable parameters: %lld of %lld (%.3f%%), %.3f s/step\n", (long long)r.trainable,
+                 (long long)r.total, 100.0 * double(r.trainable) / double(r.total), r.seconds_per_step);
+  if (method) {
+    model.set_hooks(nullptr);
+    save_adapter(*method, c.out_dir);
+  } else {
+    save_model(model, c.out_dir);
+  }
+  if (fs::exists(tok_spec) && fs::is_regular_file(tok_spec) && !fs::exists(c.out_dir + "/tokenizer.json"))
+    fs::copy_file(tok_spec, c.out_dir + "/tokenizer.json");
+  write_chat_template(c.out_dir);
+  return r;
+}
+
+}  // namespace lmf::ft

@@ -1,0 +1,167 @@
+// Parameter-efficient methods against the PyTorch reference (tests/reference/peft.py):
+// for each method and model family, an adapter written in PEFT's layout by the reference
+// loads here and gives the reference's logits, masked loss and gradients of every adapter
+// tensor; the frozen base gets no gradient. LoRA: our files load in the reference, and
+// merging gives the unmerged logits.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/autograd.h"
+#include "finetune/lora.h"
+#include "finetune/peft.h"
+#include "io/atomic_file.h"
+#include "models/checkpoint.h"
+#include "support/oracle.h"
+
+using namespace lmf;
+using nlohmann::json;
+
+namespace {
+
+json gpt2_config() {
+  return {{"model_type", "gpt2"}, {"vocab_size", 61}, {"n_positions", 64}, {"n_embd", 24},
+          {"n_layer", 2},         {"n_head", 3},      {"layer_norm_epsilon", 1e-5}};
+}
+json llama_config() {
+  return {{"model_type", "llama"},    {"vocab_size", 53},       {"hidden_size", 24},
+          {"intermediate_size", 40},  {"num_hidden_layers", 2}, {"num_attention_heads", 6},
+          {"num_key_value_heads", 2}, {"rms_norm_eps", 1e-6},   {"rope_theta", 10000.0},
+          {"max_position_embeddings", 64}, {"tie_word_embeddings", false}};
+}
+
+json adapter_config(const std::string& method) {
+  if (method == "lora")
+    return {{"peft_type", "LORA"}, {"r", 4}, {"lora_alpha", 8}, {"lora_dropout", 0.0}, {"bias", "none"},
+            {"target_modules", {"c_attn", "c_proj", "c_fc", "q_proj", "v_proj", "o_proj", "up_proj", "down_proj"}}};
+  if (method == "adapter") return {{"peft_type", "ADAPTER"}, {"bottleneck", 5}};
+  if (method == "prompt") return {{"peft_type", "PROMPT_TUNING"}, {"num_virtual_tokens", 3}};
+  return {{"peft_type", "PREFIX_TUNING"}, {"num_virtual_tokens", 4}, {"prefix_projection", false}};
+}
+
+Tensor random_ids(int64_t B, int64_t T, int64_t V, uint64_t seed) {
+  std::vector<int32_t> ids;
+  for (float x : Tensor::rand({B, T}, seed, 0.0f, float(V)).to_vector()) ids.push_back(std::min<int32_t>(int32_t(x), int32_t(V - 1)));
+  return Tensor::from_ints(ids, {B, T});
+}
+
+// Targets: ids shifted, with the first third of each row ignored (a prompt).
+Tensor masked_targets(const Tensor& ids, uint64_t seed) {
+  Tensor t = random_ids(ids.size(0), ids.size(1), 50, seed);
+  std::vector<int32_t> v;
+  std::vector<float> f = t.to_vector();
+  for (int64_t b = 0; b < ids.size(0); ++b)
+    for (int64_t i = 0; i < ids.size(1); ++i) v.push_back(i < ids.size(1) / 3 ? -100 : int32_t(f[size_t(b * ids.size(1) + i)]));
+  return Tensor::from_ints(v, {ids.size(0), ids.size(1)});
+}
+
+using Case = std::tuple<std::string, std::string>;  // family, method
+class PeftMethods : public ::testing::TestWithParam<Case> {};
+
+}  // namespace
+
+TEST_P(PeftMethods, LogitsAndGradientsMatchPyTorch) {
+  auto [family, method] = GetParam();
+  json cfg = family == "gpt2" ? gpt2_config() : llama_config();
+  std::string dir = test::temp_dir();
+  Tensor ids = random_ids(2, 11, cfg["vocab_size"], 7);
+  Tensor targets = masked_targets(ids, 8);
+  auto ref = test::torch_ref("peft", "case", {{"ids", ids}, {"targets", targets}},
+                             {{"model_dir", dir + "/model"}, {"adapter_dir", dir + "/adapter"}, {"config", cfg},
+                              {"adapter_config", adapter_config(method)}, {"seed", 3}});
+  Transformer model = load_model(dir + "/model");
+  std::unique_ptr<ft::PeftMethod> m = ft::load_adapter(model, dir + "/adapter");
+  ft::freeze(model);
+  model.set_hooks(m.get());
+  Tensor logits = model.forward(ids);
+  Tensor loss = model.loss(ids, targets);
+  loss.backward();
+  {
+    autograd::NoGradGuard ng;
+    EXPECT_LE(test::rel_error(logits.detach(), ref.at("logits")), 1e-4);
+  }
+  EXPECT_NEAR(loss.item(), ref.at("loss").item(), 1e-4 * std::abs(ref.at("loss").item()));
+  ASSERT_FALSE(m->tensors().empty());
+  for (const auto& [name, t] : m->tensors()) {
+    ASSERT_TRUE(t.grad().defined()) << name;
+    EXPECT_LE(test::rel_error(t.grad(), ref.at("grad:" + name)), 1e-4) << name;
+  }
+  for (const Param& p : model.params()) EXPECT_FALSE(p.value.grad().defined()) << p.name << " is frozen";
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, PeftMethods,
+                         ::testing::Combine(::testing::Values("gpt2", "llama"),
+                                            ::testing::Values("lora", "adapter", "prompt", "prefix")),
+                         [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
+
+// An adapter we write loads in the reference (PEFT names and shapes) with the same logits;
+// merging LoRA into the weights leaves the logits unchanged.
+TEST(PeftLora, OurFilesLoadInReferenceAndMergeKeepsLogits) {
+  for (json cfg : {gpt2_config(), llama_config()}) {
+    std::string dir = test::temp_dir();
+    test::torch_ref("models", "write_checkpoint", {{"dummy", Tensor::zeros({1})}},
+                    {{"dir", dir + "/model"}, {"config", cfg}, {"seed", 4}});
+    Transformer model = load_model(dir + "/model");
+    ft::PeftOptions po;
+    po.method = "lora";
+    po.rank = 3;
+    po.alpha = 5;
+    po.seed = 2;
+    std::unique_ptr<ft::PeftMethod> m = ft::create_method(model, po);
+    for (const auto& [name, t] : m->tensors())  // B starts at zero; make the update matter
+      if (name.find("lora_B") != std::string::npos) Tensor(t).copy_from(Tensor::randn(t.shape(), 17, 0.3f));
+    ft::save_adapter(*m, dir + "/adapter");
+    json saved = json::parse(io::read_file(dir + "/adapter/adapter_config.json"));
+    EXPECT_EQ(saved["peft_type"], "LORA");
+    EXPECT_EQ(saved["r"], 3);
+    EXPECT_EQ(saved["bias"], "none");
+
+    Tensor ids = random_ids(2, 9, cfg["vocab_size"], 5);
+    model.set_hooks(m.get());
+    autograd::NoGradGuard ng;
+    Tensor unmerged = model.forward(ids);
+    auto ref = test::torch_ref("peft", "logits", {{"ids", ids}},
+                               {{"model_dir", dir + "/model"}, {"adapter_dir", dir + "/adapter"}});
+    EXPECT_LE(test::rel_error(unmerged, ref.at("logits")), 1e-4) << cfg["model_type"];
+    Tensor base;
+    {
+      model.set_hooks(nullptr);
+      base = model.forward(ids);
+      model.set_hooks(m.get());
+    }
+    EXPECT_GT(test::rel_error(base, unmerged), 1e-3) << "the adapter must change the logits";
+    ft::merge_lora(model, *m);
+    EXPECT_EQ(model.hooks(), nullptr);
+    EXPECT_LE(test::rel_error(model.forward(ids), unmerged), 1e-5) << cfg["model_type"];
+  }
+}
+
+TEST(PeftLora, BadAdapterFilesAreClearErrors) {
+  std::string dir = test::temp_dir();
+  json cfg = gpt2_config();
+  test::torch_ref("peft", "case", {{"ids", Tensor::from_ints({1, 2}, {1, 2})}, {"targets", Tensor::from_ints({2, 3}, {1, 2})}},
+                  {{"model_dir", dir + "/model"}, {"adapter_dir", dir + "/adapter"}, {"config", cfg},
+                   {"adapter_config", adapter_config("lora")}, {"seed", 1}});
+  Transformer model = load_model(dir + "/model");
+  auto expect_error = [&](const std::string& needle) {
+    try {
+      ft::load_adapter(model, dir + "/adapter");
+      FAIL() << "expected an error containing " << needle;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  json a = adapter_config("lora");
+  a["r"] = 5;
+  io::write_text_atomic(dir + "/adapter/adapter_config.json", a.dump());
+  expect_error("has shape");
+  a["peft_type"] = "IA3";
+  io::write_text_atomic(dir + "/adapter/adapter_config.json", a.dump());
+  expect_error("peft_type 'IA3' is not supported");
+  a = adapter_config("lora");
+  a["target_modules"] = {"c_attn"};
+  io::write_text_atomic(dir + "/adapter/adapter_config.json", a.dump());
+  expect_error("does not belong");
+  std::filesystem::remove(dir + "/adapter/adapter_config.json");
+  expect_error("no adapter_config.json");
+}
