@@ -3,6 +3,9 @@
 // becomes "User: <line>\nAssistant:" and the reply streams until the model starts the
 // next "\nUser:" turn, emits its end-of-text token, or reaches --max-new-tokens.
 // Commands: /reset clears the conversation, /quit (or end of input) leaves.
+// A model (or adapter) whose tokenizer_config.json holds the ChatML chat_template is
+// prompted with that template instead, exactly as `lmforge finetune` trained it, and its
+// reply stops at <|im_end|>.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -14,6 +17,7 @@
 #include "core/threads.h"
 #include "infer/generate.h"
 #include "infer/utf8_stream.h"
+#include "finetune/chat_template.h"
 #include "finetune/peft.h"
 #include "models/checkpoint.h"
 #include "tokenizer/tokenizer.h"
@@ -47,6 +51,8 @@ int run_chat(int argc, char** argv) {
     model.set_hooks(adapter.get());
   }
   if (auto e = tk.eot_id()) opt.eos_id = int32_t(*e);
+  const bool chatml = ft::has_chat_template(model_dir) || (!adapter_dir.empty() && ft::has_chat_template(adapter_dir));
+  ft::ChatTemplate tmpl(tk);
   KVCache cache = model.make_cache(1, model.config().n_positions);
   std::vector<int32_t> history;
   const bool tty = ::isatty(0);
@@ -67,16 +73,26 @@ int run_chat(int argc, char** argv) {
       continue;
     }
     if (line.empty()) continue;
-    std::vector<int32_t> prompt = encode(pending_text + "User: " + line + "\nAssistant:");
+    // ChatML: the system message opens a conversation, each turn follows the previous "<|im_end|>" after a "\n".
+    auto chat_prompt = [&](bool first) {
+      ft::Conversation turn;
+      if (first && !system.empty()) turn.push_back({"system", system});
+      turn.push_back({"user", line});
+      std::vector<int32_t> p = first ? std::vector<int32_t>() : encode("\n");
+      std::vector<int32_t> rest = tmpl.prompt(turn);
+      p.insert(p.end(), rest.begin(), rest.end());
+      return p;
+    };
+    std::vector<int32_t> prompt = chatml ? chat_prompt(cache.len == 0) : encode(pending_text + "User: " + line + "\nAssistant:");
     pending_text = "\n";
     if (cache.len + int64_t(prompt.size()) + 2 >= cache.max_len) {  // context full: start over, keep the system text
       std::fprintf(stderr, "[context of %lld tokens is full; starting a new conversation]\n", (long long)cache.max_len);
       cache.clear();
       history.clear();
-      prompt = encode((system.empty() ? "" : system + "\n") + "User: " + line + "\nAssistant:");
+      prompt = chatml ? chat_prompt(true) : encode((system.empty() ? "" : system + "\n") + "User: " + line + "\nAssistant:");
     }
     Utf8Stream stream;
-    StopMatcher stop({"\nUser:"});
+    StopMatcher stop({chatml ? std::string(ft::kEndOfTurn) : std::string("\nUser:")});
     auto on_token = [&](int32_t id) {
       if (opt.eos_id && id == *opt.eos_id) return false;
       std::string out = stop.feed(stream.push(tk.token_bytes(uint32_t(id))));

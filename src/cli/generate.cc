@@ -1,4 +1,6 @@
 // lmforge generate: continue a prompt with a model, streaming the text (or the ids).
+// With --chat the prompt is one user message in the ChatML template that `lmforge
+// finetune` trains with, and generation stops at <|im_end|>.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -7,6 +9,7 @@
 #include "core/threads.h"
 #include "infer/generate.h"
 #include "infer/utf8_stream.h"
+#include "finetune/chat_template.h"
 #include "finetune/peft.h"
 #include "models/checkpoint.h"
 #include "tokenizer/tokenizer.h"
@@ -20,7 +23,7 @@ int run_generate(int argc, char** argv) {
   GenerateOptions opt;
   opt.sampling.temperature = 0.8f;
   std::vector<std::string> stops;
-  bool print_ids = false;
+  bool print_ids = false, chat = false;
   int threads = 0;
   app.add_option("--model", model_dir, "model directory (config.json, model.safetensors, tokenizer.json)")->required();
   std::string adapter_dir;
@@ -29,6 +32,7 @@ int run_generate(int argc, char** argv) {
   app.add_option("--max-new-tokens", opt.max_new_tokens, "tokens to generate")->capture_default_str();
   app.add_option("--stop", stops, "stop when the text produces this string (repeatable)");
   app.add_option("--tokenizer", tok_spec, "tokenizer SPEC (default: the model's tokenizer.json)");
+  app.add_flag("--chat", chat, "wrap the prompt as a user message in the ChatML template; stop at <|im_end|>");
   app.add_flag("--ids", print_ids, "print only the new token ids, space-separated");
   app.add_option("--threads", threads, "threads (default: LMFORGE_THREADS or all cores)");
   add_sampling_flags(app, opt.sampling);
@@ -44,7 +48,12 @@ int run_generate(int argc, char** argv) {
   }
   if (auto e = tk.eot_id()) opt.eos_id = int32_t(*e);
   std::vector<int32_t> ids;
-  for (uint32_t id : tk.encode(prompt)) ids.push_back(int32_t(id));
+  if (chat) {
+    ids = ft::ChatTemplate(tk).prompt({{"user", prompt}});
+    stops.push_back(ft::kEndOfTurn);
+  } else {
+    for (uint32_t id : tk.encode(prompt)) ids.push_back(int32_t(id));
+  }
 
   Utf8Stream stream;
   StopMatcher stop(stops);

@@ -88,18 +88,21 @@ std::vector<int32_t> ChatTemplate::prompt(const Conversation& c) const {
   return e.ids;
 }
 
-void check_chat_template(const std::string& dir) {
+void check_chat_template(const std::string& dir) { has_chat_template(dir); }
+
+bool has_chat_template(const std::string& dir) {
   const std::string path = dir + "/tokenizer_config.json";
-  if (!std::filesystem::exists(path)) return;
+  if (!std::filesystem::exists(path)) return false;
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(io::read_file(path));
   } catch (const nlohmann::json::exception& e) {
     throw FormatError(path + ": not valid JSON: " + e.what());
   }
-  if (!j.contains("chat_template")) return;
+  if (!j.contains("chat_template")) return false;
   if (!j["chat_template"].is_string() || j["chat_template"].get<std::string>() != kChatMlTemplate)
     throw FormatError(path + ": chat_template is not the ChatML template; only ChatML is supported");
+  return true;
 }
 
 void write_chat_template(const std::string& dir) {

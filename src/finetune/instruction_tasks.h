@@ -1,0 +1,34 @@
+// The default instruction data, generated from what lmforge installs: arithmetic questions
+// and sentence tasks built from the Brown corpus, as Alpaca examples with a train/test
+// split. Deterministic in the seed; every answer is computed from the question, so a
+// held-out example is answered exactly only by a model that learned the task.
+//
+//   arithmetic  "What is 23 + 9?" → "32"  (also a − b with a ≥ b, and a × b for one-digit b)
+//   brown       "What is the last word of this sentence?" + sentence → the word
+//               "Complete the sentence." + sentence without its last word → the word
+//               "What is the first word of this sentence?" + sentence → the word
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lmf::ft {
+
+struct InstructionExample {
+  std::string instruction, input, output;
+};
+
+struct InstructionSplit {
+  std::vector<InstructionExample> train, test;
+};
+
+// `n` arithmetic examples, n / 10 of them (rounded up) held out for test.
+InstructionSplit arithmetic_tasks(int64_t n, uint64_t seed);
+// `n` sentence tasks from short sentences of `texts` (Brown documents), n / 10 held out;
+// Error when the texts hold too few usable sentences.
+InstructionSplit sentence_tasks(const std::vector<std::string>& texts, int64_t n, uint64_t seed);
+
+// One Alpaca JSON object per line.
+std::string to_jsonl(const std::vector<InstructionExample>& xs);
+
+}  // namespace lmf::ft
