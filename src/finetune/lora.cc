@@ -1,6 +1,7 @@
 #include "finetune/lora.h"
 
 #include <cmath>
+#include <regex>
 
 #include "core/autograd.h"
 #include "core/error.h"
@@ -29,13 +30,19 @@ class Lora : public PeftMethod {
   Lora(Transformer& model, const PeftOptions& opt) : model_(model), opt_(opt) {
     if (opt_.rank <= 0) throw Error("lora: rank must be positive, got " + std::to_string(opt_.rank));
     if (!(opt_.dropout >= 0 && opt_.dropout < 1)) throw Error("lora: dropout must be in [0, 1)");
-    if (opt_.target.empty()) opt_.target = default_targets(model.config());
+    if (opt_.target.empty() && opt_.target_regex.empty()) opt_.target = default_targets(model.config());
+    std::regex re;
+    try {
+      re = std::regex(opt_.target_regex);
+    } catch (const std::regex_error& e) {
+      throw Error("lora: target_modules regex '" + opt_.target_regex + "' is invalid: " + e.what());
+    }
     scaling_ = opt_.alpha / float(opt_.rank);
     const auto& projs = model.projections();
     site_.assign(projs.size(), -1);
     for (size_t s = 0; s < projs.size(); ++s) {
       const Projection& p = projs[s];
-      if (!matches(p.module, opt_.target)) continue;
+      if (opt_.target_regex.empty() ? !matches(p.module, opt_.target) : !std::regex_match(p.module, re)) continue;
       // A: kaiming_uniform(a=√5) on (r, in) is U(-1/√in, 1/√in); B: zeros.
       const float bound = 1.0f / std::sqrt(float(p.in));
       Tensor a = Tensor::rand({opt_.rank, p.in}, opt_.seed * 7919ull + s, -bound, bound);
@@ -71,7 +78,7 @@ class Lora : public PeftMethod {
             {"r", opt_.rank},
             {"lora_alpha", opt_.alpha},
             {"lora_dropout", opt_.dropout},
-            {"target_modules", opt_.target},
+            {"target_modules", opt_.target_regex.empty() ? nlohmann::json(opt_.target) : nlohmann::json(opt_.target_regex)},
             {"fan_in_fan_out", model_.config().arch == Arch::GPT2},
             {"bias", "none"},
             {"use_rslora", false},
@@ -116,7 +123,7 @@ PeftOptions lora_options_from_config(const nlohmann::json& cfg, const std::strin
     o.alpha = cfg.value("lora_alpha", 8.0f);
     o.dropout = cfg.value("lora_dropout", 0.0f);
     const auto& t = cfg.at("target_modules");
-    if (t.is_string()) o.target = {t.get<std::string>()};
+    if (t.is_string()) o.target_regex = t.get<std::string>();  // PEFT: a string is a full-match regex
     else o.target = t.get<std::vector<std::string>>();
     if (cfg.value("bias", std::string("none")) != "none")
       throw FormatError(source + ": bias \"" + cfg["bias"].get<std::string>() + "\" is not supported (only \"none\")");

@@ -52,6 +52,7 @@ struct PeftOptions {
   float alpha = 16;
   float dropout = 0;
   std::vector<std::string> target;  // module names or suffixes; empty = attention + MLP
+  std::string target_regex;         // when set (PEFT's string form): modules whose full name matches
   // adapter
   int64_t bottleneck = 16;
   // prefix and prompt

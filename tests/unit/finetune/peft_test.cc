@@ -34,6 +34,9 @@ json adapter_config(const std::string& method) {
   if (method == "lora")
     return {{"peft_type", "LORA"}, {"r", 4}, {"lora_alpha", 8}, {"lora_dropout", 0.0}, {"bias", "none"},
             {"target_modules", {"c_attn", "c_proj", "c_fc", "q_proj", "v_proj", "o_proj", "up_proj", "down_proj"}}};
+  if (method == "lora_regex")  // PEFT's string form: a regex over full module names
+    return {{"peft_type", "LORA"}, {"r", 2}, {"lora_alpha", 3}, {"bias", "none"},
+            {"target_modules", ".*\\.(c_fc|k_proj|gate_proj)"}};
   if (method == "adapter") return {{"peft_type", "ADAPTER"}, {"bottleneck", 5}};
   if (method == "prompt") return {{"peft_type", "PROMPT_TUNING"}, {"num_virtual_tokens", 3}};
   return {{"peft_type", "PREFIX_TUNING"}, {"num_virtual_tokens", 4}, {"prefix_projection", false}};
@@ -91,7 +94,7 @@ TEST_P(PeftMethods, LogitsAndGradientsMatchPyTorch) {
 
 INSTANTIATE_TEST_SUITE_P(Methods, PeftMethods,
                          ::testing::Combine(::testing::Values("gpt2", "llama"),
-                                            ::testing::Values("lora", "adapter", "prompt", "prefix")),
+                                            ::testing::Values("lora", "lora_regex", "adapter", "prompt", "prefix")),
                          [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
 
 // An adapter we write loads in the reference (PEFT names and shapes) with the same logits;
