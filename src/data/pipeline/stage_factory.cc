@@ -4,6 +4,7 @@
 #include "data/pipeline/classify.h"
 #include "data/pipeline/decontaminate.h"
 #include "data/pipeline/dedup.h"
+#include "data/pipeline/line_dedup.h"
 #include "data/pipeline/normalize.h"
 #include "data/pipeline/options.h"
 #include "data/pipeline/pii.h"
@@ -12,7 +13,7 @@
 
 namespace lmf::data::pipeline {
 
-std::vector<std::string> stage_names() { return {"normalize", "filter", "pii", "dedup", "decontaminate", "classify"}; }
+std::vector<std::string> stage_names() { return {"normalize", "filter", "pii", "dedup", "line_dedup", "decontaminate", "classify"}; }
 
 std::unique_ptr<Stage> make_stage(const std::string& name, const nlohmann::json& settings) {
   if (name == "normalize") return std::make_unique<NormalizeStage>(NormalizeOptions::from_json(settings));
@@ -22,6 +23,10 @@ std::unique_ptr<Stage> make_stage(const std::string& name, const nlohmann::json&
     return std::make_unique<PiiStage>();
   }
   if (name == "dedup") return std::make_unique<DedupStage>(DedupOptions::from_json(settings));
+  if (name == "line_dedup") {
+    OptionReader("line_dedup", settings).done();
+    return std::make_unique<LineDedupStage>();
+  }
   if (name == "decontaminate")
     return std::make_unique<DecontaminateStage>(DecontaminateOptions::from_json(settings));
   if (name == "classify") return std::make_unique<ClassifyStage>(ClassifyOptions::from_json(settings));

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "data/pipeline/dedup.h"
+#include "data/pipeline/line_dedup.h"
 #include "data/pipeline/runner.h"
 #include "core/error.h"
 #include "support/oracle.h"
@@ -181,4 +182,27 @@ TEST(PipelineDedup, ShardedRunsMatchOneRun) {
   DedupOptions other;
   other.bands = 16;
   EXPECT_THROW(merge_dedup_signatures({dir + "/sig0"}, other, dir + "/x.jsonl"), lmf::FormatError);
+}
+
+TEST(PipelineLineDedup, RepeatedLinesLeaveAllButTheFirstDocument) {
+  const std::string dir = lmf::test::temp_dir();
+  std::ofstream(dir + "/d.jsonl") << nlohmann::json{{"text", "Home | About\nFirst story.\nShare this"}}.dump() << "\n"
+                                  << nlohmann::json{{"text", "home  |  ABOUT\nSecond story.\n\nShare this"}}.dump() << "\n"
+                                  << nlohmann::json{{"text", "Share this\nHome | About"}}.dump() << "\n";
+  RunOptions o;
+  o.inputs = {dir + "/d.jsonl"};
+  o.out_dir = dir + "/out";
+  o.progress = false;
+  std::vector<std::unique_ptr<Stage>> stages;
+  stages.push_back(std::make_unique<LineDedupStage>());
+  RunResult r = run_pipeline(stages, o);
+  std::ifstream kept(o.out_dir + "/kept.jsonl"), removed(o.out_dir + "/removed.jsonl");
+  std::string a, b, c;
+  std::getline(kept, a);
+  std::getline(kept, b);
+  std::getline(removed, c);
+  EXPECT_EQ(nlohmann::json::parse(a)["text"], "Home | About\nFirst story.\nShare this");
+  EXPECT_EQ(nlohmann::json::parse(b)["text"], "Second story.\n");
+  EXPECT_EQ(nlohmann::json::parse(c)["reason"], "empty_after_line_dedup");
+  EXPECT_EQ(r.report["stages"][1]["counts"]["lines_removed"], 4);
 }
