@@ -80,7 +80,8 @@ static size_t invalid_subpart_len(std::string_view s, size_t i) {
   return k;
 }
 
-std::string utf8_lossy(std::string_view s) {
+std::string utf8_lossy(std::string_view s, size_t* replaced) {
+  if (replaced) *replaced = 0;
   size_t valid = utf8_valid_prefix(s);
   if (valid == s.size()) return std::string(s);
   std::string out;
@@ -92,6 +93,7 @@ std::string utf8_lossy(std::string_view s) {
     i = v;
     if (i >= s.size()) break;
     out += "\xEF\xBF\xBD";
+    if (replaced) ++*replaced;
     i += invalid_subpart_len(s, i);
   }
   return out;

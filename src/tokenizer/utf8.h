@@ -22,8 +22,8 @@ size_t utf8_valid_prefix(std::string_view s);
 
 inline bool utf8_valid(std::string_view s) { return utf8_valid_prefix(s) == s.size(); }
 
-// s with every maximal invalid subpart replaced by U+FFFD.
-std::string utf8_lossy(std::string_view s);
+// s with every maximal invalid subpart replaced by U+FFFD; `replaced` receives how many.
+std::string utf8_lossy(std::string_view s, size_t* replaced = nullptr);
 
 // Appends the UTF-8 encoding of code point cp (cp <= 0x10FFFF) to out.
 void utf8_append(std::string& out, uint32_t cp);
