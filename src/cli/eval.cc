@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/model_flags.h"
 #include "core/autograd.h"
 #include "core/threads.h"
 #include "data/token_shard.h"
@@ -31,11 +32,7 @@ int run_eval(int argc, char** argv) {
   if (threads > 0) threads::set(threads);
 
   Transformer model = load_model(model_dir);
-  std::unique_ptr<ft::PeftMethod> adapter;
-  if (!adapter_dir.empty()) {
-    adapter = ft::load_adapter(model, adapter_dir);
-    model.set_hooks(adapter.get());
-  }
+  std::unique_ptr<ft::PeftMethod> adapter = attach_adapter(model, adapter_dir);
   if (seq <= 0) seq = model.config().n_positions;
   if (seq > model.config().n_positions)
     throw Error("--seq " + std::to_string(seq) + " exceeds the model's context length " +

@@ -41,11 +41,7 @@ int run_generate(int argc, char** argv) {
 
   tok::Tokenizer tk = tok::Tokenizer::load(tokenizer_spec_for(model_dir, tok_spec));
   Transformer model = load_model(model_dir);
-  std::unique_ptr<ft::PeftMethod> adapter;
-  if (!adapter_dir.empty()) {
-    adapter = ft::load_adapter(model, adapter_dir);
-    model.set_hooks(adapter.get());
-  }
+  std::unique_ptr<ft::PeftMethod> adapter = attach_adapter(model, adapter_dir);
   if (auto e = tk.eot_id()) opt.eos_id = int32_t(*e);
   std::vector<int32_t> ids;
   if (chat) {

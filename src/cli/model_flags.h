@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "finetune/peft.h"
 #include "infer/sampler.h"
 
 namespace lmf::cli {
@@ -26,6 +27,15 @@ inline std::string tokenizer_spec_for(const std::string& model_dir, const std::s
   if (!std::filesystem::exists(p))
     throw Error(model_dir + " has no tokenizer.json; pass --tokenizer SPEC (a tokenizer.json, a directory or tiktoken:NAME)");
   return p;
+}
+
+// Loads the PEFT adapter in `dir` and hooks it into `model`; null (and no hooks) when dir
+// is empty. The returned adapter must outlive the model's use of it.
+inline std::unique_ptr<ft::PeftMethod> attach_adapter(Transformer& model, const std::string& dir) {
+  if (dir.empty()) return nullptr;
+  std::unique_ptr<ft::PeftMethod> adapter = ft::load_adapter(model, dir);
+  model.set_hooks(adapter.get());
+  return adapter;
 }
 
 }  // namespace lmf::cli
