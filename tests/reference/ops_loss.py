@@ -35,3 +35,21 @@ def cases(t, args):
                                           raise_exception=False)
             out[p + "gradcheck"] = torch.tensor([1.0 if ok else 0.0])
     return out
+
+
+def token_logprobs(t, args):
+    """Case i: "c{i}.logits" (N, V), "c{i}.targets" (N), "c{i}.g" (N). Returns
+    "c{i}.logprobs" = log_softmax(logits).gather(targets), 0 where the target is ignored,
+    and "c{i}.dlogits" = d(sum(logprobs * g))/d(logits)."""
+    out = {}
+    for i, case in enumerate(args["cases"]):
+        p = f"c{i}."
+        targets = t[p + "targets"].long()
+        keep = targets != case["ignore_index"]
+        logits = t[p + "logits"].double().requires_grad_(True)
+        lp = torch.log_softmax(logits, dim=-1).gather(1, torch.where(keep, targets, 0)[:, None])[:, 0]
+        lp = torch.where(keep, lp, torch.zeros_like(lp))
+        (lp * t[p + "g"].double()).sum().backward()
+        out[p + "logprobs"] = lp.detach().float()
+        out[p + "dlogits"] = logits.grad.float()
+    return out

@@ -52,10 +52,11 @@ double ce_forward(const float* x, const int32_t* t, float* lse, float* row_loss,
   return total;
 }
 
-// dx[r] = (softmax(x[r]) − onehot(t[r])) · k for kept rows, 0 for ignored ones; stored,
+// dx[r] = (softmax(x[r]) − onehot(t[r])) · k(r) for kept rows, 0 for ignored ones; stored,
 // or added when `add`.
-void ce_backward(const float* x, const int32_t* t, const float* lse, float k, float* dx, bool add, int64_t N,
-                 int64_t V, int ignore) {
+template <class K>
+void ce_backward(const float* x, const int32_t* t, const float* lse, K k, float* dx, bool add, int64_t N, int64_t V,
+                 int ignore) {
 #pragma omp parallel for schedule(static) if (N * V >= kParallelMin)
   for (int64_t r = 0; r < N; ++r) {
     float* __restrict dxr = dx + r * V;
@@ -65,53 +66,83 @@ void ce_backward(const float* x, const int32_t* t, const float* lse, float k, fl
       continue;
     }
     const float* xr = x + r * V;
-    float l = lse[r];
+    const float l = lse[r], kr = k(r);
     if (add) {
-      for (int64_t i = 0; i < V; ++i) dxr[i] += vexp(xr[i] - l) * k;
+      for (int64_t i = 0; i < V; ++i) dxr[i] += vexp(xr[i] - l) * kr;
     } else {
-      for (int64_t i = 0; i < V; ++i) dxr[i] = vexp(xr[i] - l) * k;
+      for (int64_t i = 0; i < V; ++i) dxr[i] = vexp(xr[i] - l) * kr;
     }
-    dxr[t[r]] -= k;
+    dxr[t[r]] -= kr;
   }
+}
+
+// Checks logits (N, V) f32 and targets (N) i32 with every kept target in [0, V); returns
+// the number of kept rows.
+int64_t check_targets(const char* op, const Tensor& logits, const Tensor& targets, int ignore_index) {
+  check_f32(logits, op, "logits");
+  check_shape(targets.defined() && targets.dtype() == DType::I32, op,
+              "targets must be i32, got " + targets.str() + " (logits " + logits.str() + ")");
+  check_shape(logits.dim() == 2 && targets.dim() == 1 && targets.size(0) == logits.size(0), op,
+              "logits " + logits.shape().str() + " and targets " + targets.shape().str() + " must be (N, V) and (N)");
+  const int64_t N = logits.size(0), V = logits.size(1);
+  Tensor t = targets.contiguous();
+  const int32_t* tp = t.data<int32_t>();
+  int64_t count = 0;
+  for (int64_t r = 0; r < N; ++r) {
+    if (tp[r] == ignore_index) continue;
+    check_shape(tp[r] >= 0 && tp[r] < V, op,
+                "target " + std::to_string(tp[r]) + " at row " + std::to_string(r) + " is outside [0, V) for V = " +
+                    std::to_string(V) + " (logits " + logits.shape().str() + ", ignore_index " +
+                    std::to_string(ignore_index) + ")");
+    ++count;
+  }
+  return count;
 }
 
 }  // namespace
 
 // logits (N, V), targets (N) → loss [].
 Tensor cross_entropy(const Tensor& logits_in, const Tensor& targets_in, int ignore_index) {
-  check_f32(logits_in, "cross_entropy", "logits");
-  check_shape(targets_in.defined() && targets_in.dtype() == DType::I32, "cross_entropy",
-              "targets must be i32, got " + targets_in.str() + " (logits " + logits_in.str() + ")");
-  check_shape(logits_in.dim() == 2 && targets_in.dim() == 1 && targets_in.size(0) == logits_in.size(0),
-              "cross_entropy",
-              "logits " + logits_in.shape().str() + " and targets " + targets_in.shape().str() +
-                  " must be (N, V) and (N)");
-  Tensor x = logits_in.contiguous();
-  Tensor t = targets_in.is_contiguous() ? targets_in : targets_in.to(DType::I32);
-  int64_t N = x.size(0), V = x.size(1);
-  const int32_t* tp = t.data<int32_t>();
-  int64_t count = 0;
-  for (int64_t r = 0; r < N; ++r) {
-    if (tp[r] == ignore_index) continue;
-    check_shape(tp[r] >= 0 && tp[r] < V, "cross_entropy",
-                "target " + std::to_string(tp[r]) + " at row " + std::to_string(r) + " is outside [0, V) for V = " +
-                    std::to_string(V) + " (logits " + x.shape().str() + ", ignore_index " +
-                    std::to_string(ignore_index) + ")");
-    ++count;
-  }
+  const int64_t count = check_targets("cross_entropy", logits_in, targets_in, ignore_index);
+  Tensor x = logits_in.contiguous(), t = targets_in.contiguous();
+  const int64_t N = x.size(0), V = x.size(1);
   Tensor lse = Tensor::empty({N}), row_loss = Tensor::empty({N});
-  double total = ce_forward(x.f32(), tp, lse.f32(), row_loss.f32(), N, V, ignore_index);
+  double total = ce_forward(x.f32(), t.data<int32_t>(), lse.f32(), row_loss.f32(), N, V, ignore_index);
   Tensor loss = Tensor::full({}, count ? float(total / double(count)) : 0.0f);
   if (autograd::should_record({&x})) {
     autograd::record("cross_entropy", loss, [gx = autograd::GradSink(x), xs = x.detach(), t, lse, count, N, V,
                                              ignore_index](const Tensor& dy) mutable {
       bool add;
       float* dx = gx.buffer_for_write(&add);
-      float k = count ? dy.item() / float(count) : 0.0f;
-      ce_backward(xs.f32(), t.data<int32_t>(), lse.f32(), k, dx, add, N, V, ignore_index);
+      const float k = count ? dy.item() / float(count) : 0.0f;
+      ce_backward(xs.f32(), t.data<int32_t>(), lse.f32(), [k](int64_t) { return k; }, dx, add, N, V, ignore_index);
     });
   }
   return loss;
+}
+
+// logits (N, V), targets (N) → (N).
+Tensor token_logprobs(const Tensor& logits_in, const Tensor& targets_in, int ignore_index) {
+  check_targets("token_logprobs", logits_in, targets_in, ignore_index);
+  Tensor x = logits_in.contiguous(), t = targets_in.contiguous();
+  const int64_t N = x.size(0), V = x.size(1);
+  Tensor lse = Tensor::empty({N}), out = Tensor::empty({N});
+  ce_forward(x.f32(), t.data<int32_t>(), lse.f32(), out.f32(), N, V, ignore_index);
+  float* o = out.f32();
+  for (int64_t r = 0; r < N; ++r) o[r] = -o[r];  // row loss = lse − x[target]
+  if (autograd::should_record({&x})) {
+    autograd::record("token_logprobs", out, [gx = autograd::GradSink(x), xs = x.detach(), t, lse, N, V,
+                                             ignore_index](const Tensor& dy) mutable {
+      bool add;
+      float* dx = gx.buffer_for_write(&add);
+      Tensor g = dy.contiguous();
+      const float* gp = g.f32();
+      // d(x[t] − lse)/dx = onehot − softmax: the cross-entropy backward with k = −dy[r].
+      ce_backward(xs.f32(), t.data<int32_t>(), lse.f32(), [gp](int64_t r) { return -gp[r]; }, dx, add, N, V,
+                  ignore_index);
+    });
+  }
+  return out;
 }
 
 }  // namespace lmf

@@ -16,4 +16,10 @@ namespace lmf {
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int ignore_index = -100);
 
+// Log-probability of each row's target: logits (N, V), targets (N) I32 → (N) with
+// out[n] = logits[n, target[n]] − logsumexp(logits[n]), and 0 where target is ignore_index
+// (torch: log_softmax(logits).gather(1, target) masked). Backward: dlogits[n] =
+// dy[n] · (onehot(target[n]) − softmax(logits[n])), again one pass per row.
+Tensor token_logprobs(const Tensor& logits, const Tensor& targets, int ignore_index = -100);
+
 }  // namespace lmf

@@ -12,6 +12,7 @@
 #include "core/autograd.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/loss.h"
+#include "core/ops/reduce.h"
 #include "core/random.h"
 #include "support/oracle.h"
 
@@ -110,4 +111,39 @@ TEST(OpsLoss, BadTargetsAndShapesAreShapeErrors) {
   }
   EXPECT_THROW(cross_entropy(x, Tensor::randn({3}, 1)), ShapeError);  // float targets
   EXPECT_THROW(cross_entropy(Tensor::randn({65}, 1), Tensor::from_ints({1}, {1})), ShapeError);
+}
+
+// token_logprobs against PyTorch's log_softmax(x).gather(1, t) (ignored rows 0), with a
+// random upstream gradient per row; the GPT-2 case runs threaded.
+TEST(OpsLoss, TokenLogprobsMatchTorch) {
+  std::vector<Case> cases{{3, 37}, {1, 1}, {37, 101, -100, 0.3}, {9, 65, -1, 0.2, 30.0f},
+                          {4, 37, -100, 0, 1.0f, 200.0f}, {33, 50257, -100, 0.1, 2.0f}};
+  test::TensorMap in;
+  nlohmann::json jc = nlohmann::json::array();
+  std::vector<Tensor> outs, logits;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const Case& c = cases[i];
+    std::string p = "c" + std::to_string(i) + ".";
+    Tensor x = add_scalar(Tensor::randn({c.N, c.V}, 140 + i, c.scale), c.shift).detach();
+    Tensor t = random_targets(c, 150 + i);
+    Tensor g = Tensor::randn({c.N}, 160 + i);
+    in[p + "logits"] = x.clone();
+    in[p + "targets"] = t;
+    in[p + "g"] = g;
+    x.set_requires_grad(true);
+    Tensor lp = token_logprobs(x, t, c.ignore_index);
+    ASSERT_EQ(lp.shape(), Shape({c.N}));
+    sum(mul(lp, g)).backward();
+    outs.push_back(lp.detach());
+    logits.push_back(x);
+    jc.push_back({{"ignore_index", c.ignore_index}});
+  }
+  test::TensorMap ref = test::torch_ref("ops_loss", "token_logprobs", in, {{"cases", jc}});
+  for (size_t i = 0; i < cases.size(); ++i) {
+    std::string p = "c" + std::to_string(i) + ".";
+    SCOPED_TRACE("case " + std::to_string(i));
+    EXPECT_LE(test::rel_error(outs[i], ref[p + "logprobs"]), 1e-5);
+    EXPECT_LE(test::rel_error(logits[i].grad(), ref[p + "dlogits"]), 1e-4);
+  }
+  EXPECT_THROW(token_logprobs(Tensor::randn({3, 65}, 1), Tensor::from_ints({1, 2, 65}, {3})), ShapeError);
 }

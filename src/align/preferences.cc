@@ -1,0 +1,116 @@
+#include "align/preferences.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace lmf::align {
+namespace {
+
+// The messages of a chat-form field; `want_role` (if set) is required of every message.
+ft::Conversation messages(const nlohmann::json& v, const std::string& where, const char* field,
+                          const char* want_role) {
+  if (!v.is_array() || v.empty()) throw FormatError(where + ": \"" + field + "\" must be a non-empty message list");
+  ft::Conversation c;
+  for (const auto& m : v) {
+    if (!m.is_object() || !m.contains("role") || !m.contains("content") || !m["role"].is_string() ||
+        !m["content"].is_string())
+      throw FormatError(where + ": \"" + field + "\" holds a message without string \"role\" and \"content\"");
+    std::string role = m["role"].get<std::string>();
+    if (role != "system" && role != "user" && role != "assistant")
+      throw FormatError(where + ": \"" + field + "\": unknown role '" + role + "' (system, user or assistant)");
+    if (want_role && role != want_role)
+      throw FormatError(where + ": \"" + field + "\" must hold one " + want_role + " message, found role '" + role + "'");
+    c.push_back({role, m["content"].get<std::string>()});
+  }
+  return c;
+}
+
+std::string response_text(const nlohmann::json& j, const std::string& where, const char* field, bool chat) {
+  if (!j.contains(field)) throw FormatError(where + ": missing field \"" + field + "\"");
+  const auto& v = j[field];
+  if (!chat) {
+    if (!v.is_string()) throw FormatError(where + ": \"" + field + "\" must be a string (plain form)");
+    return v.get<std::string>();
+  }
+  ft::Conversation c = messages(v, where, field, "assistant");
+  if (c.size() != 1) throw FormatError(where + ": \"" + field + "\" must hold exactly one assistant message");
+  return c[0].content;
+}
+
+}  // namespace
+
+PreferencePair parse_preference(const std::string& line, const std::string& where, bool need_responses) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError(where + ": not valid JSON: " + e.what());
+  }
+  if (!j.is_object()) throw FormatError(where + ": expected a JSON object");
+  if (!j.contains("prompt")) throw FormatError(where + ": missing field \"prompt\"");
+  PreferencePair p;
+  p.chat = j["prompt"].is_array();
+  if (p.chat) {
+    p.prompt_messages = messages(j["prompt"], where, "prompt", nullptr);
+  } else if (j["prompt"].is_string()) {
+    p.prompt = j["prompt"].get<std::string>();
+  } else {
+    throw FormatError(where + ": \"prompt\" must be a string or a message list");
+  }
+  if (need_responses) {
+    p.chosen = response_text(j, where, "chosen", p.chat);
+    p.rejected = response_text(j, where, "rejected", p.chat);
+  }
+  return p;
+}
+
+std::vector<PreferencePair> read_preferences_jsonl(const std::string& path, bool need_responses) {
+  std::ifstream in(path);
+  if (!in) throw FormatError(path + ": cannot open");
+  std::vector<PreferencePair> out;
+  std::string line;
+  for (int64_t n = 1; std::getline(in, line); ++n) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    out.push_back(parse_preference(line, path + ":" + std::to_string(n), need_responses));
+  }
+  if (out.empty()) throw FormatError(path + ": no examples");
+  return out;
+}
+
+std::vector<int32_t> PreferenceEncoder::prompt(const PreferencePair& p) const {
+  if (p.chat) return tmpl_.prompt(p.prompt_messages);
+  std::vector<int32_t> ids;
+  for (uint32_t id : tk_.encode(p.prompt)) ids.push_back(int32_t(id));
+  return ids;
+}
+
+std::vector<int32_t> PreferenceEncoder::response(const PreferencePair& p, const std::string& text) const {
+  std::vector<int32_t> ids;
+  for (uint32_t id : tk_.encode(text)) ids.push_back(int32_t(id));
+  if (p.chat)
+    for (int32_t id : stop_ids(p)) ids.push_back(id);
+  return ids;
+}
+
+EncodedPair PreferenceEncoder::encode(const PreferencePair& p) const {
+  return {prompt(p), response(p, p.chosen), response(p, p.rejected)};
+}
+
+std::vector<int32_t> PreferenceEncoder::stop_ids(const PreferencePair& p) const {
+  std::vector<int32_t> ids;
+  if (p.chat)
+    for (uint32_t id : tk_.encode(ft::kEndOfTurn, true)) ids.push_back(int32_t(id));
+  return ids;
+}
+
+std::string PreferenceEncoder::decode_response(const PreferencePair& p, const std::vector<int32_t>& ids) const {
+  std::vector<uint32_t> u(ids.begin(), ids.end());
+  std::string text = tk_.decode_bytes(u);
+  const std::string end = ft::kEndOfTurn;
+  if (p.chat && text.size() >= end.size() && text.ends_with(end)) text.resize(text.size() - end.size());
+  return text;
+}
+
+}  // namespace lmf::align
