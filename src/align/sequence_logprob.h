@@ -1,0 +1,34 @@
+// Log-probabilities of responses given prompts under a model — what DPO, PPO and the
+// evaluation of alignment score. Sequence n is prompts[n] ++ responses[n]; response token j
+// (at sequence index P + j) is predicted by the logits at index P + j − 1, so a prompt must
+// hold at least one token.
+//
+// Batches are right-padded to the longest sequence (pad id 0, targets −100 there, which
+// causal attention keeps from touching the real tokens).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "models/transformer.h"
+
+namespace lmf::align {
+
+using Ids = std::vector<int32_t>;
+
+struct ScoredBatch {
+  Tensor ids;      // (N, T) I32: sequence[0 .. T) (the last token of the longest is not an input)
+  Tensor targets;  // (N, T) I32: sequence[i + 1] where that is a response token, else −100
+  std::vector<int64_t> prompt_len, response_len;
+};
+
+// Error (naming the pair index) on an empty prompt or a sequence longer than `max_len` + 1.
+ScoredBatch make_scored_batch(const std::vector<Ids>& prompts, const std::vector<Ids>& responses, int64_t max_len);
+
+// (N, T): log p(target) at every response position, 0 elsewhere; differentiable in the
+// model's trainable tensors (and its hooks'). Row n's response token j sits at column
+// prompt_len[n] − 1 + j.
+Tensor response_token_logprobs(Transformer& model, const ScoredBatch& b, const ForwardOptions& opt = {});
+// (N): the sum over each row's response tokens.
+Tensor response_logprobs(Transformer& model, const ScoredBatch& b, const ForwardOptions& opt = {});
+
+}  // namespace lmf::align
