@@ -145,7 +145,12 @@ PiiDetector::PiiDetector() {
        R"((?:[0-9A-Fa-f]{1,4}:){1,2}(?::[0-9A-Fa-f]{1,4}){1,5}|[0-9A-Fa-f]{1,4}:(?::[0-9A-Fa-f]{1,4}){1,6}|)"
        R"(::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?![\w:]))"},
       {PiiType::ip, Check::none, 0, ".",
-       R"((?<![\w.])(?<!version )(?<!Version )(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d))"},
+       // Not after a word that numbers a part of a text ("Section 4.2.1.3", "§ 1.2.3.4").
+       R"((?<![\w.])(?<!(?i:version )|(?i:section )|(?i:sections )|(?i:chapter )|)"
+       R"((?i:clause )|(?i:article )|(?i:figure )|(?i:table )|(?i:appendix )|)"
+       R"((?i:paragraph )|(?i:rule )|(?i:step )|(?i:part )|(?i:item )|(?i:sec\. )|)"
+       R"((?i:ch\. )|(?i:art\. )|(?i:fig\. )|§ |§))"
+       R"((?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d))"},
   };
   for (const Spec& s : specs) {
     auto p = std::make_unique<Pattern>();
