@@ -17,7 +17,7 @@
 #include "train/data_loader.h"
 #include "train/metrics_log.h"
 #include "train/plot_svg.h"
-#include "train/progress.h"
+#include "io/progress.h"
 #include "train/run_state.h"
 
 namespace fs = std::filesystem;
@@ -145,7 +145,7 @@ TrainResult run_training(const TrainOptions& o) {
   }
   const int64_t tokens_per_step = o.batch * o.seq * o.grad_accum;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> devnull(o.quiet ? std::fopen("/dev/null", "w") : nullptr, &std::fclose);
-  Progress progress(o.steps, tokens_per_step, start_step, 10, o.quiet ? devnull.get() : stderr);
+  io::Progress progress(o.steps, tokens_per_step, start_step, 10, o.quiet ? devnull.get() : stderr);
   double train_seconds = 0;
   int64_t step = start_step;
   while (step < o.steps) {

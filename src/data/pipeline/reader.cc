@@ -30,12 +30,15 @@ class PlainSource : public ByteSource {
   size_t read(char* buf, size_t n) override {
     size_t got = std::fread(buf, 1, n, f_);
     if (got == 0 && std::ferror(f_)) throw FormatError("read error in " + path_);
+    consumed_ += got;
     return got;
   }
+  uint64_t consumed() const override { return consumed_; }
 
  private:
   std::string path_;
   FILE* f_;
+  uint64_t consumed_ = 0;
 };
 
 class GzipSource : public ByteSource {
@@ -54,6 +57,7 @@ class GzipSource : public ByteSource {
     }
     return size_t(got);
   }
+  uint64_t consumed() const override { return uint64_t(std::max<z_off_t>(0, gzoffset(f_))); }
 
  private:
   std::string path_;
@@ -84,6 +88,7 @@ class ZstdSource : public ByteSource {
     }
     return out.pos;
   }
+  uint64_t consumed() const override { return raw_.consumed(); }
 
  private:
   std::string path_;
@@ -150,6 +155,17 @@ DocumentReader::DocumentReader(std::vector<std::string> paths, TextUnit unit, in
   if (shard_count < 1 || shard_index < 0 || shard_index >= shard_count)
     throw Error("shard " + std::to_string(shard_index) + "/" + std::to_string(shard_count) +
                 ": the index must be in [0, count)");
+  for (const std::string& f : files_) {
+    std::error_code ec;
+    const uintmax_t n = fs::file_size(f, ec);
+    sizes_.push_back(ec ? 0 : uint64_t(n));
+    bytes_total_ += sizes_.back();
+  }
+}
+
+uint64_t DocumentReader::bytes_consumed() const {
+  if (!open_ || !src_) return bytes_done_;
+  return bytes_done_ + std::min(src_->consumed(), sizes_[file_]);
 }
 
 DocumentReader::~DocumentReader() = default;
@@ -218,6 +234,7 @@ bool DocumentReader::next_document(RawDocument& doc) {
       doc.json = json_file_;
       doc.source = path;
       open_ = false;  // one document per file: the file is done
+      bytes_done_ += sizes_[file_];
       ++file_;
       if (found) break;
       continue;
@@ -239,6 +256,7 @@ bool DocumentReader::next_document(RawDocument& doc) {
     }
     if (found) break;
     open_ = false;
+    bytes_done_ += sizes_[file_];
     ++file_;
   }
   doc.index = next_index_++;

@@ -37,6 +37,8 @@ class ByteSource {
   virtual ~ByteSource() = default;
   // Up to n bytes into buf; 0 at the end.
   virtual size_t read(char* buf, size_t n) = 0;
+  // Bytes of the file (compressed, as stored) consumed so far.
+  virtual uint64_t consumed() const = 0;
 };
 
 // All input files under the given paths, in reading order; files found in folders are kept
@@ -54,6 +56,9 @@ class DocumentReader {
   // false when there is nothing left.
   bool next_batch(std::vector<RawDocument>& out, size_t max_bytes);
   int64_t documents_seen() const { return next_index_; }  // before sharding
+  // Progress through the input files as stored (compressed bytes for compressed files).
+  uint64_t bytes_total() const { return bytes_total_; }
+  uint64_t bytes_consumed() const;
 
  private:
   bool next_document(RawDocument& doc);  // false at the end of all input
@@ -70,6 +75,8 @@ class DocumentReader {
   size_t pos_ = 0;
   bool eof_ = false;
   int64_t line_ = 0, block_ = 0, next_index_ = 0;
+  std::vector<uint64_t> sizes_;  // of files_
+  uint64_t bytes_total_ = 0, bytes_done_ = 0;  // all files; files finished
 };
 
 }  // namespace lmf::data::pipeline

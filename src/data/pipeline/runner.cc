@@ -12,6 +12,7 @@
 #include "data/pipeline/output_file.h"
 #include "data/pipeline/utf8.h"
 #include "io/atomic_file.h"
+#include "io/progress.h"
 
 namespace lmf::data::pipeline {
 
@@ -116,7 +117,6 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
   OutputFile kept((dir / "kept.jsonl").string()), removed((dir / "removed.jsonl").string());
   DocumentReader reader(o.inputs, o.text_unit, o.shard_index, o.shard_count, o.extensions);
   RunResult r;
-  int64_t bytes_read = 0;
   double last_progress = t0;
 
   // Segments: [begin, end) of stage indexes; a segment after the first starts with the
@@ -146,6 +146,21 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
     bool spill_eof = false;
     if (seg > 0) spill_src = ByteSource::open(spill_in);
     int64_t position_in = 0, position_out = 0;  // positions for this segment's wide stage and the next one
+    // A bar over the bytes this segment reads (the input files, or the previous spill).
+    std::unique_ptr<io::Progress> bar;
+    auto counts = [&] {
+      return " | " + io::format_count(double(r.kept)) + " kept | " + io::format_count(double(r.removed)) +
+             " removed";
+    };
+    if (o.progress) {
+      io::ProgressUnits units{segments.size() > 1 ? "data pass " + std::to_string(seg + 1) + "/" +
+                                                           std::to_string(segments.size()) + " read"
+                                                     : "data read",
+                                 "B/s", true};
+      const uint64_t total = seg == 0 ? reader.bytes_total() : uint64_t(fs::file_size(spill_in));
+      bar = std::make_unique<io::Progress>(int64_t(total), 1, 0, 1);  // lines throttled below
+      bar->set_units(units);
+    }
 
     for (;;) {
       raw.clear();
@@ -239,16 +254,17 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
           r.kept += 1;
           r.bytes_kept += int64_t(d.text.size());
         }
-        if (seg == 0) bytes_read += int64_t(d.text.size());
       }
       if (seg == 0) r.documents_in += n;
       const double t = now_s();
-      if (o.progress && t - last_progress >= 5) {
+      if (bar && t - last_progress >= (bar->terminal() ? 0.2 : 5.0)) {
         last_progress = t;
-        std::fprintf(stderr, "data: segment %zu/%zu, %.1f MB read, %lld kept, %lld removed, %.1f MB/s\n", seg + 1,
-                     segments.size(), bytes_read / 1e6, (long long)r.kept, (long long)r.removed,
-                     bytes_read / 1e6 / std::max(t - t0, 1e-9));
+        bar->update(int64_t(seg == 0 ? reader.bytes_consumed() : spill_src->consumed()), counts());
       }
+    }
+    if (bar) {
+      bar->update(int64_t(seg == 0 ? reader.bytes_total() : uint64_t(fs::file_size(spill_in))), counts());
+      bar->finish();
     }
     if (seg > 0) std::remove(spill_in.c_str());
     if (next_wide) {

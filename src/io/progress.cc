@@ -1,4 +1,4 @@
-#include "train/progress.h"
+#include "io/progress.h"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 #include <chrono>
 #include <cmath>
 
-namespace lmf::train {
+namespace lmf::io {
 
 std::string format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
@@ -64,8 +64,12 @@ double Progress::eta_s() const {
 std::string Progress::line(bool bar) const {
   char buf[256];
   std::string s;
-  std::snprintf(buf, sizeof buf, "step %lld/%lld", (long long)last_step_, (long long)total_);
-  s += buf;
+  if (units_.sizes) {
+    s = units_.counter + " " + format_count(double(last_step_)) + "/" + format_count(double(total_));
+  } else {
+    std::snprintf(buf, sizeof buf, "%s %lld/%lld", units_.counter.c_str(), (long long)last_step_, (long long)total_);
+    s += buf;
+  }
   if (bar) {
     const int width = 20;
     const double frac = total_ > 0 ? std::min(1.0, double(last_step_) / double(total_)) : 1.0;
@@ -74,13 +78,19 @@ std::string Progress::line(bool bar) const {
     std::snprintf(buf, sizeof buf, " %3d%%", int(frac * 100));
     s += buf;
   }
-  std::snprintf(buf, sizeof buf, " | loss %.4f | lr %.2e", loss_, lr_);
-  s += buf;
-  if (tokens_per_s() > 0) s += " | " + format_count(tokens_per_s()) + " tok/s | ETA " + format_duration(eta_s());
+  s += status_;
+  if (tokens_per_s() > 0)
+    s += " | " + format_count(tokens_per_s()) + " " + units_.rate + " | ETA " + format_duration(eta_s());
   return s;
 }
 
 void Progress::step(int64_t step, double loss, double lr) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, " | loss %.4f | lr %.2e", loss, lr);
+  update(step, buf);
+}
+
+void Progress::update(int64_t step, const std::string& status) {
   const double now = clock_();
   if (first_step_ < 0) {
     first_step_ = step;
@@ -88,8 +98,7 @@ void Progress::step(int64_t step, double loss, double lr) {
   }
   last_step_ = step;
   last_time_ = now;
-  loss_ = loss;
-  lr_ = lr;
+  status_ = status;
   if (terminal_) {
     std::fprintf(out_, "\r\x1b[K%s", line(true).c_str());
     drawn_ = true;
@@ -114,4 +123,4 @@ void Progress::finish() {
   std::fflush(out_);
 }
 
-}  // namespace lmf::train
+}  // namespace lmf::io

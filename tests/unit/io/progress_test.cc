@@ -1,11 +1,11 @@
-// Progress: plain lines every N steps off a terminal, a redrawn bar on one, and the
+// Progress: plain lines every N steps off a terminal, a redrawn bar on one, byte counts, and the
 // tokens/s and ETA arithmetic under a fake clock.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <string>
 
-#include "train/progress.h"
+#include "io/progress.h"
 
 using namespace lmf;
 
@@ -30,19 +30,19 @@ size_t count(const std::string& s, const std::string& needle) {
 }  // namespace
 
 TEST(Progress, Formatting) {
-  EXPECT_EQ(train::format_duration(45), "45s");
-  EXPECT_EQ(train::format_duration(192), "3m12s");
-  EXPECT_EQ(train::format_duration(7500), "2h05m");
-  EXPECT_EQ(train::format_count(950), "950");
-  EXPECT_EQ(train::format_count(23400), "23.4k");
-  EXPECT_EQ(train::format_count(1.25e6), "1.25M");
+  EXPECT_EQ(io::format_duration(45), "45s");
+  EXPECT_EQ(io::format_duration(192), "3m12s");
+  EXPECT_EQ(io::format_duration(7500), "2h05m");
+  EXPECT_EQ(io::format_count(950), "950");
+  EXPECT_EQ(io::format_count(23400), "23.4k");
+  EXPECT_EQ(io::format_count(1.25e6), "1.25M");
 }
 
 TEST(Progress, PlainLinesEveryNStepsWithRateAndEta) {
   FILE* f = std::tmpfile();
   double now = 100;
   // Resumed at step 20 of 100; 1000 tokens a step; each step takes 0.5 s.
-  train::Progress p(100, 1000, 20, 10, f, false, [&] { return now; });
+  io::Progress p(100, 1000, 20, 10, f, false, [&] { return now; });
   for (int s = 21; s <= 100; ++s) {
     now += 0.5;
     p.step(s, 5.0 - s * 0.01, 3e-4);
@@ -67,7 +67,7 @@ TEST(Progress, PlainLinesEveryNStepsWithRateAndEta) {
 TEST(Progress, TerminalBarRedrawsInPlace) {
   FILE* f = std::tmpfile();
   double now = 0;
-  train::Progress p(4, 10, 0, 10, f, true, [&] { return now; });
+  io::Progress p(4, 10, 0, 10, f, true, [&] { return now; });
   for (int s = 1; s <= 4; ++s) {
     now += 1;
     p.step(s, 1.0, 1e-3);
@@ -80,4 +80,19 @@ TEST(Progress, TerminalBarRedrawsInPlace) {
   EXPECT_NE(out.find("step 2/4 [##########..........]  50%"), std::string::npos) << out;
   EXPECT_NE(out.find("saved\nstep 4/4 [####################] 100%"), std::string::npos) << out;
   EXPECT_EQ(out.back(), '\n');
+}
+
+TEST(Progress, SizesWithByteRate) {
+  FILE* f = std::tmpfile();
+  double now = 0;
+  io::Progress p(200000000, 1, 0, 1, f, false, [&] { return now; });
+  p.set_units({"data read", "B/s", true});
+  p.update(10000000, " | 12 kept");
+  now += 2;
+  p.update(50000000, " | 40 kept");  // 40 MB in 2 s; 150 MB left
+  p.finish();
+  std::string out = contents(f);
+  std::fclose(f);
+  EXPECT_NE(out.find("data read 10.00M/200.00M | 12 kept\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("data read 50.00M/200.00M | 40 kept | 20.00M B/s | ETA 8s\n"), std::string::npos) << out;
 }
