@@ -17,6 +17,7 @@ struct Document {
   std::string text;
   nlohmann::ordered_json record;  // JSONL input: the object (its text field is rewritten on output); else null
   nlohmann::ordered_json fields;  // output fields added by stages (an object or null)
+  std::string line;               // JSONL input: the line as read (UTF-8 repaired), written back when unchanged
   std::string source;             // "FILE:LINE" (JSONL), "FILE" or "FILE#BLOCK" (text)
   int64_t index = -1;             // position in the whole input, before sharding
   std::string removed_by, reason, detail;  // verdict: removed when removed_by is not empty
@@ -31,7 +32,9 @@ struct Document {
 
 // The output line (no newline) of a document. text_field names the text's field. Kept:
 // the record with the text replaced and `fields` appended (a text input becomes
-// {"text": ..., "source": ...}); removed: the same plus "stage", "reason" (and "detail").
+// {"text": ..., "source": ...}); removed: the record as read (its text as it came in) with
+// `fields`, "stage", "reason" (and "detail") appended. A JSONL line that nothing changes is
+// written back byte for byte (removed: with the verdict spliced in before its closing brace).
 std::string document_to_jsonl(const Document& doc, const std::string& text_field);
 
 }  // namespace lmf::data::pipeline

@@ -67,9 +67,9 @@ size_t count_of(std::string_view s, std::string_view what) {
 bool ends_with(std::string_view s, std::string_view t) { return s.size() >= t.size() && s.substr(s.size() - t.size()) == t; }
 bool starts_with(std::string_view s, std::string_view t) { return s.substr(0, t.size()) == t; }
 
-std::string lower(std::string_view s) {
+std::string lower(std::string_view s) {  // ASCII letters only, as the rules compare ASCII words
   std::string out(s);
-  for (char& c : out) c = char(std::tolower((unsigned char)c));
+  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? char(c + 32) : c;
   return out;
 }
 
@@ -95,10 +95,16 @@ class KeyCounter {
     size_t cap = 16;
     while (cap < expected * 2) cap *= 2;
     if (cap > table_.size()) table_.assign(cap, {0, 0});
-    mask_ = table_.size() - 1;
+    mask_ = cap - 1;  // only the first cap slots: a small document stays in cache after a big one
   }
   uint32_t add(uint64_t key) { return ++slot(key).second; }
-  uint32_t count(uint64_t key) { return slot(key).second; }
+  // Adds `key` and returns its slot, whose count count_at() reads later.
+  uint32_t add_slot(uint64_t key) {
+    auto& e = slot(key);
+    ++e.second;
+    return uint32_t(&e - table_.data());
+  }
+  uint32_t count_at(uint32_t s) const { return table_[s].second; }
 
  private:
   std::pair<uint64_t, uint32_t>& slot(uint64_t key) {
@@ -185,20 +191,28 @@ std::string gopher_repetition(const std::string& text, const GopherRepetitionOpt
     total += len[i];
   }
   if (total == 0) return "";
-  auto gram_hash = [&](size_t i, int n) {
-    uint64_t x = 0x9E3779B97F4A7C15ull * uint64_t(n);
-    for (int k = 0; k < n; ++k) x = (x ^ h[i + size_t(k)]) * 0x100000001B3ull + (x >> 29);
-    return x;
-  };
-  thread_local KeyCounter counts;
+  // Hashes of the n-grams starting at each word, grown from the (n−1)-grams' in place, so
+  // every n costs one pass whatever n is. Counts are kept per n (the table is reset), so
+  // hashes of different n never meet.
   thread_local std::vector<uint64_t> grams;
+  thread_local std::vector<uint32_t> slots;
+  thread_local KeyCounter counts;
+  grams.assign(h.begin(), h.end());
+  int have = 1;  // grams[i] hashes words [i, i + have)
+  auto grow_to = [&](int n) {
+    if (n < have) grams.assign(h.begin(), h.end()), have = 1;  // settings not in increasing n
+    for (; have < n; ++have)
+      for (size_t i = 0; i + size_t(have) < nw; ++i)
+        grams[i] = (grams[i] ^ h[i + size_t(have)]) * 0x100000001B3ull + (grams[i] >> 29);
+  };
   for (auto [n, limit] : o.top_n_grams) {
     if (nw < size_t(n)) continue;
+    grow_to(n);
     counts.reset(nw);
     uint32_t best = 0;
     size_t best_at = 0;
     for (size_t i = 0; i + size_t(n) <= nw; ++i) {
-      uint32_t c = counts.add(gram_hash(i, n));
+      uint32_t c = counts.add(grams[i]);
       if (c > best) best = c, best_at = i;
     }
     if (best < 2) continue;
@@ -209,12 +223,18 @@ std::string gopher_repetition(const std::string& text, const GopherRepetitionOpt
   std::vector<char> covered(nw);
   for (auto [n, limit] : o.dup_n_grams) {
     if (nw < size_t(n)) continue;
+    grow_to(n);
     counts.reset(nw);
-    grams.resize(nw - size_t(n) + 1);
-    for (size_t i = 0; i + size_t(n) <= nw; ++i) counts.add(grams[i] = gram_hash(i, n));
+    const size_t ng = nw - size_t(n) + 1;
+    slots.resize(ng);
+    for (size_t i = 0; i < ng; ++i) slots[i] = counts.add_slot(grams[i]);
     std::fill(covered.begin(), covered.end(), 0);
-    for (size_t i = 0; i + size_t(n) <= nw; ++i)
-      if (counts.count(grams[i]) > 1) std::fill(covered.begin() + long(i), covered.begin() + long(i) + n, 1);
+    size_t covered_to = 0;  // words [.., covered_to) are marked
+    for (size_t i = 0; i < ng; ++i) {
+      if (counts.count_at(slots[i]) < 2) continue;
+      for (size_t k = std::max(i, covered_to); k < i + size_t(n); ++k) covered[k] = 1;
+      covered_to = i + size_t(n);
+    }
     size_t chars = 0;
     for (size_t i = 0; i < nw; ++i) chars += covered[i] ? len[i] : 0;
     if (double(chars) / double(total) > limit) return "gopher_dup_" + std::to_string(n) + "gram";

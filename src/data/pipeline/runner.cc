@@ -72,6 +72,8 @@ void parse_raw(RawDocument& raw, Document& doc, const RunOptions& o, int64_t* co
     return;
   }
   doc.text = it->get<std::string>();
+  if (raw.bytes.find('\n') == std::string::npos && raw.bytes.find('\r') == std::string::npos)
+    doc.line = std::move(raw.bytes);  // fits on one output line
 }
 
 // Spilled documents keep everything a later stage and the outputs need.
