@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "data/pipeline/options.h"
 #include "data/pipeline/output_file.h"
+#include "data/pipeline/words.h"
 #include "io/atomic_file.h"
 
 namespace lmf::data::pipeline {
@@ -60,28 +61,17 @@ uint64_t MinHasher::exact_hash(std::string_view text) {
 }
 
 void MinHasher::signature(std::string_view text, uint32_t* sig) const {
-  // Word hashes of the simplified text.
-  std::vector<uint64_t> words;
-  std::string w;
-  auto flush = [&] {
-    if (!w.empty()) words.push_back(XXH3_64bits(w.data(), w.size()));
-    w.clear();
-  };
-  for (char c : text) {
-    const unsigned char u = (unsigned char)c;
-    if (u < 0x80 && (std::isspace(u) || std::ispunct(u))) flush();
-    else w += char(std::tolower(u));
-  }
-  flush();
+  thread_local std::vector<uint64_t> words;
+  word_hashes(text, words);
   const int n = size();
   std::fill(sig, sig + n, UINT32_MAX);
-  const size_t k = std::min<size_t>(size_t(ngram_), std::max<size_t>(words.size(), 1));
   if (words.empty()) return;
+  const int k = int(std::min<size_t>(size_t(ngram_), words.size()));
   const uint64_t* a = a_.data();
   const uint64_t* b = b_.data();
-  for (size_t i = 0; i + k <= words.size(); ++i) {
-    uint64_t x = 0x9E3779B97F4A7C15ull;
-    for (size_t j = 0; j < k; ++j) x = XXH3_64bits_withSeed(&words[i + j], 8, x);
+  for (size_t i = 0; i + size_t(k) <= words.size(); ++i) {
+    const uint64_t x = ngram_hash(&words[i], k);  // the shingle
+#pragma omp simd
     for (int h = 0; h < n; ++h) {
       const uint32_t v = uint32_t((a[h] * x + b[h]) >> 32);
       sig[h] = v < sig[h] ? v : sig[h];

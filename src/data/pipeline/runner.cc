@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/threads.h"
 #include "data/pipeline/output_file.h"
+#include "data/pipeline/spill.h"
 #include "data/pipeline/utf8.h"
 #include "io/atomic_file.h"
 #include "io/progress.h"
@@ -76,23 +77,6 @@ void parse_raw(RawDocument& raw, Document& doc, const RunOptions& o, int64_t* co
     doc.line = std::move(raw.bytes);  // fits on one output line
 }
 
-// Spilled documents keep everything a later stage and the outputs need.
-std::string spill_line(const Document& d) {
-  json j{{"index", d.index}, {"source", d.source}, {"text", d.text}};
-  if (!d.record.is_null()) j["record"] = d.record;
-  if (!d.fields.is_null()) j["fields"] = d.fields;
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-void unspill(const std::string& line, Document& d) {
-  json j = json::parse(line);
-  d.index = j["index"].get<int64_t>();
-  d.source = j["source"].get<std::string>();
-  d.text = j["text"].get<std::string>();
-  if (j.contains("record")) d.record = std::move(j["record"]);
-  if (j.contains("fields")) d.fields = std::move(j["fields"]);
-}
-
 }  // namespace
 
 RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const RunOptions& o) {
@@ -141,12 +125,9 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
   for (size_t seg = 0; seg < segments.size(); ++seg) {
     const size_t sb = segments[seg].first, se = segments[seg].second;
     Stage* next_wide = se < stages.size() ? stages[se].get() : nullptr;
-    if (next_wide) spill_out = std::make_unique<OutputFile>((dir / (".spill-" + std::to_string(seg) + ".jsonl")).string());
-    std::unique_ptr<ByteSource> spill_src;
-    std::string spill_buf;
-    size_t spill_pos = 0;
-    bool spill_eof = false;
-    if (seg > 0) spill_src = ByteSource::open(spill_in);
+    if (next_wide) spill_out = std::make_unique<OutputFile>((dir / (".spill-" + std::to_string(seg) + ".bin")).string());
+    std::unique_ptr<SpillReader> spill_src;
+    if (seg > 0) spill_src = std::make_unique<SpillReader>(spill_in);
     int64_t position_in = 0, position_out = 0;  // positions for this segment's wide stage and the next one
     // A bar over the bytes this segment reads (the input files, or the previous spill).
     std::unique_ptr<io::Progress> bar;
@@ -170,25 +151,14 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
       if (seg == 0) {
         if (!reader.next_batch(raw, o.batch_bytes)) break;
         docs.resize(raw.size());
-      } else {  // the spill of the previous segment, line by line
-        size_t batch = 0;
-        while (batch < o.batch_bytes) {
-          const size_t nl = spill_buf.find('\n', spill_pos);
-          if (nl == std::string::npos) {
-            spill_buf.erase(0, spill_pos);
-            spill_pos = 0;
-            if (spill_eof) break;
-            const size_t old = spill_buf.size();
-            spill_buf.resize(old + (1 << 20));
-            const size_t got = spill_src->read(spill_buf.data() + old, 1 << 20);
-            spill_buf.resize(old + got);
-            if (got == 0) spill_eof = true;
-            continue;
-          }
+      } else {  // the spill of the previous segment
+        for (size_t batch = 0; batch < o.batch_bytes;) {
           raw.emplace_back();
-          raw.back().bytes.assign(spill_buf, spill_pos, nl - spill_pos);  // parsed in parallel below
-          batch += nl - spill_pos;
-          spill_pos = nl + 1;
+          if (!spill_src->next(raw.back().bytes)) {
+            raw.pop_back();
+            break;
+          }
+          batch += raw.back().bytes.size();  // restored in parallel below
         }
         if (raw.empty()) break;
         docs.resize(raw.size());
@@ -238,7 +208,7 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
           const double a = now_s();
           next_wide->observe(d, next_pos[size_t(i)]);
           tallies[size_t(omp_get_thread_num())][se + 1].seconds += now_s() - a;
-          lines[size_t(i)] = spill_line(d);
+          lines[size_t(i)] = spill_record(d);
         } else {
           lines[size_t(i)] = document_to_jsonl(d, o.text_field);
         }
@@ -250,7 +220,7 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
           slots[size_t(removed_slot[size_t(i)])].removed[d.reason] += 1;
           r.removed += 1;
         } else if (next_wide) {
-          spill_out->write_line(lines[size_t(i)]);
+          spill_out->write(lines[size_t(i)]);
         } else {
           kept.write_line(lines[size_t(i)]);
           r.kept += 1;

@@ -29,7 +29,7 @@ void word_hashes(std::string_view text, std::vector<uint64_t>& out) {
       long_word = true;
       len = 0;
     }
-    buf[len++] = char(std::tolower(u));
+    buf[len++] = (u >= 'A' && u <= 'Z') ? char(u + 32) : char(u);
   }
   flush();
 }
