@@ -253,45 +253,56 @@ std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* count
   std::string out;
   out.reserve(text.size());
   int sentences = 0;
+  std::string cleaned, cleaned_low;
   for (auto raw : split_lines(text)) {
-    std::string line(trim(raw));
-    if (line.empty()) continue;
-    if (o.remove_citations) {  // "[1]", "[12]", "[citation needed]"
-      std::string cleaned;
-      for (size_t i = 0; i < line.size(); ++i) {
-        if (line[i] == '[') {
+    std::string_view l = trim(raw);
+    if (l.empty()) continue;
+    // The lower-cased line: the same bytes of `low` (ASCII lower-casing keeps offsets).
+    std::string_view ll = std::string_view(low).substr(size_t(l.data() - text.data()), l.size());
+    if (o.remove_citations && l.find('[') != std::string_view::npos) {  // "[1]", "[12]", "[citation needed]"
+      cleaned.clear();
+      for (size_t i = 0; i < l.size(); ++i) {
+        if (l[i] == '[') {
           size_t j = i + 1;
-          while (j < line.size() && std::isdigit((unsigned char)line[j])) ++j;
-          if (j > i + 1 && j < line.size() && line[j] == ']') {
+          while (j < l.size() && std::isdigit((unsigned char)l[j])) ++j;
+          if (j > i + 1 && j < l.size() && l[j] == ']') {
             i = j;
             continue;
           }
-          if (line.compare(i, 18, "[citation needed]") == 0) {
+          if (l.compare(i, 18, "[citation needed]") == 0) {
             i += 17;
             continue;
           }
         }
-        cleaned += line[i];
+        cleaned += l[i];
       }
-      line = cleaned;
+      cleaned_low = lower(cleaned);
+      l = cleaned;
+      ll = cleaned_low;
     }
-    const std::string_view l(line);
     const bool terminal = (ends_with(l, ".") || ends_with(l, "!") || ends_with(l, "?") || ends_with(l, "\"") ||
                            ends_with(l, "\u201D")) && !ends_with(l, "...");
     if (o.filter_no_terminal_punct && !terminal) {
       ++c.no_terminal_punct;
       continue;
     }
-    const auto words = split_words(l);
-    if (int(words.size()) < o.min_words_per_line) {
+    int words = 0;
+    bool long_word = false;
+    for (size_t i = 0; i < l.size();) {  // the words of split_words, counted in place
+      while (i < l.size() && is_ws(l[i])) ++i;
+      size_t j = i;
+      while (j < l.size() && !is_ws(l[j])) ++j;
+      if (j > i) ++words, long_word |= int(code_points(l.substr(i, j - i))) > o.max_word_length;
+      i = j;
+    }
+    if (words < o.min_words_per_line) {
       ++c.too_few_words;
       continue;
     }
-    if (std::any_of(words.begin(), words.end(), [&](auto w) { return int(code_points(w)) > o.max_word_length; })) {
+    if (long_word) {
       ++c.long_word;
       continue;
     }
-    const std::string ll = lower(l);
     if (o.filter_javascript && ll.find("javascript") != std::string::npos) {
       ++c.javascript;
       continue;
@@ -310,7 +321,7 @@ std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* count
       i = j;
     }
     if (!out.empty()) out += '\n';
-    out += line;
+    out += l;
   }
   text = std::move(out);
   if (sentences < o.min_num_sentences) return "c4_too_few_sentences";
