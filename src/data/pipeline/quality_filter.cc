@@ -192,29 +192,44 @@ std::string gopher_repetition(const std::string& text, const GopherRepetitionOpt
   }
   if (total == 0) return "";
   // Hashes of the n-grams starting at each word, grown from the (n−1)-grams' in place, so
-  // every n costs one pass whatever n is. Counts are kept per n (the table is reset), so
-  // hashes of different n never meet.
+  // each n costs one pass whatever n is; counts are kept per n (the table is reset), so
+  // hashes of different n never meet. Only positions whose (n−1)-gram occurs more than once
+  // can start an n-gram that does (its prefix would be unique otherwise), so each n looks
+  // only at the repeated positions of the n before it: after the first n or two, few.
   thread_local std::vector<uint64_t> grams;
-  thread_local std::vector<uint32_t> slots;
+  thread_local std::vector<uint32_t> cand, slots;  // candidate positions (increasing); their table slots
   thread_local KeyCounter counts;
-  grams.assign(h.begin(), h.end());
-  int have = 1;  // grams[i] hashes words [i, i + have)
-  auto grow_to = [&](int n) {
-    if (n < have) grams.assign(h.begin(), h.end()), have = 1;  // settings not in increasing n
+  int have = 0;  // grams[i] hashes words [i, i + have) for i in cand
+  auto count_grams = [&](int n) {
+    if (n < have || have == 0) {  // the first n, or settings not in increasing n
+      grams.assign(h.begin(), h.end());
+      cand.resize(nw);
+      for (size_t i = 0; i < nw; ++i) cand[i] = uint32_t(i);
+      have = 1;
+    }
     for (; have < n; ++have)
-      for (size_t i = 0; i + size_t(have) < nw; ++i)
-        grams[i] = (grams[i] ^ h[i + size_t(have)]) * 0x100000001B3ull + (grams[i] >> 29);
+      for (uint32_t i : cand)
+        if (i + size_t(have) < nw) grams[i] = (grams[i] ^ h[i + size_t(have)]) * 0x100000001B3ull + (grams[i] >> 29);
+    while (!cand.empty() && cand.back() + size_t(n) > nw) cand.pop_back();
+    counts.reset(cand.size());
+    slots.resize(cand.size());
+    for (size_t k = 0; k < cand.size(); ++k) slots[k] = counts.add_slot(grams[cand[k]]);
+  };
+  auto keep_repeated = [&] {
+    size_t m = 0;
+    for (size_t k = 0; k < cand.size(); ++k)
+      if (counts.count_at(slots[k]) >= 2) cand[m] = cand[k], slots[m++] = slots[k];
+    cand.resize(m);
+    slots.resize(m);
   };
   for (auto [n, limit] : o.top_n_grams) {
     if (nw < size_t(n)) continue;
-    grow_to(n);
-    counts.reset(nw);
+    count_grams(n);
     uint32_t best = 0;
     size_t best_at = 0;
-    for (size_t i = 0; i + size_t(n) <= nw; ++i) {
-      uint32_t c = counts.add(grams[i]);
-      if (c > best) best = c, best_at = i;
-    }
+    for (size_t k = 0; k < cand.size(); ++k)
+      if (counts.count_at(slots[k]) > best) best = counts.count_at(slots[k]), best_at = cand[k];
+    keep_repeated();
     if (best < 2) continue;
     size_t chars = 0;
     for (int k = 0; k < n; ++k) chars += len[best_at + size_t(k)];
@@ -223,16 +238,12 @@ std::string gopher_repetition(const std::string& text, const GopherRepetitionOpt
   std::vector<char> covered(nw);
   for (auto [n, limit] : o.dup_n_grams) {
     if (nw < size_t(n)) continue;
-    grow_to(n);
-    counts.reset(nw);
-    const size_t ng = nw - size_t(n) + 1;
-    slots.resize(ng);
-    for (size_t i = 0; i < ng; ++i) slots[i] = counts.add_slot(grams[i]);
+    count_grams(n);
+    keep_repeated();
     std::fill(covered.begin(), covered.end(), 0);
     size_t covered_to = 0;  // words [.., covered_to) are marked
-    for (size_t i = 0; i < ng; ++i) {
-      if (counts.count_at(slots[i]) < 2) continue;
-      for (size_t k = std::max(i, covered_to); k < i + size_t(n); ++k) covered[k] = 1;
+    for (uint32_t i : cand) {
+      for (size_t k = std::max<size_t>(i, covered_to); k < i + size_t(n); ++k) covered[k] = 1;
       covered_to = i + size_t(n);
     }
     size_t chars = 0;
