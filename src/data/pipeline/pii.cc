@@ -226,7 +226,10 @@ std::vector<PiiMatch> PiiDetector::find(std::string_view text) const {
 }
 
 std::string PiiDetector::redact(std::string_view text, int64_t* counts) const {
-  const std::vector<PiiMatch> found = find(text);
+  return redact(text, find(text), counts);
+}
+
+std::string PiiDetector::redact(std::string_view text, const std::vector<PiiMatch>& found, int64_t* counts) {
   if (found.empty()) return std::string(text);
   std::string out;
   out.reserve(text.size());
@@ -248,7 +251,8 @@ std::vector<std::string> PiiStage::counter_names() const {
 }
 
 void PiiStage::process(Document& doc, int64_t, int64_t* counters) const {
-  doc.text = detector_.redact(doc.text, counters);
+  const std::vector<PiiMatch> found = detector_.find(doc.text);
+  if (!found.empty()) doc.text = PiiDetector::redact(doc.text, found, counters);  // else the text stays as read
 }
 
 }  // namespace lmf::data::pipeline

@@ -51,6 +51,8 @@ class PiiDetector {
   std::vector<PiiMatch> find(std::string_view text) const;
   // text with every match replaced by its placeholder; counts[type] += matches.
   std::string redact(std::string_view text, int64_t* counts = nullptr) const;
+  // The same with the matches already found (find(text)).
+  static std::string redact(std::string_view text, const std::vector<PiiMatch>& found, int64_t* counts);
 
  private:
   struct Pattern;
