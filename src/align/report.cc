@@ -1,0 +1,88 @@
+#include "align/report.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/autograd.h"
+#include "core/error.h"
+#include "data/token_shard.h"
+#include "eval/perplexity.h"
+#include "finetune/sft.h"
+
+namespace lmf::align {
+namespace {
+
+double perplexity(Transformer& m, const ReportOptions& opt) {
+  if (opt.eval_shard.empty()) return NAN;
+  autograd::NoGradGuard ng;
+  const data::TokenShard shard = data::TokenShard::open(opt.eval_shard);
+  const int64_t T = opt.eval_T > 0 ? opt.eval_T : std::min<int64_t>(m.config().n_positions, 256);
+  auto loss = [&](const Tensor& x, const Tensor& y) { return double(m.loss(x, y).item()); };
+  return eval::evaluate_perplexity(shard, T, opt.eval_batch, loss, opt.eval_windows).ppl;
+}
+
+}  // namespace
+
+AlignReport compare_models(const std::function<Transformer&(bool aligned)>& model, const tok::Tokenizer& tk,
+                           const std::vector<PreferencePair>& prompts, const ReportOptions& opt) {
+  if (!opt.judge) throw Error("align report: no judge");
+  if (prompts.empty()) throw Error("align report: no held-out prompts");
+  PreferenceEncoder enc(tk);
+  AlignReport r;
+  r.prompts = int64_t(prompts.size());
+  std::vector<double> judged[2];
+  for (int side = 0; side < 2; ++side) {
+    Transformer& m = model(side == 1);
+    ReportSide& s = side ? r.after : r.before;
+    double reward = 0;
+    for (const PreferencePair& p : prompts) {
+      const std::vector<int32_t> prompt = enc.prompt(p);
+      const std::vector<int32_t> reply = ft::greedy_reply(m, prompt, opt.max_new_tokens, enc.stop_ids(p));
+      s.replies.push_back(enc.decode_response(p, reply));
+      judged[side].push_back(opt.judge(p, s.replies.back()));
+      s.judged += judged[side].back();
+      if (opt.reward) reward += opt.reward(prompt, reply);
+    }
+    s.judged /= double(prompts.size());
+    if (opt.reward) s.reward = reward / double(prompts.size());
+    s.ppl = perplexity(m, opt);
+  }
+  for (size_t i = 0; i < prompts.size(); ++i)
+    r.win_rate += judged[1][i] > judged[0][i] ? 1.0 : judged[1][i] == judged[0][i] ? 0.5 : 0.0;
+  r.win_rate /= double(prompts.size());
+  return r;
+}
+
+std::string format_report(const AlignReport& r) {
+  auto row = [](const char* label, double before, double after) {
+    auto cell = [](double v) {
+      char buf[32];
+      if (std::isnan(v)) return std::string("-");
+      std::snprintf(buf, sizeof buf, "%.3f", v);
+      return std::string(buf);
+    };
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%-20s %10s %10s\n", label, cell(before).c_str(), cell(after).c_str());
+    return std::string(buf);
+  };
+  std::string s = "held-out prompts: " + std::to_string(r.prompts) + "\n";
+  char head[128];
+  std::snprintf(head, sizeof head, "%-20s %10s %10s\n", "", "before", "after");
+  s += head;
+  s += row("reward score", r.before.reward, r.after.reward);
+  s += row("judged good", r.before.judged, r.after.judged);
+  s += row("perplexity (tax)", r.before.ppl, r.after.ppl);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "win rate of the aligned model (judged): %.3f\n", r.win_rate);
+  return s + buf;
+}
+
+nlohmann::json report_json(const AlignReport& r) {
+  auto num = [](double v) { return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v); };
+  auto side = [&](const ReportSide& s) {
+    return nlohmann::json{{"reward_score", num(s.reward)}, {"judged_good", s.judged}, {"perplexity", num(s.ppl)}};
+  };
+  return {{"prompts", r.prompts}, {"before", side(r.before)}, {"after", side(r.after)}, {"win_rate", r.win_rate}};
+}
+
+}  // namespace lmf::align
