@@ -1,5 +1,7 @@
 #include "data/pipeline/document.h"
 
+#include <xxhash.h>
+
 #include <string_view>
 
 namespace lmf::data::pipeline {
@@ -8,12 +10,12 @@ namespace {
 using json = nlohmann::ordered_json;
 
 // `line` (a JSON object, as read) with the verdict's fields spliced in before its closing
-// brace; false when that cannot be done exactly (a field of the verdict already present).
+// brace; false when that might not be exact (the line may already hold such a field).
 bool splice_verdict(const Document& doc, std::string& out) {
   std::string_view l(doc.line);
   while (!l.empty() && (l.back() == ' ' || l.back() == '\t' || l.back() == '\r')) l.remove_suffix(1);
-  if (l.empty() || l.back() != '}' || doc.record.contains("stage") || doc.record.contains("reason") ||
-      doc.record.contains("detail"))
+  if (l.empty() || l.back() != '}' || l.find("\"stage\"") != std::string_view::npos ||
+      l.find("\"reason\"") != std::string_view::npos || l.find("\"detail\"") != std::string_view::npos)
     return false;
   l.remove_suffix(1);
   out.reserve(l.size() + 64);
@@ -26,19 +28,19 @@ bool splice_verdict(const Document& doc, std::string& out) {
 
 }  // namespace
 
+uint64_t text_hash(std::string_view text) { return XXH3_64bits(text.data(), text.size()); }
+
 std::string document_to_jsonl(const Document& doc, const std::string& text_field) {
-  const bool as_read = !doc.line.empty() && doc.record.is_object() && !doc.fields.is_object();
+  const bool as_read = !doc.line.empty() && !doc.fields.is_object();
   if (as_read && doc.removed()) {
     std::string out;
     if (splice_verdict(doc, out)) return out;
   }
-  if (as_read && !doc.removed()) {
-    auto it = doc.record.find(text_field);
-    if (it != doc.record.end() && it->is_string() && it->get_ref<const std::string&>() == doc.text) return doc.line;
-  }
+  if (as_read && !doc.removed() && text_hash(doc.text) == doc.line_text_hash) return doc.line;
   json out;
-  if (doc.record.is_object()) {
-    out = doc.record;
+  const json& record = doc.record.is_null() && !doc.line.empty() ? json::parse(doc.line) : doc.record;
+  if (record.is_object()) {
+    out = record;
     if (!doc.removed()) out[text_field] = doc.text;
   } else {
     out[text_field] = doc.text;

@@ -15,9 +15,10 @@ namespace lmf::data::pipeline {
 
 struct Document {
   std::string text;
-  nlohmann::ordered_json record;  // JSONL input: the object (its text field is rewritten on output); else null
+  nlohmann::ordered_json record;  // input object (text field rewritten on output); null for text, or when `line` holds it
   nlohmann::ordered_json fields;  // output fields added by stages (an object or null)
   std::string line;               // JSONL input: the line as read (UTF-8 repaired), written back when unchanged
+  uint64_t line_text_hash = 0;    // xxh3 of the text as `line` holds it (decoded)
   std::string source;             // "FILE:LINE" (JSONL), "FILE" or "FILE#BLOCK" (text)
   int64_t index = -1;             // position in the whole input, before sharding
   std::string removed_by, reason, detail;  // verdict: removed when removed_by is not empty
@@ -34,7 +35,10 @@ struct Document {
 // the record with the text replaced and `fields` appended (a text input becomes
 // {"text": ..., "source": ...}); removed: the record as read (its text as it came in) with
 // `fields`, "stage", "reason" (and "detail") appended. A JSONL line that nothing changes is
-// written back byte for byte (removed: with the verdict spliced in before its closing brace).
+// written back byte for byte (removed: with the verdict spliced in before its closing brace);
+// "unchanged" means the text has the length and the 64-bit xxh3 hash it was read with.
 std::string document_to_jsonl(const Document& doc, const std::string& text_field);
+// The hash kept in line_text_hash.
+uint64_t text_hash(std::string_view text);
 
 }  // namespace lmf::data::pipeline

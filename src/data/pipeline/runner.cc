@@ -73,8 +73,11 @@ void parse_raw(RawDocument& raw, Document& doc, const RunOptions& o, int64_t* co
     return;
   }
   doc.text = it->get<std::string>();
-  if (raw.bytes.find('\n') == std::string::npos && raw.bytes.find('\r') == std::string::npos)
-    doc.line = std::move(raw.bytes);  // fits on one output line
+  if (raw.bytes.find('\n') == std::string::npos && raw.bytes.find('\r') == std::string::npos) {
+    doc.line = std::move(raw.bytes);  // fits on one output line: the record is read from it when needed
+    doc.line_text_hash = text_hash(doc.text);
+    doc.record = nullptr;
+  }
 }
 
 }  // namespace

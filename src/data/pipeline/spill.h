@@ -2,11 +2,12 @@
 // documents that reach the stage are spilled to a file while it observes them, and read back
 // for the next pass once it has decided. A spill is a private, temporary file of binary
 // records, one per document:
-//   u64 payload size, then the payload: i64 index, and five strings (u64 length + bytes):
-//   source, text, line (the JSONL line as read, or empty), record (the input object as JSON
-//   when there is no line, else empty), fields (the stages' output fields as JSON, or empty).
-// A record with a line rebuilds the input object by parsing the line, so large documents are
-// neither escaped nor parsed twice.
+//   u64 payload size, then the payload: i64 index, source, text, line (the JSONL line as
+//   read, or empty), u64 line_text_hash, record (the input object as JSON when there is no
+//   line, else empty), fields (the stages' output fields as JSON, or empty); each string is
+//   a u64 length and its bytes.
+// The input object stays in the line until an output needs it, so large documents are
+// neither escaped nor parsed again between passes.
 #pragma once
 #include <memory>
 #include <string>
