@@ -45,19 +45,20 @@ MinHasher::MinHasher(const DedupOptions& o) : ngram_(o.ngram) {
 }
 
 uint64_t MinHasher::exact_hash(std::string_view text) {
-  std::string s;
-  s.reserve(text.size());
+  thread_local std::string s;
+  s.resize(text.size());
+  size_t n = 0;
   bool space = false;
   for (char c : text) {
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-      space = !s.empty();
+      space = n > 0;
       continue;
     }
-    if (space) s += ' ';
+    if (space) s[n++] = ' ';
     space = false;
-    s += char(std::tolower((unsigned char)c));
+    s[n++] = (c >= 'A' && c <= 'Z') ? char(c + 32) : c;
   }
-  return XXH3_64bits(s.data(), s.size());
+  return XXH3_64bits(s.data(), n);
 }
 
 void MinHasher::signature(std::string_view text, uint32_t* sig) const {

@@ -36,7 +36,7 @@ struct Document {
 // {"text": ..., "source": ...}); removed: the record as read (its text as it came in) with
 // `fields`, "stage", "reason" (and "detail") appended. A JSONL line that nothing changes is
 // written back byte for byte (removed: with the verdict spliced in before its closing brace);
-// "unchanged" means the text has the length and the 64-bit xxh3 hash it was read with.
+// "unchanged" means the text has the 64-bit xxh3 hash it was read with.
 std::string document_to_jsonl(const Document& doc, const std::string& text_field);
 // The hash kept in line_text_hash.
 uint64_t text_hash(std::string_view text);

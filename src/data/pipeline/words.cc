@@ -2,7 +2,7 @@
 
 #include <xxhash.h>
 
-#include <cctype>
+#include <array>
 
 namespace lmf::data::pipeline {
 
@@ -18,9 +18,17 @@ void word_hashes(std::string_view text, std::vector<uint64_t>& out) {
     len = 0;
     long_word = false;
   };
+  // ASCII whitespace and punctuation (isspace / ispunct in the C locale) separate words.
+  static constexpr auto separator = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x80; ++c)
+      t[size_t(c)] = (c >= 9 && c <= 13) || c == ' ' || (c >= '!' && c <= '/') || (c >= ':' && c <= '@') ||
+                     (c >= '[' && c <= '`') || (c >= '{' && c <= '~');
+    return t;
+  }();
   for (char c : text) {
     const unsigned char u = (unsigned char)c;
-    if (u < 0x80 && (std::isspace(u) || std::ispunct(u))) {
+    if (separator[u]) {
       flush();
       continue;
     }
