@@ -1,6 +1,7 @@
 #include "finetune/instruction_tasks.h"
 
 #include <algorithm>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -26,7 +27,7 @@ std::vector<std::string> words_of(const std::string& sentence) {
   std::istringstream in(sentence);
   std::vector<std::string> w;
   for (std::string s; in >> s;) w.push_back(s);
-  if (w.size() < 4 || w.size() > 12) return {};
+  if (w.size() < 4 || w.size() > 12 || !std::isalpha(static_cast<unsigned char>(w[0][0]))) return {};
   std::string& last = w.back();
   while (!last.empty() && (last.back() == '.' || last.back() == '!' || last.back() == '?')) last.pop_back();
   for (const std::string& s : w)
@@ -89,12 +90,48 @@ InstructionSplit sentence_tasks(const std::vector<std::string>& texts, int64_t n
   std::vector<InstructionExample> xs;
   for (int64_t i = 0; i < n; ++i) {
     const std::vector<std::string>& w = sentences[size_t(i)];
-    switch (i % 3) {
+    switch (i % 4) {
       case 0: xs.push_back({"What is the last word of this sentence?", join(w, w.size()) + ".", w.back()}); break;
       case 1: xs.push_back({"Complete the sentence.", join(w, w.size() - 1), w.back()}); break;
-      default: xs.push_back({"What is the first word of this sentence?", join(w, w.size()) + ".", w.front()}); break;
+      case 2: xs.push_back({"What is the first word of this sentence?", join(w, w.size()) + ".", w.front()}); break;
+      default: {
+        std::string upper = join(w, w.size()) + ".";
+        for (char& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
+        xs.push_back({"Rewrite the sentence in capital letters.", join(w, w.size()) + ".", upper});
+        break;
+      }
     }
   }
+  return split(std::move(xs), seed);
+}
+
+InstructionSplit wordnet_tasks(const std::string& dir, int64_t n, uint64_t seed) {
+  const std::string path = dir + "/data.noun";
+  std::ifstream in(path);
+  if (!in) throw Error("wordnet tasks: cannot open " + path + " (Debian package wordnet-base)");
+  // Synset lines: "OFFSET LEX TYPE W_CNT WORD LEX_ID ... | GLOSS"; license lines start with spaces.
+  std::vector<InstructionExample> xs;
+  std::set<std::string> seen;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == ' ') continue;
+    std::istringstream f(line);
+    std::string offset, lex, type, count_hex, word;
+    if (!(f >> offset >> lex >> type >> count_hex >> word)) continue;
+    const size_t bar = line.find(" | ");
+    if (bar == std::string::npos) continue;
+    std::string gloss = line.substr(bar + 3);
+    gloss = gloss.substr(0, gloss.find(';'));  // the definition, without examples
+    while (!gloss.empty() && gloss.back() == ' ') gloss.pop_back();
+    const bool plain_word = std::all_of(word.begin(), word.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+    if (!plain_word || word.size() < 3 || gloss.size() < 8 || gloss.size() > 80 || !seen.insert(word).second) continue;
+    xs.push_back({"Define the word \"" + word + "\".", "", gloss});
+  }
+  if (int64_t(xs.size()) < n)
+    throw Error("wordnet tasks: " + path + " has " + std::to_string(xs.size()) + " usable nouns, " +
+                std::to_string(n) + " wanted");
+  std::mt19937_64 rng(seed ^ 0x9E3779B9ull);
+  std::shuffle(xs.begin(), xs.end(), rng);
+  xs.resize(size_t(n));
   return split(std::move(xs), seed);
 }
 

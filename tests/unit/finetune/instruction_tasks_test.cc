@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "finetune/chat_template.h"
@@ -48,8 +49,35 @@ TEST(FinetuneTasks, SentenceTasksAnswerFromTheSentence) {
         EXPECT_EQ(x.input.substr(0, x.output.size() + 1), x.output + " ");
       else if (x.instruction.find("last word") != std::string::npos)
         EXPECT_TRUE(x.input.ends_with(" " + x.output + ".")) << x.input;
+      else if (x.instruction.find("capital letters") != std::string::npos)
+        EXPECT_EQ(x.output.size(), x.input.size());
       else
         EXPECT_EQ(x.input.find(x.output), std::string::npos) << "completion must not contain its answer";
     }
   EXPECT_THROW(ft::sentence_tasks(texts, 50, 1), Error);
+}
+
+TEST(FinetuneTasks, WordNetDefinitions) {
+  const std::string dir = lmf::test::temp_dir();
+  // Two license lines (indented), then synsets in WordNet 3.0's data.noun layout.
+  lmf::io::write_text_atomic(dir + "/data.noun",
+                             "  1 This software and database is being provided to you\n"
+                             "  2 Princeton University under the following license.\n"
+                             "00005930 03 n 01 dwarf 0 001 @ 00004475 n 0000 | a plant or animal that is atypically small  \n"
+                             "00006024 03 n 01 heterotroph 0 001 @ 00004475 n 0000 | an organism that depends on "
+                             "complex organic substances for nutrition; \"an example\"  \n"
+                             "00006150 03 n 01 parent 0 001 @ 00004475 n 0000 | an organism from which younger ones "
+                             "are obtained  \n"
+                             "00006400 03 n 02 big_shot 0 bigwig 0 000 | an important person  \n");
+  ft::InstructionSplit s = ft::wordnet_tasks(dir, 3, 1);
+  ASSERT_EQ(s.train.size() + s.test.size(), 3u);
+  std::map<std::string, std::string> defs;
+  for (const auto* half : {&s.train, &s.test})
+    for (const auto& x : *half) defs[x.instruction] = x.output;
+  EXPECT_EQ(defs["Define the word \"dwarf\"."], "a plant or animal that is atypically small");
+  EXPECT_EQ(defs["Define the word \"heterotroph\"."],
+            "an organism that depends on complex organic substances for nutrition");  // no example
+  EXPECT_EQ(defs.count("Define the word \"big_shot\"."), 0u);  // multi-word lemma skipped
+  EXPECT_THROW(ft::wordnet_tasks(dir, 5, 1), Error);
+  EXPECT_THROW(ft::wordnet_tasks(dir + "/missing", 1, 1), Error);
 }
