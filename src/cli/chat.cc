@@ -81,7 +81,8 @@ int run_chat(int argc, char** argv) {
     };
     std::vector<int32_t> prompt = chatml ? chat_prompt(cache.len == 0) : encode(pending_text + "User: " + line + "\nAssistant:");
     pending_text = "\n";
-    if (cache.len + int64_t(prompt.size()) + 2 >= cache.max_len) {  // context full: start over, keep the system text
+    const int64_t used = cache.len == 0 ? model.reserved_positions() : cache.len;  // prompt / prefix tuning entries
+    if (used + int64_t(prompt.size()) + 2 >= cache.max_len) {  // context full: start over, keep the system text
       std::fprintf(stderr, "[context of %lld tokens is full; starting a new conversation]\n", (long long)cache.max_len);
       cache.clear();
       history.clear();

@@ -26,6 +26,8 @@ int run_finetune_cmd(int argc, char** argv) {
   app.add_option("--steps", c.sft.steps, "optimizer steps")->capture_default_str();
   app.add_option("--batch", c.sft.batch, "examples per step")->capture_default_str();
   app.add_option("--max-len", c.sft.max_len, "tokens per example (longer ones are cut)")->capture_default_str();
+  app.add_flag("--pack", c.sft.pack,
+               "pack several examples into each row of --max-len tokens (no attention across examples)");
   app.add_option("--lr", c.sft.lr, "learning rate")->capture_default_str();
   app.add_option("--weight-decay", c.sft.weight_decay, "AdamW weight decay")->capture_default_str();
   app.add_option("--grad-clip", c.sft.grad_clip, "global gradient-norm clip (0 = off)")->capture_default_str();

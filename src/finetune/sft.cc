@@ -37,10 +37,43 @@ void make_batch(const std::vector<EncodedChat>& data, const std::vector<size_t>&
   y = Tensor::from_ints(yv, {B, T});
 }
 
+void make_packed_batch(const std::vector<EncodedChat>& data, const std::vector<std::vector<size_t>>& rows,
+                       int64_t max_len, Tensor& x, Tensor& y, Tensor& pos) {
+  const int64_t B = int64_t(rows.size());
+  std::vector<std::vector<int32_t>> xs(rows.size()), ys(rows.size()), ps(rows.size());
+  std::vector<int32_t> xe, ye;
+  int64_t T = 1;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    for (size_t i : rows[r]) {
+      make_example(data[i], max_len, xe, ye);
+      xs[r].insert(xs[r].end(), xe.begin(), xe.end());
+      ys[r].insert(ys[r].end(), ye.begin(), ye.end());
+      for (size_t t = 0; t < xe.size(); ++t) ps[r].push_back(int32_t(t));
+    }
+    if (int64_t(xs[r].size()) > max_len)
+      throw Error("finetune: packed row " + std::to_string(r) + " holds " + std::to_string(xs[r].size()) +
+                  " tokens, more than --max-len " + std::to_string(max_len));
+    T = std::max<int64_t>(T, int64_t(xs[r].size()));
+  }
+  std::vector<int32_t> xv(size_t(B * T), 0), yv(size_t(B * T), -100), pv(size_t(B * T), 0);
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const int64_t off = int64_t(r) * T, n = int64_t(xs[r].size());
+    std::copy(xs[r].begin(), xs[r].end(), xv.begin() + off);
+    std::copy(ys[r].begin(), ys[r].end(), yv.begin() + off);
+    std::copy(ps[r].begin(), ps[r].end(), pv.begin() + off);
+    for (int64_t t = n; t < T; ++t) pv[size_t(off + t)] = int32_t(t - n);  // padding: a run of its own
+  }
+  x = Tensor::from_ints(xv, {B, T});
+  y = Tensor::from_ints(yv, {B, T});
+  pos = Tensor::from_ints(pv, {B, T});
+}
+
 SftResult train_sft(Transformer& model, PeftMethod* method, const std::vector<EncodedChat>& data, const SftOptions& opt,
                     const std::function<void(int64_t, double)>& on_step) {
   if (data.empty()) throw Error("finetune: no training examples");
   if (opt.batch <= 0 || opt.steps <= 0 || opt.max_len <= 1) throw Error("finetune: --batch, --steps and --max-len must be positive");
+  if (opt.pack && method && method->virtual_tokens() > 0)
+    throw Error("finetune: --pack does not work with prompt tuning (its virtual tokens open each row, not each example)");
   optim::NamedTensors named;
   if (method) {
     model.set_requires_grad(false);
@@ -65,21 +98,46 @@ SftResult train_sft(Transformer& model, PeftMethod* method, const std::vector<En
   std::iota(order.begin(), order.end(), size_t(0));
   std::mt19937_64 rng(opt.seed);
   size_t cursor = order.size();
+  auto next_example = [&] {
+    if (cursor == order.size()) {
+      std::shuffle(order.begin(), order.end(), rng);
+      cursor = 0;
+    }
+    return order[cursor++];
+  };
   std::vector<size_t> idx;
-  Tensor x, y;
+  std::vector<std::vector<size_t>> rows;
+  int64_t carried = -1;  // packing: the example that did not fit the previous batch
+  Tensor x, y, pos;
   auto t0 = std::chrono::steady_clock::now();
   for (int64_t step = 0; step < opt.steps; ++step) {
-    idx.clear();
-    while (int64_t(idx.size()) < opt.batch) {
-      if (cursor == order.size()) {
-        std::shuffle(order.begin(), order.end(), rng);
-        cursor = 0;
+    if (opt.pack) {  // consecutive examples fill rows of max_len tokens
+      rows.assign(1, {});
+      int64_t used = 0;
+      while (true) {
+        const size_t e = carried >= 0 ? size_t(carried) : next_example();
+        carried = -1;
+        const int64_t n = std::min<int64_t>(int64_t(data[e].ids.size()) - 1, opt.max_len);
+        if (used + n > opt.max_len && !rows.back().empty()) {
+          if (int64_t(rows.size()) == opt.batch) {
+            carried = int64_t(e);
+            break;
+          }
+          rows.emplace_back();
+          used = 0;
+        }
+        rows.back().push_back(e);
+        used += n;
       }
-      idx.push_back(order[cursor++]);
+      make_packed_batch(data, rows, opt.max_len, x, y, pos);
+    } else {
+      idx.clear();
+      while (int64_t(idx.size()) < opt.batch) idx.push_back(next_example());
+      make_batch(data, idx, opt.max_len, x, y);
     }
-    make_batch(data, idx, opt.max_len, x, y);
     adam.zero_grad();
     ForwardOptions fo;
+    if (opt.pack) fo.position_ids = pos;
     fo.training = true;
     fo.dropout_seed = opt.seed * 1000003ull + uint64_t(step);
     if (method) method->set_training(true, fo.dropout_seed);

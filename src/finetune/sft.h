@@ -6,7 +6,10 @@
 //
 // Batches: `batch` examples taken in a seeded shuffled order (a new order each epoch),
 // right-padded to the longest (pad targets -100, which causal attention keeps from
-// affecting the real tokens) and cut to max_len.
+// affecting the real tokens) and cut to max_len. With `pack`, a batch is `batch` rows of
+// up to max_len tokens, each holding as many consecutive examples as fit; their positions
+// restart at 0 and no token attends across an example boundary (ForwardOptions::
+// position_ids), so each example is trained exactly as if it were alone.
 //
 // `lmforge finetune` writes to OUT: for full, a model directory (config.json,
 // model.safetensors, tokenizer.json, tokenizer_config.json with the chat template); for a
@@ -28,6 +31,7 @@ struct SftOptions {
   int64_t batch = 8, max_len = 256, steps = 100;
   double lr = 1e-4, weight_decay = 0.0, grad_clip = 1.0;
   uint64_t seed = 1337;
+  bool pack = false;  // several examples per row (see above); not with prompt tuning
   bool quiet = false;
 };
 
@@ -39,6 +43,13 @@ struct SftResult {
 // (B, T) inputs and targets of the examples `idx` of `data`, padded to the longest.
 void make_batch(const std::vector<EncodedChat>& data, const std::vector<size_t>& idx, int64_t max_len, Tensor& x,
                 Tensor& y);
+
+// Packed rows: rows[r] lists the examples of row r (their lengths, each cut to max_len,
+// must sum to at most max_len). Inputs, targets and position ids (B, T), T the longest
+// row; each example's positions restart at 0, the rest of a row is padding (targets -100,
+// positions of its own).
+void make_packed_batch(const std::vector<EncodedChat>& data, const std::vector<std::vector<size_t>>& rows,
+                       int64_t max_len, Tensor& x, Tensor& y, Tensor& pos);
 
 // Trains `model` (all parameters when `method` is null, else only the method's tensors,
 // with the base frozen) for opt.steps steps; `on_step(step, loss)` is called after each.

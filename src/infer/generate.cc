@@ -13,24 +13,30 @@ std::vector<int32_t> generate(Transformer& model, const std::vector<int32_t>& pr
   const ModelConfig& cfg = model.config();
   KVCache local;
   std::vector<int32_t> local_hist;
+  // An empty cache first takes the entries of prompt or prefix tuning.
+  const int64_t reserved = model.reserved_positions();
   if (!cache) {
-    local = model.make_cache(1, std::min<int64_t>(cfg.n_positions, int64_t(prompt.size()) + std::max(opt.max_new_tokens, 1)));
+    local = model.make_cache(
+        1, std::min<int64_t>(cfg.n_positions, reserved + int64_t(prompt.size()) + std::max(opt.max_new_tokens, 1)));
     cache = &local;
   }
   if (!history) history = &local_hist;
   check_shape(!prompt.empty() || cache->len > 0, "generate", "empty prompt");
-  check_shape(cache->len + int64_t(prompt.size()) < cache->max_len, "generate",
+  const int64_t used = cache->len == 0 ? reserved : cache->len;
+  check_shape(used + int64_t(prompt.size()) < cache->max_len, "generate",
               "prompt of " + std::to_string(prompt.size()) + " tokens does not fit the context of " +
-                  std::to_string(cache->max_len) + " (" + std::to_string(cache->len) + " already used)");
+                  std::to_string(cache->max_len) + " (" + std::to_string(used) + " already used)");
   Sampler sampler(opt.sampling);
   std::vector<int32_t> out;
   history->insert(history->end(), prompt.begin(), prompt.end());
-  check_shape(int64_t(history->size()) > cache->len, "generate", "history is shorter than the cache");
+  check_shape(int64_t(history->size()) > cache->tokens(), "generate", "history is shorter than the cache");
   // Everything seen but not yet in the cache: the last token of the previous call, if any, and the prompt.
-  std::vector<int32_t> step_ids(history->begin() + cache->len, history->end());
+  std::vector<int32_t> step_ids(history->begin() + cache->tokens(), history->end());
   ForwardOptions fo;
   fo.cache = cache;
-  for (int i = 0; i < opt.max_new_tokens && cache->len + int64_t(step_ids.size()) <= cache->max_len; ++i) {
+  for (int i = 0; i < opt.max_new_tokens &&
+                  (cache->len == 0 ? reserved : cache->len) + int64_t(step_ids.size()) <= cache->max_len;
+       ++i) {
     Tensor ids = Tensor::from_ints(step_ids, {1, int64_t(step_ids.size())});
     Tensor h = model.hidden(ids, fo);                                   // (1, T, C)
     Tensor last = h.slice(1, h.size(1) - 1, h.size(1));                 // (1, 1, C)

@@ -1,7 +1,9 @@
 #include "models/transformer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "core/autograd.h"
 #include "core/ops/activation.h"
@@ -16,6 +18,36 @@
 #include "core/ops/rope.h"
 
 namespace lmf {
+namespace {
+
+// Packed examples: position_ids (B, T) → the positions the model uses (position_ids +
+// offset, I32 (B, T)) and the additive attention mask (B, 1, T, offset + T): query t sees
+// the `offset` prefix columns and the keys from the start of its own example (the last
+// position 0 at or before t) on; −∞ elsewhere. Causality is left to the attention.
+void packed_positions(const Tensor& position_ids, int64_t offset, Tensor& pos_ids, Tensor& mask) {
+  check_shape(position_ids.dim() == 2 && position_ids.dtype() == DType::I32, "transformer",
+              "position_ids must be i32 (B, T), got " + position_ids.str());
+  const int64_t B = position_ids.size(0), T = position_ids.size(1), S = offset + T;
+  const Tensor p = position_ids.contiguous();
+  const int32_t* in = p.data<int32_t>();
+  std::vector<int32_t> shifted(size_t(B * T));
+  mask = Tensor::zeros({B, 1, T, S});
+  float* m = mask.f32();
+  for (int64_t b = 0; b < B; ++b) {
+    int64_t start = 0;
+    for (int64_t t = 0; t < T; ++t) {
+      const int32_t v = in[b * T + t];
+      check_shape(v >= 0, "transformer", "position_ids[" + std::to_string(b) + ", " + std::to_string(t) + "] = " +
+                                             std::to_string(v) + " is negative");
+      if (v == 0) start = t;
+      shifted[size_t(b * T + t)] = int32_t(offset + v);
+      std::fill(m + (b * T + t) * S + offset, m + (b * T + t) * S + offset + start, -INFINITY);
+    }
+  }
+  pos_ids = Tensor::from_ints(shifted, {B, T});
+}
+
+}  // namespace
 
 Tensor Transformer::add_param(const std::string& name, const Shape& shape, bool conv1d) {
   Tensor t = Tensor::empty(shape);  // filled by init_weights or a checkpoint
@@ -128,6 +160,24 @@ KVCache Transformer::make_cache(int64_t batch, int64_t max_len) const {
   return KVCache(cfg_.n_layer, batch, cfg_.n_kv_head, max_len, cfg_.head_dim());
 }
 
+int64_t Transformer::reserved_positions() const {
+  return hooks_ ? hooks_->virtual_tokens() + hooks_->prefix_length() : 0;
+}
+
+// Prefix tuning with a cache: every layer's P prefix keys/values become entries [0, P).
+void Transformer::write_prefix_to_cache(KVCache& c, int64_t batch) {
+  const int64_t P = hooks_->prefix_length();
+  check_shape(P < c.max_len, "transformer", "KV cache of " + std::to_string(c.max_len) +
+                                                " positions cannot take a prefix of " + std::to_string(P));
+  for (size_t li = 0; li < layers_.size(); ++li) {
+    Tensor pk, pv;  // (B, Hkv, P, D)
+    hooks_->prefix_kv(int64_t(li), batch, pk, pv);
+    c.k[li].slice(2, 0, P).copy_from(pk);
+    c.v[li].slice(2, 0, P).copy_from(pv);
+  }
+  c.len = c.reserved = P;
+}
+
 Tensor Transformer::norm(const Tensor& x, const Tensor& w, const Tensor& b) {
   return cfg_.arch == Arch::GPT2 ? layer_norm(x, w, b, cfg_.norm_eps) : rms_norm(x, w, cfg_.norm_eps);
 }
@@ -138,7 +188,8 @@ Tensor Transformer::maybe_dropout(const Tensor& x, const ForwardOptions& opt, ui
 }
 
 // h (B, T, C) → attention output (B, T, C). Writes this step's keys/values to the cache.
-Tensor Transformer::attention_block(Layer& L, int64_t li, const Tensor& h, int64_t pos, const ForwardOptions& opt) {
+Tensor Transformer::attention_block(Layer& L, int64_t li, const Tensor& h, int64_t pos, const Tensor& pos_ids,
+                                    const Tensor& mask, const ForwardOptions& opt) {
   const int64_t B = h.size(0), T = h.size(1), C = cfg_.n_embd, H = cfg_.n_head, Hkv = cfg_.n_kv_head,
                 D = cfg_.head_dim();
   Tensor q, k, v;  // (B, H, T, D) / (B, Hkv, T, D), strided views
@@ -148,8 +199,10 @@ Tensor Transformer::attention_block(Layer& L, int64_t li, const Tensor& h, int64
     k = qkv.slice(2, H, 2 * H).transpose(1, 2);
     v = qkv.slice(2, 2 * H, 3 * H).transpose(1, 2);
   } else {
-    q = rope(project(L.s_q, h).reshape({B, T, H, D}).transpose(1, 2), pos, cfg_.rope_theta);
-    k = rope(project(L.s_k, h).reshape({B, T, Hkv, D}).transpose(1, 2), pos, cfg_.rope_theta);
+    q = project(L.s_q, h).reshape({B, T, H, D}).transpose(1, 2);
+    k = project(L.s_k, h).reshape({B, T, Hkv, D}).transpose(1, 2);
+    q = pos_ids.defined() ? rope(q, pos_ids, cfg_.rope_theta) : rope(q, pos, cfg_.rope_theta);
+    k = pos_ids.defined() ? rope(k, pos_ids, cfg_.rope_theta) : rope(k, pos, cfg_.rope_theta);
     v = project(L.s_v, h).reshape({B, T, Hkv, D}).transpose(1, 2);
   }
   if (opt.cache) {
@@ -161,6 +214,7 @@ Tensor Transformer::attention_block(Layer& L, int64_t li, const Tensor& h, int64
     k = c.k[size_t(li)].slice(2, 0, pos + T);
     v = c.v[size_t(li)].slice(2, 0, pos + T);
   } else if (hooks_ && hooks_->prefix_length() > 0) {  // prefix keys/values (B, Hkv, P, D) come first
+    // (with a cache they are its first entries)
     Tensor pk, pv;
     hooks_->prefix_kv(li, B, pk, pv);
     k = concat({pk, k}, 2);
@@ -168,6 +222,7 @@ Tensor Transformer::attention_block(Layer& L, int64_t li, const Tensor& h, int64
   }
   AttentionOptions ao;
   ao.causal = true;
+  ao.mask = mask;
   Tensor y = attention(q, k, v, ao);            // (B, H, T, D) over (B, T, H, D) memory
   Tensor merged = y.transpose(1, 2).reshape({B, T, C});
   Tensor out = project(L.s_o, merged);
@@ -182,25 +237,38 @@ Tensor Transformer::mlp_block(Layer& L, int64_t li, const Tensor& h) {
 
 Tensor Transformer::hidden(const Tensor& ids, const ForwardOptions& opt) {
   check_shape(ids.dim() == 2 && ids.dtype() == DType::I32, "transformer", "ids must be i32 (B, T), got " + ids.str());
+  const int64_t B = ids.size(0);
   // Prompt tuning puts P virtual tokens before the sequence; prefix tuning places the
-  // sequence after P prefix positions.
-  const int64_t n_virtual = hooks_ ? hooks_->virtual_tokens() : 0, n_prefix = hooks_ ? hooks_->prefix_length() : 0;
-  check_shape(!opt.cache || (n_virtual == 0 && n_prefix == 0), "transformer",
-              "prompt and prefix tuning run without a KV cache");
+  // sequence after P prefix positions. With a cache both enter it once, when it is empty.
+  const bool prefill = !opt.cache || opt.cache->len == 0;
+  const int64_t n_virtual = hooks_ && prefill ? hooks_->virtual_tokens() : 0, n_prefix = hooks_ ? hooks_->prefix_length() : 0;
+  if (opt.cache && prefill && n_prefix > 0) write_prefix_to_cache(*opt.cache, B);
   const int64_t T = ids.size(1) + n_virtual;
   const int64_t pos = opt.cache ? opt.cache->len : n_prefix;
+  Tensor pos_ids, mask;  // packed examples: per-token positions, block-diagonal mask
+  if (opt.position_ids.defined()) {
+    check_shape(!opt.cache && n_virtual == 0, "transformer",
+                "packed examples (position_ids) run without a KV cache and without prompt tuning");
+    check_shape(opt.position_ids.shape() == ids.shape(), "transformer",
+                "position_ids " + opt.position_ids.str() + " must match ids " + ids.str());
+    packed_positions(opt.position_ids, n_prefix, pos_ids, mask);
+  }
   check_shape(cfg_.arch != Arch::GPT2 || pos + T <= cfg_.n_positions, "transformer",
               "sequence of " + std::to_string(pos + T) + " exceeds n_positions " + std::to_string(cfg_.n_positions));
   Tensor x = embedding(ids, wte_);  // (B, T, C)
   if (n_virtual > 0) x = hooks_->input_embeddings(x);
-  if (cfg_.arch == Arch::GPT2) x = add(x, wpe_.slice(0, pos, pos + T));
+  if (cfg_.arch == Arch::GPT2) x = add(x, pos_ids.defined() ? embedding(pos_ids, wpe_) : wpe_.slice(0, pos, pos + T));
   x = maybe_dropout(x, opt, 1);
   for (size_t li = 0; li < layers_.size(); ++li) {
     Layer& L = layers_[li];
-    x = add(x, maybe_dropout(attention_block(L, int64_t(li), norm(x, L.norm1_w, L.norm1_b), pos, opt), opt, 2 * li + 2));
+    Tensor a = attention_block(L, int64_t(li), norm(x, L.norm1_w, L.norm1_b), pos, pos_ids, mask, opt);
+    x = add(x, maybe_dropout(a, opt, 2 * li + 2));
     x = add(x, maybe_dropout(mlp_block(L, int64_t(li), norm(x, L.norm2_w, L.norm2_b)), opt, 2 * li + 3));
   }
-  if (opt.cache) opt.cache->len = pos + T;
+  if (opt.cache) {
+    opt.cache->len = pos + T;
+    if (n_virtual > 0) opt.cache->reserved = n_virtual;
+  }
   if (n_virtual > 0) x = x.slice(1, n_virtual, T);  // (B, T - P, C)
   return norm(x, normf_w_, normf_b_);
 }

@@ -56,6 +56,11 @@ struct Projection {
 
 struct ForwardOptions {
   KVCache* cache = nullptr;  // when set: positions start at cache->len, and the cache grows by T
+  // Packed examples (Hugging Face's position_ids with packing): I32 (B, T), each example's
+  // positions restart at 0. A position 0 starts a new example; attention never crosses
+  // into an earlier example (block-diagonal causal mask), and position embeddings / RoPE
+  // use these positions. Undefined: positions 0..T-1. Not with a cache or prompt tuning.
+  Tensor position_ids;
   bool training = false;     // enables dropout (config.dropout > 0)
   uint64_t dropout_seed = 0; // distinct per step for distinct masks
 };
@@ -84,11 +89,15 @@ class Transformer {
   Tensor lm_head(const Tensor& h);  // (…, C) → (…, V)
 
   KVCache make_cache(int64_t batch, int64_t max_len) const;
+  // Cache entries and positions taken by the hooks before the tokens (prompt tuning's
+  // virtual tokens, prefix tuning's prefix); 0 without hooks.
+  int64_t reserved_positions() const;
 
   // Every projection in forward order (layer by layer); their indices are the hook sites.
   const std::vector<Projection>& projections() const { return projections_; }
   // Hooks used by every later forward pass (nullptr: none); the caller keeps them alive.
-  // Prompt and prefix hooks are not supported together with a KV cache.
+  // With a KV cache, prompt tuning's virtual tokens and prefix tuning's keys/values are
+  // its first entries (written when the cache is empty, counted in cache.reserved).
   void set_hooks(ForwardHooks* hooks) { hooks_ = hooks; }
   ForwardHooks* hooks() const { return hooks_; }
 
@@ -106,7 +115,11 @@ class Transformer {
   // Adds `module`.weight (out, in) and, when `bias`, `module`.bias; returns the site.
   int64_t add_projection(const std::string& module, int64_t layer, int64_t out, int64_t in, bool bias, bool conv1d);
   Tensor project(int64_t site, const Tensor& x);  // linear + the projection hook
-  Tensor attention_block(Layer& L, int64_t li, const Tensor& h, int64_t pos, const ForwardOptions& opt);
+  // pos: the first position; pos_ids / mask: per-token positions and the (B, 1, T, S)
+  // mask of packed examples (undefined otherwise).
+  Tensor attention_block(Layer& L, int64_t li, const Tensor& h, int64_t pos, const Tensor& pos_ids,
+                         const Tensor& mask, const ForwardOptions& opt);
+  void write_prefix_to_cache(KVCache& c, int64_t batch);
   Tensor mlp_block(Layer& L, int64_t li, const Tensor& h);
   Tensor norm(const Tensor& x, const Tensor& w, const Tensor& b);
   Tensor maybe_dropout(const Tensor& x, const ForwardOptions& opt, uint64_t site);

@@ -113,13 +113,29 @@ class NoHooks:
         return None
 
 
-def _causal_attention(q, k, v):
-    # q (B,H,T,D), k/v (B,H,S,D), S >= T: query t sees keys s <= t + S - T
+def _causal_attention(q, k, v, allowed=None):
+    # q (B,H,T,D), k/v (B,H,S,D), S >= T: query t sees keys s <= t + S - T, and only
+    # where `allowed` (B,1,T,S) bool is true when given
     T, S, D = q.shape[-2], k.shape[-2], q.shape[-1]
     att = (q @ k.transpose(-2, -1)) / math.sqrt(D)
     mask = torch.ones(T, S, dtype=torch.bool).tril(S - T)
+    if allowed is not None:
+        mask = mask & allowed
     att = att.masked_fill(~mask, float("-inf"))
     return att.softmax(-1) @ v
+
+
+def _packed(position_ids, prefix_len):
+    """Packing as Hugging Face's position_ids describe it (each example restarts at 0):
+    the positions the model uses (after `prefix_len` prefix positions) and the (B,1,T,P+T)
+    bool mask that keeps each token to its own example (and the prefix)."""
+    if position_ids is None:
+        return None, None
+    B, T = position_ids.shape
+    seg = torch.cumsum((position_ids == 0).long(), dim=1)  # example number of each token
+    same = seg[:, :, None] == seg[:, None, :]  # (B, T, T)
+    allowed = torch.cat([torch.ones(B, T, prefix_len, dtype=torch.bool), same], dim=2)
+    return position_ids.long() + prefix_len, allowed[:, None]
 
 
 def _embed(sd, name, ids, hk):
@@ -134,13 +150,17 @@ def _with_prefix(hk, i, B, k, v):
     return (k, v) if pre is None else (torch.cat([pre[0], k], 2), torch.cat([pre[1], v], 2))
 
 
-def gpt2_forward(cfg, sd, ids, hooks=None):
+def gpt2_forward(cfg, sd, ids, hooks=None, position_ids=None):
     hk = hooks or NoHooks()
     C, H = cfg["n_embd"], cfg["n_head"]
     D, eps = C // H, cfg.get("layer_norm_epsilon", 1e-5)
     x = _embed(sd, "transformer.wte.weight", ids, hk)
     B, T = x.shape[0], x.shape[1]
-    x = x + sd["transformer.wpe.weight"][hk.prefix_len:hk.prefix_len + T]
+    pos, allowed = _packed(position_ids, hk.prefix_len)
+    if pos is None:
+        x = x + sd["transformer.wpe.weight"][hk.prefix_len:hk.prefix_len + T]
+    else:
+        x = x + sd["transformer.wpe.weight"][pos]
     for i in range(cfg["n_layer"]):
         p = f"transformer.h.{i}."
 
@@ -150,7 +170,7 @@ def gpt2_forward(cfg, sd, ids, hooks=None):
         qkv = proj("attn.c_attn", h)
         q, k, v = (z.view(B, T, H, D).transpose(1, 2) for z in qkv.split(C, dim=2))
         k, v = _with_prefix(hk, i, B, k, v)
-        y = _causal_attention(q, k, v).transpose(1, 2).reshape(B, T, C)
+        y = _causal_attention(q, k, v, allowed).transpose(1, 2).reshape(B, T, C)
         x = x + hk.sublayer(i, 0, proj("attn.c_proj", y))
         h = F.layer_norm(x, (C,), sd[p + "ln_2.weight"], sd[p + "ln_2.bias"], eps)
         m = F.gelu(proj("mlp.c_fc", h), approximate="tanh")
@@ -171,7 +191,7 @@ def _rotate_half(x):
     return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
 
 
-def llama_forward(cfg, sd, ids, hooks=None):
+def llama_forward(cfg, sd, ids, hooks=None, position_ids=None):
     hk = hooks or NoHooks()
     x = _embed(sd, "model.embed_tokens.weight", ids, hk)
     B, T = x.shape[0], x.shape[1]
@@ -179,7 +199,12 @@ def llama_forward(cfg, sd, ids, hooks=None):
     Hkv = cfg.get("num_key_value_heads", H)
     D, eps, theta = C // H, cfg.get("rms_norm_eps", 1e-6), cfg.get("rope_theta", 10000.0)
     inv_freq = 1.0 / (theta ** (torch.arange(0, D, 2, dtype=torch.float64) / D))
-    freqs = torch.arange(hk.prefix_len, hk.prefix_len + T, dtype=torch.float64)[:, None] * inv_freq[None, :]
+    pos, allowed = _packed(position_ids, hk.prefix_len)
+    if pos is None:
+        pos = torch.arange(hk.prefix_len, hk.prefix_len + T)
+    freqs = pos.to(torch.float64)[..., None] * inv_freq  # (T, D/2), or (B, 1, T, D/2) when packed
+    if position_ids is not None:
+        freqs = freqs[:, None]
     emb = torch.cat((freqs, freqs), dim=-1)
     cos, sin = emb.cos().to(sd["model.norm.weight"].dtype), emb.sin().to(sd["model.norm.weight"].dtype)
     for i in range(cfg["num_hidden_layers"]):
@@ -196,7 +221,7 @@ def llama_forward(cfg, sd, ids, hooks=None):
         k, v = _with_prefix(hk, i, B, k, v)
         k = k.repeat_interleave(H // Hkv, dim=1)
         v = v.repeat_interleave(H // Hkv, dim=1)
-        y = _causal_attention(q, k, v).transpose(1, 2).reshape(B, T, C)
+        y = _causal_attention(q, k, v, allowed).transpose(1, 2).reshape(B, T, C)
         x = x + hk.sublayer(i, 0, proj("self_attn.o_proj", y))
         h = _rms(x, sd[p + "post_attention_layernorm.weight"], eps)
         m = F.silu(proj("mlp.gate_proj", h)) * proj("mlp.up_proj", h)
@@ -208,9 +233,9 @@ def llama_forward(cfg, sd, ids, hooks=None):
     return x @ head.t()
 
 
-def forward(cfg, sd, ids, hooks=None):
+def forward(cfg, sd, ids, hooks=None, position_ids=None):
     f = gpt2_forward if cfg["model_type"] == "gpt2" else llama_forward
-    return f(cfg, sd, ids, hooks)
+    return f(cfg, sd, ids, hooks, position_ids)
 
 
 # ---------------------------------------------------------------- oracle entry points
@@ -219,6 +244,24 @@ def logits(t, args):
     """Logits (float64 reference) of the checkpoint in args['dir'] for t['ids'] (B, T)."""
     cfg, sd = load(args["dir"])
     return {"logits": forward(cfg, sd, t["ids"].long())}
+
+
+def packed(t, args):
+    """Packed examples: t['ids'], t['position_ids'] (each example restarts at 0) and
+    t['targets'] (B, T) (-100 ignored) for the checkpoint in args['dir']. Returns the
+    logits, each token's loss (0 where ignored), the mean loss and grad:<name> of every
+    parameter (HF layout)."""
+    cfg, sd = load(args["dir"])
+    params = {k: v.clone().requires_grad_(True) for k, v in sd.items()}
+    logits = forward(cfg, params, t["ids"].long(), None, t["position_ids"].long())
+    V = logits.shape[-1]
+    tok = F.cross_entropy(logits.reshape(-1, V), t["targets"].long().reshape(-1), ignore_index=-100, reduction="none")
+    loss = F.cross_entropy(logits.reshape(-1, V), t["targets"].long().reshape(-1), ignore_index=-100)
+    loss.backward()
+    out = {"logits": logits, "token_loss": tok, "loss": loss.reshape(1)}
+    for k, v in params.items():
+        out["grad:" + k] = v.grad
+    return out
 
 
 def greedy(t, args):

@@ -44,16 +44,16 @@ struct Rows {
 Rows rows_of(const Tensor& t) { return {t.f32(), t.stride(0), t.stride(1), t.stride(2)}; }
 
 // dst = rotation of src by the table's angles (sign +1), or by their negatives (sign −1);
-// with `add`, dst += instead.
+// with `add`, dst += instead. Row (b, t) uses table row t, or pos[b·T + t] when pos is set.
 void rotate(const Rows& src, const Rows& dst, int64_t B, int64_t H, int64_t T, int64_t D, const float* cs,
-            float sign, bool add) {
+            const int32_t* pos, float sign, bool add) {
   const int64_t half = D / 2, n = B * H * T;
 #pragma omp parallel for schedule(static) if (n * D > 65536)
   for (int64_t r = 0; r < n; ++r) {
     const int64_t b = r / (H * T), h = (r / T) % H, t = r % T;
     const float* x = src.p + b * src.sb + h * src.sh + t * src.st;
     float* y = dst.p + b * dst.sb + h * dst.sh + t * dst.st;
-    const float* c = cs + t * D;
+    const float* c = cs + (pos ? int64_t(pos[b * T + t]) : t) * D;
     const float* s = c + half;
 #pragma omp simd
     for (int64_t i = 0; i < half; ++i) {
@@ -92,31 +92,57 @@ Tensor empty_in_layout_of(const Tensor& x) {
   return v;
 }
 
-}  // namespace
-
-Tensor rope(const Tensor& x_in, int64_t start_pos, float theta) {
-  check_f32(x_in, "rope", "x");
-  check_shape(x_in.dim() == 4 && x_in.size(3) % 2 == 0, "rope",
-              "x " + x_in.str() + ": need (B, H, T, D) with D even");
-  check_shape(start_pos >= 0 && theta > 0, "rope",
-              "start_pos " + std::to_string(start_pos) + " must be >= 0 and theta " + std::to_string(theta) + " > 0");
+// The rotation of x (B, H, T, D) by the angles of table rows `start`..`start + rows` (row
+// (b, t) taking row pos[b·T + t] when `positions` is defined, else t), and its backward.
+Tensor rope_impl(const Tensor& x_in, int64_t start, int64_t rows, const Tensor& positions, float theta) {
   const Tensor x = x_in.stride(3) == 1 || x_in.size(3) == 1 ? x_in : x_in.contiguous();
   const int64_t B = x.size(0), H = x.size(1), T = x.size(2), D = x.size(3);
   Tensor y = empty_in_layout_of(x);
   if (y.numel() == 0) return y;
-  const float* cs = cos_sin_table(start_pos, T, D, theta);
-  rotate(rows_of(x), rows_of(y), B, H, T, D, cs, 1.0f, false);
+  const int32_t* pos = positions.defined() ? positions.data<int32_t>() : nullptr;
+  rotate(rows_of(x), rows_of(y), B, H, T, D, cos_sin_table(start, rows, D, theta), pos, 1.0f, false);
 
   if (autograd::should_record({&x_in})) {
-    autograd::record("rope", y, [gx = autograd::GradSink(x_in), B, H, T, D, start_pos, theta](const Tensor& dy_in) mutable {
+    autograd::record("rope", y, [gx = autograd::GradSink(x_in), B, H, T, D, start, rows, positions, theta](const Tensor& dy_in) mutable {
       Tensor dy = dy_in.stride(3) == 1 ? dy_in : dy_in.contiguous();
       bool add = false;
       float* dx = gx.buffer_for_write(&add);  // contiguous (B, H, T, D)
       Rows dst{dx, H * T * D, T * D, D};
-      rotate(rows_of(dy), dst, B, H, T, D, cos_sin_table(start_pos, T, D, theta), -1.0f, add);
+      const int32_t* pos = positions.defined() ? positions.data<int32_t>() : nullptr;
+      rotate(rows_of(dy), dst, B, H, T, D, cos_sin_table(start, rows, D, theta), pos, -1.0f, add);
     });
   }
   return y;
+}
+
+void check_x(const Tensor& x, float theta) {
+  check_f32(x, "rope", "x");
+  check_shape(x.dim() == 4 && x.size(3) % 2 == 0, "rope", "x " + x.str() + ": need (B, H, T, D) with D even");
+  check_shape(theta > 0, "rope", "theta " + std::to_string(theta) + " must be > 0");
+}
+
+}  // namespace
+
+Tensor rope(const Tensor& x, int64_t start_pos, float theta) {
+  check_x(x, theta);
+  check_shape(start_pos >= 0, "rope", "start_pos " + std::to_string(start_pos) + " must be >= 0");
+  return rope_impl(x, start_pos, x.size(2), Tensor(), theta);
+}
+
+Tensor rope(const Tensor& x, const Tensor& positions, float theta) {
+  check_x(x, theta);
+  check_shape(positions.defined() && positions.dtype() == DType::I32 && positions.dim() == 2 &&
+                  positions.size(0) == x.size(0) && positions.size(1) == x.size(2),
+              "rope", "positions " + (positions.defined() ? positions.str() : std::string("undefined")) +
+                          " must be i32 (B, T) for x " + x.str());
+  const Tensor pos = positions.contiguous();
+  int32_t hi = 0;
+  for (int64_t i = 0; i < pos.numel(); ++i) {
+    const int32_t p = pos.data<int32_t>()[i];
+    check_shape(p >= 0, "rope", "position " + std::to_string(p) + " at index " + std::to_string(i) + " is negative");
+    hi = std::max(hi, p);
+  }
+  return rope_impl(x, 0, int64_t(hi) + 1, pos, theta);
 }
 
 }  // namespace lmf

@@ -4,6 +4,9 @@
 //     y = x·cos + rotate_half(x)·sin,   rotate_half(x) = [−x[D/2:], x[:D/2]]
 //     cos/sin of column j use angle (start_pos + t) · inv_freq[j mod D/2],
 //     inv_freq[i] = theta^(−2i/D)
+//   rope(x, positions, theta):  the same with the angle of row (b, t) taken at position
+//     positions[b, t] (I32 (B, T), >= 0), e.g. packed sequences whose positions restart
+//     at 0 for each example (Hugging Face's position_ids).
 //
 // i.e. each pair (x[i], x[i + D/2]) is rotated by its angle. Backward is the inverse
 // rotation of dy: dx[i] = dy[i]·c + dy[i+D/2]·s, dx[i+D/2] = dy[i+D/2]·c − dy[i]·s.
@@ -23,5 +26,6 @@
 namespace lmf {
 
 Tensor rope(const Tensor& x, int64_t start_pos, float theta = 10000.f);
+Tensor rope(const Tensor& x, const Tensor& positions, float theta = 10000.f);
 
 }  // namespace lmf

@@ -116,3 +116,24 @@ TEST(FinetuneData, ChatTemplateIsStoredWithTheTokenizer) {
   io::write_text_atomic(dir + "/tokenizer_config.json", R"({"chat_template": "{{ messages }}"})");
   EXPECT_THROW(ft::check_chat_template(dir), FormatError);
 }
+
+TEST(FinetuneData, PackedRowsRestartPositionsAndKeepTargets) {
+  auto chat = [](std::vector<int32_t> ids, std::vector<uint8_t> trained) { return ft::EncodedChat{ids, trained}; };
+  std::vector<ft::EncodedChat> data = {chat({1, 2, 3, 4}, {0, 0, 1, 1}), chat({5, 6, 7}, {0, 1, 1}),
+                                       chat({8, 9, 10, 11, 12, 13}, {0, 0, 0, 0, 1, 1})};
+  Tensor x, y, pos;
+  ft::make_packed_batch(data, {{0, 1}, {2}}, 6, x, y, pos);
+  ASSERT_EQ(x.shape(), Shape({2, 5}));
+  auto ints = [](const Tensor& t) {
+    std::vector<int32_t> v;
+    for (float f : t.to_vector()) v.push_back(int32_t(f));
+    return v;
+  };
+  EXPECT_EQ(ints(x), (std::vector<int32_t>{1, 2, 3, 5, 6, 8, 9, 10, 11, 12}));
+  EXPECT_EQ(ints(y), (std::vector<int32_t>{-100, 3, 4, 6, 7, -100, -100, -100, 12, 13}));
+  EXPECT_EQ(ints(pos), (std::vector<int32_t>{0, 1, 2, 0, 1, 0, 1, 2, 3, 4}));
+  ft::make_packed_batch(data, {{1}, {0}}, 6, x, y, pos);  // the shorter row is padded
+  EXPECT_EQ(ints(pos), (std::vector<int32_t>{0, 1, 0, 0, 1, 2}));
+  EXPECT_EQ(ints(y), (std::vector<int32_t>{6, 7, -100, -100, 3, 4}));
+  EXPECT_THROW(ft::make_packed_batch(data, {{0, 2}}, 6, x, y, pos), Error);
+}
