@@ -38,6 +38,9 @@ int run_finetune_cmd(int argc, char** argv) {
   app.add_option("--target", c.peft.target, "LoRA target module names (repeatable; default attention and MLP)");
   app.add_option("--bottleneck", c.peft.bottleneck, "adapter bottleneck width")->capture_default_str();
   app.add_option("--prefix-length", c.peft.num_virtual_tokens, "prefix tuning: prefix positions per layer");
+  app.add_option("--prefix-hidden", c.peft.prefix_hidden,
+                 "prefix tuning: train the prefix through an MLP of this width (PEFT's prefix_projection); 0: none")
+      ->capture_default_str();
   app.add_option("--num-virtual-tokens", c.peft.num_virtual_tokens, "prompt tuning: virtual tokens")->capture_default_str();
   app.add_option("--init", c.peft.prompt_init, "prompt tuning init: text | random")->capture_default_str();
   app.add_option("--init-text", c.init_text, "prompt tuning: the text whose embeddings start the prompt");

@@ -28,7 +28,7 @@ std::unique_ptr<PeftMethod> create_method(Transformer& model, const PeftOptions&
 
 void save_adapter(const PeftMethod& m, const std::string& dir) {
   std::filesystem::create_directories(dir);
-  io::save_safetensors(dir + "/adapter_model.safetensors", m.tensors(), {{"format", "pt"}});
+  io::save_safetensors(dir + "/adapter_model.safetensors", m.saved_tensors(), {{"format", "pt"}});
   io::write_text_atomic(dir + "/adapter_config.json", m.config().dump(2) + "\n");
 }
 

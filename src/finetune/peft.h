@@ -29,6 +29,9 @@ class PeftMethod : public ForwardHooks {
  public:
   // The trainable tensors under their PEFT names (the adapter_model.safetensors entries).
   virtual const NamedTensors& tensors() const = 0;
+  // The adapter_model.safetensors entries: the trainable tensors, unless the method saves
+  // what they compute, as PEFT does (prefix tuning's projected prefix).
+  virtual NamedTensors saved_tensors() const { return tensors(); }
   // adapter_config.json (peft_type, base model type, the method's fields).
   virtual nlohmann::json config() const = 0;
   virtual std::string peft_type() const = 0;
@@ -57,7 +60,8 @@ struct PeftOptions {
   int64_t bottleneck = 16;
   // prefix and prompt
   int64_t num_virtual_tokens = 16;
-  int64_t prefix_hidden = 0;        // prefix: > 0 trains through an MLP of this width (reparameterisation)
+  int64_t prefix_hidden = 0;        // prefix: > 0 trains through an MLP of this width (PEFT's
+                                    // prefix_projection, encoder_hidden_size); 0 trains the table
   std::string prompt_init = "random";  // prompt: random | text
   std::vector<int32_t> init_ids;    // prompt init text, tokenized
   uint64_t seed = 0;

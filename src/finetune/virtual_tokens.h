@@ -14,7 +14,14 @@
 // File: `prompt_embeddings` [P, L·2·Hkv·D] in PEFT's past_key_values layout: row p holds,
 // for layer l, its key at columns [2l·Hkv·D, (2l+1)·Hkv·D) and its value after it, each
 // head-major (h·D + d). Config peft_type "PREFIX_TUNING", num_virtual_tokens, num_layers,
-// token_dim, num_attention_heads, prefix_projection false.
+// token_dim (Hkv·D), num_attention_heads (Hkv), prefix_projection.
+//
+// Reparameterisation (prefix_hidden H > 0, PEFT's prefix_projection with
+// encoder_hidden_size H): the table is computed by PEFT's PrefixEncoder, Embedding(P,
+// token_dim) → Linear(token_dim, H) → Tanh → Linear(H, L·2·token_dim), whose tensors
+// (PEFT's names prompt_encoder.default.{embedding,transform.0,transform.2}.*) are the ones
+// trained. As PEFT does, the file keeps only the projected table as `prompt_embeddings`
+// (prefix_projection true, encoder_hidden_size H); loading it uses that table directly.
 #pragma once
 #include <memory>
 

@@ -1,4 +1,4 @@
-"""PyTorch references for gelu_tanh, gelu, silu and swiglu (see op_cases.py for the
+"""PyTorch references for gelu_tanh, gelu, silu, tanh and swiglu (see op_cases.py for the
 case format)."""
 import torch.nn.functional as F
 
@@ -13,6 +13,8 @@ def _activation(v, case):
         return F.gelu(v["x"])
     if op == "silu":
         return F.silu(v["x"])
+    if op == "tanh":
+        return v["x"].tanh()
     if op == "swiglu":
         return F.silu(v["gate"]) * v["up"]
     raise ValueError(op)

@@ -145,3 +145,41 @@ def logits(t, args):
     cfg, sd = models.load(args["model_dir"])
     acfg, tensors = load_adapter(args["adapter_dir"])
     return {"logits": models.forward(cfg, sd, t["ids"].long(), Peft(cfg, acfg, tensors))}
+
+
+def prefix_projection(t, args):
+    """Prefix tuning through PEFT's PrefixEncoder with prefix_projection: Embedding(P,
+    token_dim) -> Linear(token_dim, H) -> Tanh -> Linear(H, L*2*token_dim), token_dim =
+    Hkv*D. args: {model_dir, mlp_path, config, P, H, seed}. Writes a random model and the
+    encoder's tensors under PEFT's names (mlp_path, safetensors), then returns the logits,
+    the masked loss, grad:<name> of each encoder tensor and the projected prefix
+    `prompt_embeddings` (what PEFT saves) for t['ids'], t['targets']."""
+    cfg = args["config"]
+    models.write_checkpoint({}, {"dir": args["model_dir"], "config": cfg, "seed": args["seed"]})
+    gpt2 = cfg["model_type"] == "gpt2"
+    C = cfg["n_embd"] if gpt2 else cfg["hidden_size"]
+    L = cfg["n_layer"] if gpt2 else cfg["num_hidden_layers"]
+    Hq = cfg["n_head"] if gpt2 else cfg["num_attention_heads"]
+    token_dim = (Hq if gpt2 else cfg.get("num_key_value_heads", Hq)) * (C // Hq)
+    P, H = args["P"], args["H"]
+    g = torch.Generator().manual_seed(args["seed"] + 7)
+    pre = "prompt_encoder.default."
+    enc = {pre + "embedding.weight": torch.randn(P, token_dim, generator=g),
+           pre + "transform.0.weight": 0.3 * torch.randn(H, token_dim, generator=g),
+           pre + "transform.0.bias": 0.3 * torch.randn(H, generator=g),
+           pre + "transform.2.weight": 0.3 * torch.randn(L * 2 * token_dim, H, generator=g),
+           pre + "transform.2.bias": 0.3 * torch.randn(L * 2 * token_dim, generator=g)}
+    st.save(args["mlp_path"], enc, {"format": "pt"})
+    cfg, sd = models.load(args["model_dir"])
+    p = {k: v.to(torch.float64).requires_grad_(True) for k, v in enc.items()}
+    emb = torch.nn.functional.embedding(torch.arange(P), p[pre + "embedding.weight"])
+    h = torch.tanh(F.linear(emb, p[pre + "transform.0.weight"], p[pre + "transform.0.bias"]))
+    table = F.linear(h, p[pre + "transform.2.weight"], p[pre + "transform.2.bias"])  # (P, L*2*token_dim)
+    acfg = {"peft_type": "PREFIX_TUNING", "num_virtual_tokens": P}
+    logits = models.forward(cfg, sd, t["ids"].long(), Peft(cfg, acfg, {"prompt_embeddings": table}))
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), t["targets"].long().reshape(-1), ignore_index=-100)
+    loss.backward()
+    out = {"logits": logits, "loss": loss.reshape(1), "prompt_embeddings": table.detach()}
+    for k, v in p.items():
+        out["grad:" + k] = v.grad
+    return out

@@ -48,6 +48,15 @@ struct Silu {
   }
 };
 
+struct Tanh {
+  static constexpr const char* name = "tanh";
+  static float f(float x) { return vtanh(x); }
+  static float df(float x) {  // 1 − tanh²(x)
+    float t = vtanh(x);
+    return 1.0f - t * t;
+  }
+};
+
 // y = A::f(x); backward: grad_x += dy · A::df(x).
 template <class A>
 Tensor unary(const Tensor& x_in) {
@@ -76,6 +85,7 @@ Tensor unary(const Tensor& x_in) {
 Tensor gelu_tanh(const Tensor& x) { return unary<GeluTanh>(x); }
 Tensor gelu(const Tensor& x) { return unary<GeluErf>(x); }
 Tensor silu(const Tensor& x) { return unary<Silu>(x); }
+Tensor tanh(const Tensor& x) { return unary<Tanh>(x); }
 
 // y = silu(gate) · up; backward: grad_gate += dy · up · silu'(gate), grad_up += dy · silu(gate).
 Tensor swiglu(const Tensor& gate_in, const Tensor& up_in) {

@@ -4,6 +4,7 @@
 //            (torch.nn.functional.gelu(x, approximate='tanh')).
 // gelu:      exact, x·Φ(x) = 0.5·x·(1 + erf(x/√2)).
 // silu:      x·σ(x).
+// tanh:      tanh(x) (prefix tuning's reparameterisation MLP).
 // swiglu:    silu(gate)·up, gate and up of equal shape (ShapeError naming both otherwise).
 // Any shape and layout; results are new contiguous tensors.
 #pragma once
@@ -14,6 +15,7 @@ namespace lmf {
 Tensor gelu_tanh(const Tensor& x);
 Tensor gelu(const Tensor& x);
 Tensor silu(const Tensor& x);
+Tensor tanh(const Tensor& x);
 Tensor swiglu(const Tensor& gate, const Tensor& up);
 
 }  // namespace lmf

@@ -11,6 +11,7 @@
 #include "finetune/lora.h"
 #include "finetune/peft.h"
 #include "io/atomic_file.h"
+#include "io/safetensors.h"
 #include "models/checkpoint.h"
 #include "support/oracle.h"
 
@@ -96,6 +97,56 @@ INSTANTIATE_TEST_SUITE_P(Methods, PeftMethods,
                          ::testing::Combine(::testing::Values("gpt2", "llama"),
                                             ::testing::Values("lora", "lora_regex", "adapter", "prompt", "prefix")),
                          [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
+
+// Prefix tuning through PEFT's PrefixEncoder MLP (prefix_projection): logits, loss and the
+// gradients of the encoder's tensors equal the reference's; the saved file holds the
+// projected prefix as PEFT saves it, and loading it gives the same logits.
+TEST(PeftPrefixProjection, LogitsGradientsAndSavedPrefixMatchPyTorch) {
+  for (json cfg : {gpt2_config(), llama_config()}) {
+    std::string dir = test::temp_dir();
+    Tensor ids = random_ids(2, 9, cfg["vocab_size"], 7);
+    Tensor targets = masked_targets(ids, 8);
+    auto ref = test::torch_ref("peft", "prefix_projection", {{"ids", ids}, {"targets", targets}},
+                               {{"model_dir", dir + "/model"}, {"mlp_path", dir + "/mlp.safetensors"},
+                                {"config", cfg}, {"P", 4}, {"H", 7}, {"seed", 5}});
+    Transformer model = load_model(dir + "/model");
+    ft::PeftOptions po;
+    po.method = "prefix";
+    po.num_virtual_tokens = 4;
+    po.prefix_hidden = 7;
+    std::unique_ptr<ft::PeftMethod> m = ft::create_method(model, po);
+    io::SafetensorsFile mlp = io::SafetensorsFile::open(dir + "/mlp.safetensors");
+    ASSERT_EQ(m->tensors().size(), mlp.names().size());
+    for (const auto& [name, t] : m->tensors()) Tensor(t).copy_from(mlp.get(name));
+    ft::freeze(model);
+    model.set_hooks(m.get());
+    Tensor logits = model.forward(ids);
+    Tensor loss = model.loss(ids, targets);
+    loss.backward();
+    const std::string family = cfg["model_type"];
+    {
+      autograd::NoGradGuard ng;
+      EXPECT_LE(test::rel_error(logits.detach(), ref.at("logits")), 1e-4) << family;
+    }
+    EXPECT_NEAR(loss.item(), ref.at("loss").item(), 1e-4 * std::abs(ref.at("loss").item())) << family;
+    for (const auto& [name, t] : m->tensors()) {
+      ASSERT_TRUE(t.grad().defined()) << name;
+      EXPECT_LE(test::rel_error(t.grad(), ref.at("grad:" + name)), 1e-4) << family << " " << name;
+    }
+
+    ft::save_adapter(*m, dir + "/adapter");
+    json saved = json::parse(io::read_file(dir + "/adapter/adapter_config.json"));
+    EXPECT_EQ(saved["prefix_projection"], true);
+    EXPECT_EQ(saved["encoder_hidden_size"], 7);
+    io::SafetensorsFile f = io::SafetensorsFile::open(dir + "/adapter/adapter_model.safetensors");
+    ASSERT_EQ(f.names(), std::vector<std::string>{"prompt_embeddings"});
+    EXPECT_LE(test::rel_error(f.get("prompt_embeddings"), ref.at("prompt_embeddings")), 1e-5) << family;
+    std::unique_ptr<ft::PeftMethod> loaded = ft::load_adapter(model, dir + "/adapter");
+    model.set_hooks(loaded.get());
+    autograd::NoGradGuard ng;
+    EXPECT_LE(test::rel_error(model.forward(ids), ref.at("logits")), 1e-4) << family;
+  }
+}
 
 // An adapter we write loads in the reference (PEFT names and shapes) with the same logits;
 // merging LoRA into the weights leaves the logits unchanged.

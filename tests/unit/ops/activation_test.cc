@@ -1,4 +1,4 @@
-// gelu_tanh, gelu, silu and swiglu against PyTorch (tests/reference/ops_activation.py):
+// gelu_tanh, gelu, silu, tanh and swiglu against PyTorch (tests/reference/ops_activation.py):
 // forward and backward on odd sizes, inputs spread wide enough (scale 4) to reach the
 // saturated tails, strided views, frozen inputs and threaded sizes.
 //
@@ -22,6 +22,7 @@ OpCase act(const std::string& op, std::string label, CaseInput x) {
   return {op + " " + label, {x}, {{"op", op}}, [op](auto& v) {
             if (op == "gelu_tanh") return gelu_tanh(v["x"]);
             if (op == "gelu") return gelu(v["x"]);
+            if (op == "tanh") return lmf::tanh(v["x"]);
             return silu(v["x"]);
           }};
 }
@@ -36,7 +37,7 @@ OpCase glu(std::string label, CaseInput gate, CaseInput up) {
 
 TEST(OpsActivation, MatchesTorchForwardAndBackward) {
   std::vector<OpCase> cases;
-  for (std::string op : {"gelu_tanh", "gelu", "silu"}) {
+  for (std::string op : {"gelu_tanh", "gelu", "silu", "tanh"}) {
     cases.push_back(act(op, "odd", {"", {3, 37}}));
     cases.push_back(act(op, "one", {"", {1}}));
     cases.push_back(act(op, "wide range", {"", {101}, {}, true, 4.0f}));
