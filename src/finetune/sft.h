@@ -56,8 +56,8 @@ void make_packed_batch(const std::vector<EncodedChat>& data, const std::vector<s
 SftResult train_sft(Transformer& model, PeftMethod* method, const std::vector<EncodedChat>& data, const SftOptions& opt,
                     const std::function<void(int64_t, double)>& on_step = nullptr);
 
-// Greedy reply to `prompt` (ids ending with the generation prompt), without a KV cache so
-// every method works; stops after the end-of-turn marker's ids or max_new tokens.
+// Greedy reply to `prompt` (ids ending with the generation prompt), recomputing the whole
+// sequence each step (no KV cache); stops after the end-of-turn marker's ids or max_new tokens.
 std::vector<int32_t> greedy_reply(Transformer& model, const std::vector<int32_t>& prompt, int64_t max_new,
                                   const std::vector<int32_t>& stop);
 
