@@ -23,7 +23,30 @@ OpCase make(std::string label, Shape shape, int64_t start, float theta, bool hea
   return {label, {x}, {{"start_pos", start}, {"theta", theta}}, [=](auto& v) { return rope(v["x"], start, theta); }};
 }
 
+// Per-token positions (B, T), e.g. packed examples restarting at 0.
+OpCase make_positions(std::string label, Shape shape, std::vector<std::vector<int32_t>> pos, float theta,
+                      bool heads_view = false) {
+  CaseInput x{"x", shape};
+  if (heads_view) x.transposes = {{1, 2}};
+  std::vector<int32_t> flat;
+  for (const auto& row : pos) flat.insert(flat.end(), row.begin(), row.end());
+  Tensor p = Tensor::from_ints(flat, {int64_t(pos.size()), int64_t(pos[0].size())});
+  return {label, {x}, {{"positions", pos}, {"theta", theta}}, [=](auto& v) { return rope(v["x"], p, theta); }};
+}
+
 }  // namespace
+
+TEST(OpsRope, PerTokenPositionsMatchTorch) {
+  std::vector<OpCase> cases{
+      make_positions("packed rows", {2, 3, 7, 8}, {{0, 1, 2, 0, 1, 0, 1}, {0, 1, 2, 3, 4, 0, 1}}, 10000.f),
+      make_positions("offset and repeats", {1, 2, 5, 16}, {{40, 41, 7, 7, 300}}, 500000.f),
+      make_positions("(B,T,H,D) memory view", {2, 6, 3, 8}, {{0, 1, 2, 3, 0, 1}, {5, 6, 7, 0, 1, 2}}, 10000.f, true),
+  };
+  test::expect_matches_torch("ops_rope", "cases", cases, 1e-5);
+  Tensor x = Tensor::randn({1, 2, 3, 4}, 1);
+  EXPECT_THROW(rope(x, Tensor::from_ints({0, 1}, {1, 2})), ShapeError);
+  EXPECT_THROW(rope(x, Tensor::from_ints({0, -1, 2}, {1, 3})), ShapeError);
+}
 
 TEST(OpsRope, MatchesTorchForwardAndBackward) {
   std::vector<OpCase> cases{
