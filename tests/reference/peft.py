@@ -118,9 +118,9 @@ def load_adapter(d, dtype=torch.float64):
     return acfg, t
 
 
-def _logits_loss_grads(cfg, sd, acfg, tensors, ids, targets):
+def _logits_loss_grads(cfg, sd, acfg, tensors, ids, targets, position_ids=None):
     tensors = {k: v.clone().requires_grad_(True) for k, v in tensors.items()}
-    logits = models.forward(cfg, sd, ids, Peft(cfg, acfg, tensors))
+    logits = models.forward(cfg, sd, ids, Peft(cfg, acfg, tensors), position_ids)
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100)
     loss.backward()
     out = {"logits": logits, "loss": loss.reshape(1)}
@@ -132,12 +132,14 @@ def _logits_loss_grads(cfg, sd, acfg, tensors, ids, targets):
 def case(t, args):
     """args: {model_dir, adapter_dir, config, adapter_config, seed}. Writes a random model
     (models.write_checkpoint) and a random adapter, then returns logits (B, T, V), loss and
-    grad:<tensor name> for the ids t['ids'] and targets t['targets'] (-100 = ignored)."""
+    grad:<tensor name> for the ids t['ids'] and targets t['targets'] (-100 = ignored), with
+    packed examples when t['position_ids'] is given (models.forward)."""
     models.write_checkpoint({}, {"dir": args["model_dir"], "config": args["config"], "seed": args["seed"]})
     write_adapter(args["config"], args["adapter_config"], args["adapter_dir"], args["seed"] + 1)
     cfg, sd = models.load(args["model_dir"])
     acfg, tensors = load_adapter(args["adapter_dir"])
-    return _logits_loss_grads(cfg, sd, acfg, tensors, t["ids"].long(), t["targets"].long())
+    pos = t["position_ids"].long() if "position_ids" in t else None
+    return _logits_loss_grads(cfg, sd, acfg, tensors, t["ids"].long(), t["targets"].long(), pos)
 
 
 def logits(t, args):

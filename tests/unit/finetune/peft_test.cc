@@ -98,6 +98,38 @@ INSTANTIATE_TEST_SUITE_P(Methods, PeftMethods,
                                             ::testing::Values("lora", "lora_regex", "adapter", "prompt", "prefix")),
                          [](const auto& info) { return std::get<0>(info.param) + "_" + std::get<1>(info.param); });
 
+// Packed examples with a prefix: every example sees the prefix and only itself; logits,
+// loss and the prefix's gradient equal the reference's packed forward, and each example's
+// logits equal those of running it alone.
+TEST(PeftPacking, PrefixWithPackedExamplesMatchesPyTorch) {
+  for (json cfg : {gpt2_config(), llama_config()}) {
+    std::string dir = test::temp_dir();
+    Tensor ids = random_ids(2, 10, cfg["vocab_size"], 7);
+    Tensor targets = masked_targets(ids, 8);
+    Tensor pos = Tensor::from_ints({0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 5, 6, 0, 1, 2}, {2, 10});
+    auto ref = test::torch_ref("peft", "case", {{"ids", ids}, {"targets", targets}, {"position_ids", pos}},
+                               {{"model_dir", dir + "/model"}, {"adapter_dir", dir + "/adapter"}, {"config", cfg},
+                                {"adapter_config", adapter_config("prefix")}, {"seed", 3}});
+    Transformer model = load_model(dir + "/model");
+    std::unique_ptr<ft::PeftMethod> m = ft::load_adapter(model, dir + "/adapter");
+    ft::freeze(model);
+    model.set_hooks(m.get());
+    ForwardOptions fo;
+    fo.position_ids = pos;
+    Tensor logits = model.forward(ids, fo);
+    Tensor loss = model.loss(ids, targets, fo);
+    loss.backward();
+    const std::string family = cfg["model_type"];
+    autograd::NoGradGuard ng;
+    EXPECT_LE(test::rel_error(logits, ref.at("logits")), 1e-4) << family;
+    EXPECT_NEAR(loss.item(), ref.at("loss").item(), 1e-4 * std::abs(ref.at("loss").item())) << family;
+    const auto& [name, table] = m->tensors().at(0);
+    EXPECT_LE(test::rel_error(table.grad(), ref.at("grad:" + name)), 1e-4) << family;
+    Tensor alone = model.forward(ids.slice(0, 0, 1).slice(1, 5, 10).contiguous());  // the second example of row 0
+    EXPECT_LE(test::rel_error(logits.slice(0, 0, 1).slice(1, 5, 10).contiguous(), alone), 1e-4) << family;
+  }
+}
+
 // Prefix tuning through PEFT's PrefixEncoder MLP (prefix_projection): logits, loss and the
 // gradients of the encoder's tensors equal the reference's; the saved file holds the
 // projected prefix as PEFT saves it, and loading it gives the same logits.
