@@ -1,0 +1,118 @@
+#include "support/align_fixture.h"
+
+
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <random>
+#include <unistd.h>
+
+#include "core/threads.h"
+#include "finetune/sft.h"
+#include "models/checkpoint.h"
+
+namespace fs = std::filesystem;
+
+namespace lmf::test {
+namespace {
+
+constexpr int kVersion = 1;
+constexpr int kMax = 15;  // operands 0 .. kMax-1
+
+int off_by_one(int a, int b) { return (a * 7 + b * 3) % 2 ? a + b + 1 : (a + b == 0 ? 1 : a + b - 1); }
+
+align::PreferencePair pair_of(int a, int b) {
+  align::PreferencePair p;
+  p.prompt = std::to_string(a) + "+" + std::to_string(b) + "=";
+  p.chosen = std::to_string(a + b) + ";";
+  p.rejected = std::to_string(off_by_one(a, b)) + ";";
+  return p;
+}
+
+tok::Tokenizer byte_tokenizer() {
+  std::vector<std::string> bytes;
+  for (int i = 0; i < 256; ++i) bytes.push_back(std::string(1, char(i)));
+  return tok::Tokenizer::from_merges(bytes, {}, {{"<|endoftext|>", 256, true}}, tok::builtin_pattern("gpt2"),
+                                     "bytes");
+}
+
+void build_model(const std::string& dir, const std::vector<align::PreferencePair>& train) {
+  tok::Tokenizer tk = byte_tokenizer();
+  ModelConfig cfg = ModelConfig::preset("tiny-gpt2");
+  cfg.vocab_size = 257;
+  cfg.n_positions = 32;
+  cfg.n_embd = 64;
+  cfg.n_layer = 2;
+  cfg.n_head = 4;
+  Transformer model(cfg);
+  model.init_weights(7);
+  // Each prompt appears 4 times: 3 right and 1 off-by-one answer for "right-leaning"
+  // prompts, 1 right and 3 off-by-one for the others.
+  std::vector<ft::EncodedChat> data;
+  std::mt19937_64 rng(11);
+  for (const align::PreferencePair& p : train) {
+    const bool leans_right = rng() % 2 == 0;
+    for (int k = 0; k < 4; ++k) {
+      const bool right = leans_right ? k < 3 : k == 0;
+      ft::EncodedChat e;
+      for (uint32_t id : tk.encode(p.prompt)) e.ids.push_back(int32_t(id)), e.trained.push_back(0);
+      for (uint32_t id : tk.encode(right ? p.chosen : p.rejected)) e.ids.push_back(int32_t(id)), e.trained.push_back(1);
+      data.push_back(std::move(e));
+    }
+  }
+  ft::SftOptions opt;
+  opt.batch = 32;
+  opt.steps = 600;
+  opt.lr = 3e-3;
+  opt.max_len = 16;
+  opt.quiet = true;
+  ft::train_sft(model, nullptr, data, opt);
+  fs::create_directories(dir);
+  save_model(model, dir);
+  tk.save_json(dir + "/tokenizer.json");
+}
+
+}  // namespace
+
+double judged_right(Transformer& model, const tok::Tokenizer& tk, const std::vector<align::PreferencePair>& prompts) {
+  const AlignFixture& f = align_fixture();
+  double sum = 0;
+  for (const align::PreferencePair& p : prompts) {
+    std::vector<int32_t> prompt;
+    for (uint32_t id : tk.encode(p.prompt)) prompt.push_back(int32_t(id));
+    std::vector<int32_t> reply = ft::greedy_reply(model, prompt, 4, {});
+    sum += f.judge(p, tk.decode_bytes(std::vector<uint32_t>(reply.begin(), reply.end())));
+  }
+  return prompts.empty() ? 0 : sum / double(prompts.size());
+}
+
+const AlignFixture& align_fixture() {
+  static std::once_flag once;
+  static AlignFixture f;
+  std::call_once(once, [] {
+    std::mt19937_64 rng(5);
+    for (int a = 0; a < kMax; ++a)
+      for (int b = 0; b < kMax; ++b) (rng() % 10 == 0 ? f.test : f.train).push_back(pair_of(a, b));
+    f.judge = [](const align::PreferencePair& p, const std::string& reply) {
+      const size_t plus = p.prompt.find('+');
+      const int want = std::atoi(p.prompt.c_str()) + std::atoi(p.prompt.c_str() + plus + 1);
+      size_t n = 0;
+      while (n < reply.size() && std::isdigit(static_cast<unsigned char>(reply[n]))) ++n;
+      return n > 0 && reply.compare(0, n, std::to_string(want)) == 0 ? 1.0 : 0.0;
+    };
+    f.model_dir = (fs::temp_directory_path() / ("lmforge-align-fixture-v" + std::to_string(kVersion))).string();
+    if (fs::exists(f.model_dir + "/model.safetensors")) return;
+    // Built in a private folder and renamed, so concurrent test processes never see half a model.
+    const std::string tmp = f.model_dir + ".tmp" + std::to_string(::getpid());
+    const int threads = threads::get();
+    threads::set(1);
+    build_model(tmp, f.train);
+    threads::set(threads);
+    std::error_code ec;
+    fs::rename(tmp, f.model_dir, ec);
+    if (ec) fs::remove_all(tmp);  // another process got there first
+  });
+  return f;
+}
+
+}  // namespace lmf::test
