@@ -36,7 +36,15 @@ std::string document_to_jsonl(const Document& doc, const std::string& text_field
     std::string out;
     if (splice_verdict(doc, out)) return out;
   }
-  if (as_read && !doc.removed() && text_hash(doc.text) == doc.line_text_hash) return doc.line;
+  if (as_read && !doc.removed()) {
+    if (text_hash(doc.text) == doc.line_text_hash) return doc.line;
+    if (doc.text_end > doc.text_begin) {
+      std::string out(doc.line, 0, doc.text_begin);
+      out += json(doc.text).dump(-1, ' ', false, json::error_handler_t::replace);
+      out.append(doc.line, doc.text_end);
+      return out;
+    }
+  }
   json out;
   const json& record = doc.record.is_null() && !doc.line.empty() ? json::parse(doc.line) : doc.record;
   if (record.is_object()) {

@@ -19,6 +19,7 @@ struct Document {
   nlohmann::ordered_json fields;  // output fields added by stages (an object or null)
   std::string line;               // JSONL input: the line as read (UTF-8 repaired), written back when unchanged
   uint64_t line_text_hash = 0;    // xxh3 of the text as `line` holds it (decoded)
+  size_t text_begin = 0, text_end = 0;  // the text's string literal in `line` ({0, 0}: unknown)
   std::string source;             // "FILE:LINE" (JSONL), "FILE" or "FILE#BLOCK" (text)
   int64_t index = -1;             // position in the whole input, before sharding
   std::string removed_by, reason, detail;  // verdict: removed when removed_by is not empty
@@ -36,7 +37,8 @@ struct Document {
 // {"text": ..., "source": ...}); removed: the record as read (its text as it came in) with
 // `fields`, "stage", "reason" (and "detail") appended. A JSONL line that nothing changes is
 // written back byte for byte (removed: with the verdict spliced in before its closing brace);
-// "unchanged" means the text has the 64-bit xxh3 hash it was read with.
+// "unchanged" means the text has the 64-bit xxh3 hash it was read with. A kept line whose
+// text changed and that gains no fields gets the new text spliced in place of the old.
 std::string document_to_jsonl(const Document& doc, const std::string& text_field);
 // The hash kept in line_text_hash.
 uint64_t text_hash(std::string_view text);

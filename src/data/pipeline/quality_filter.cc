@@ -3,9 +3,12 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "data/pipeline/options.h"
 
@@ -13,18 +16,33 @@ namespace lmf::data::pipeline {
 
 namespace {
 
-bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
-std::vector<std::string_view> split_words(std::string_view s) {
-  std::vector<std::string_view> words;
-  for (size_t i = 0; i < s.size();) {
-    while (i < s.size() && is_ws(s[i])) ++i;
-    size_t j = i;
-    while (j < s.size() && !is_ws(s[j])) ++j;
-    if (j > i) words.push_back(s.substr(i, j - i));
-    i = j;
+// Byte classes: white space (space, \t, \n, \r, \f, \v), ASCII punctuation (std::ispunct in the C locale),
+// letters (ASCII letters and UTF-8 lead bytes of two bytes or more), UTF-8 continuation bytes.
+enum : uint8_t { kWs = 1, kPunct = 2, kLetter = 4, kCont = 8 };
+constexpr std::array<uint8_t, 256> kByteClass = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c : {' ', '\t', '\n', '\r', '\f', '\v'}) t[size_t(c)] = kWs;
+  for (int c = 33; c < 127; ++c) {
+    const bool letter = (c | 0x20) >= 'a' && (c | 0x20) <= 'z', digit = c >= '0' && c <= '9';
+    t[size_t(c)] = letter ? kLetter : digit ? 0 : kPunct;
   }
-  return words;
+  for (int c = 0x80; c < 0xC0; ++c) t[size_t(c)] = kCont;
+  for (int c = 0xC0; c < 0x100; ++c) t[size_t(c)] = kLetter;
+  return t;
+}();
+inline uint8_t byte_class(char c) { return kByteClass[static_cast<unsigned char>(c)]; }
+
+// The white-space separated words of s, into `words` (cleared first).
+void split_words(std::string_view s, std::vector<std::string_view>& words) {
+  words.clear();
+  const char *p = s.data(), *e = p + s.size();
+  while (p < e) {
+    while (p < e && (byte_class(*p) & kWs)) ++p;
+    const char* w = p;
+    while (p < e && !(byte_class(*p) & kWs)) ++p;
+    if (p > w) words.emplace_back(w, size_t(p - w));
+  }
 }
 
 std::vector<std::string_view> split_lines(std::string_view s) {
@@ -39,8 +57,8 @@ std::vector<std::string_view> split_lines(std::string_view s) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_ws(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ws(s.back())) s.remove_suffix(1);
+  while (!s.empty() && (byte_class(s.front()) & kWs)) s.remove_prefix(1);
+  while (!s.empty() && (byte_class(s.back()) & kWs)) s.remove_suffix(1);
   return s;
 }
 
@@ -50,12 +68,13 @@ size_t code_points(std::string_view w) {
   return n;
 }
 
-bool is_symbol(std::string_view w) {
-  return std::all_of(w.begin(), w.end(), [](char c) { return (unsigned char)c < 0x80 && std::ispunct((unsigned char)c); });
-}
-
-bool has_letter(std::string_view w) {
-  return std::any_of(w.begin(), w.end(), [](char c) { return std::isalpha((unsigned char)c) || (unsigned char)c >= 0xC0; });
+bool is_stop_word(std::string_view w) {  // Gopher's: the, be, to, of, and, that, have, with
+  switch (w.size()) {
+    case 2: return w == "be" || w == "to" || w == "of";
+    case 3: return w == "the" || w == "and";
+    case 4: return w == "that" || w == "have" || w == "with";
+    default: return false;
+  }
 }
 
 size_t count_of(std::string_view s, std::string_view what) {
@@ -126,14 +145,20 @@ class KeyCounter {
 
 }  // namespace
 
-std::string gopher_quality(const std::string& text, const GopherQualityOptions& o) {
-  static const std::unordered_set<std::string_view> stop = {"the", "be", "to", "of", "and", "that", "have", "with"};
-  const auto tokens = split_words(text);
+// The rules on text and its white-space separated words (split once for both).
+static std::string gopher_quality(const std::string& text, const std::vector<std::string_view>& tokens,
+                                  const GopherQualityOptions& o) {
   size_t words = 0, letters = 0, with_alpha = 0, stops = 0;
   for (auto t : tokens) {
-    if (!is_symbol(t)) ++words, letters += code_points(t);
-    with_alpha += has_letter(t);
-    stops += stop.count(t) != 0;
+    uint8_t all = 0xFF, any = 0;
+    size_t cont = 0;
+    for (char c : t) {
+      const uint8_t k = byte_class(c);
+      all &= k, any |= k, cont += (k & kCont) != 0;
+    }
+    if (!(all & kPunct)) ++words, letters += t.size() - cont;  // a symbol is punctuation only
+    with_alpha += (any & kLetter) != 0;
+    stops += is_stop_word(t);
   }
   if (int64_t(words) < o.min_doc_words) return "gopher_min_words";
   if (int64_t(words) > o.max_doc_words) return "gopher_max_words";
@@ -156,7 +181,8 @@ std::string gopher_quality(const std::string& text, const GopherQualityOptions& 
   return "";
 }
 
-std::string gopher_repetition(const std::string& text, const GopherRepetitionOptions& o) {
+static std::string gopher_repetition(const std::string& text, const std::vector<std::string_view>& words,
+                                     const GopherRepetitionOptions& o) {
   // Paragraphs: split at blank lines; lines: non-empty lines.
   std::vector<std::string_view> paragraphs, lines;
   {
@@ -180,7 +206,6 @@ std::string gopher_repetition(const std::string& text, const GopherRepetitionOpt
   if (lf > o.dup_line_frac) return "gopher_dup_lines";
   if (lc > o.dup_line_char_frac) return "gopher_dup_line_chars";
 
-  const auto words = split_words(text);
   const size_t nw = words.size();
   std::vector<uint64_t> h(nw);
   std::vector<uint32_t> len(nw);
@@ -253,6 +278,18 @@ std::string gopher_repetition(const std::string& text, const GopherRepetitionOpt
   return "";
 }
 
+std::string gopher_quality(const std::string& text, const GopherQualityOptions& o) {
+  std::vector<std::string_view> words;
+  split_words(text, words);
+  return gopher_quality(text, words, o);
+}
+
+std::string gopher_repetition(const std::string& text, const GopherRepetitionOptions& o) {
+  std::vector<std::string_view> words;
+  split_words(text, words);
+  return gopher_repetition(text, words, o);
+}
+
 std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* counts) {
   C4LineCounts local;
   C4LineCounts& c = counts ? *counts : local;
@@ -300,9 +337,9 @@ std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* count
     int words = 0;
     bool long_word = false;
     for (size_t i = 0; i < l.size();) {  // the words of split_words, counted in place
-      while (i < l.size() && is_ws(l[i])) ++i;
+      while (i < l.size() && (byte_class(l[i]) & kWs)) ++i;
       size_t j = i;
-      while (j < l.size() && !is_ws(l[j])) ++j;
+      while (j < l.size() && !(byte_class(l[j]) & kWs)) ++j;
       if (j > i) ++words, long_word |= int(code_points(l.substr(i, j - i))) > o.max_word_length;
       i = j;
     }
@@ -383,8 +420,11 @@ std::vector<std::string> FilterStage::counter_names() const {
 
 void FilterStage::process(Document& doc, int64_t, int64_t* counters) const {
   std::string why;
-  if (o_.gopher_repetition && !(why = gopher_repetition(doc.text, o_.repetition)).empty()) return doc.remove(name(), why);
-  if (o_.gopher_quality && !(why = gopher_quality(doc.text, o_.quality)).empty()) return doc.remove(name(), why);
+  thread_local std::vector<std::string_view> words;
+  if (o_.gopher_repetition || o_.gopher_quality) split_words(doc.text, words);
+  if (o_.gopher_repetition && !(why = gopher_repetition(doc.text, words, o_.repetition)).empty())
+    return doc.remove(name(), why);
+  if (o_.gopher_quality && !(why = gopher_quality(doc.text, words, o_.quality)).empty()) return doc.remove(name(), why);
   if (o_.c4) {
     C4LineCounts c;
     why = c4_filter(doc.text, o_.c4_rules, &c);

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/threads.h"
+#include "data/pipeline/json_field.h"
 #include "data/pipeline/output_file.h"
 #include "data/pipeline/spill.h"
 #include "data/pipeline/utf8.h"
@@ -60,6 +61,25 @@ void parse_raw(RawDocument& raw, Document& doc, const RunOptions& o, int64_t* co
     doc.text = std::move(raw.bytes);
     return;
   }
+  if (raw.bytes.find('\n') == std::string::npos && raw.bytes.find('\r') == std::string::npos) {
+    // One output line: only the text is decoded; the record is parsed later if an output needs it.
+    std::pair<size_t, size_t> span;
+    switch (read_json_string_field(raw.bytes, o.text_field, doc.text, &span)) {
+      case JsonField::Invalid:
+      case JsonField::NotObject:
+        doc.fields = json{{"raw", raw.bytes}};
+        return doc.remove("read", "invalid_json", "not a JSON object");
+      case JsonField::Missing:
+      case JsonField::NotString:
+        doc.record = json::parse(raw.bytes);
+        return doc.remove("read", "no_text_field", "no string field \"" + o.text_field + "\"");
+      case JsonField::Found: break;
+    }
+    doc.line = std::move(raw.bytes);
+    doc.line_text_hash = text_hash(doc.text);
+    doc.text_begin = span.first, doc.text_end = span.second;
+    return;
+  }
   doc.record = json::parse(raw.bytes, nullptr, false);
   if (doc.record.is_discarded() || !doc.record.is_object()) {
     doc.record = nullptr;
@@ -73,11 +93,6 @@ void parse_raw(RawDocument& raw, Document& doc, const RunOptions& o, int64_t* co
     return;
   }
   doc.text = it->get<std::string>();
-  if (raw.bytes.find('\n') == std::string::npos && raw.bytes.find('\r') == std::string::npos) {
-    doc.line = std::move(raw.bytes);  // fits on one output line: the record is read from it when needed
-    doc.line_text_hash = text_hash(doc.text);
-    doc.record = nullptr;
-  }
 }
 
 }  // namespace

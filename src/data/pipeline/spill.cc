@@ -44,6 +44,8 @@ std::string spill_record(const Document& d) {
   put_str(out, d.text);
   put_str(out, d.line);
   put_u64(out, d.line_text_hash);
+  put_u64(out, d.text_begin);
+  put_u64(out, d.text_end);
   put_str(out, d.line.empty() && !d.record.is_null() ? d.record.dump(-1, ' ', false, json::error_handler_t::replace)
                                                      : std::string());
   put_str(out, d.fields.is_null() ? std::string() : d.fields.dump(-1, ' ', false, json::error_handler_t::replace));
@@ -59,6 +61,8 @@ void unspill(std::string_view payload, Document& d) {
   d.text = c.str();
   d.line = c.str();
   d.line_text_hash = c.u64();
+  d.text_begin = size_t(c.u64());
+  d.text_end = size_t(c.u64());
   const std::string_view record = c.str(), fields = c.str();
   if (!record.empty()) d.record = json::parse(record);
   if (!fields.empty()) d.fields = json::parse(fields);

@@ -1,0 +1,89 @@
+// read_json_string_field against nlohmann::json::parse (the full parser the reader used
+// before): the same verdict and the same decoded text on hand-picked records and on many
+// random mutations of them.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "data/pipeline/json_field.h"
+#include "data/pipeline/utf8.h"
+
+using namespace lmf::data::pipeline;
+
+namespace {
+
+// What the full parse says: the same enum, text decoded into `out`.
+JsonField full_parse(const std::string& line, const std::string& key, std::string& out) {
+  auto j = nlohmann::ordered_json::parse(line, nullptr, false);
+  out.clear();
+  if (j.is_discarded()) return JsonField::Invalid;
+  if (!j.is_object()) return JsonField::NotObject;
+  auto it = j.find(key);
+  if (it == j.end()) return JsonField::Missing;
+  if (!it->is_string()) return JsonField::NotString;
+  out = it->get<std::string>();
+  return JsonField::Found;
+}
+
+const std::vector<std::string> kSeeds = {
+    R"({"text": "hello\nworld", "id": 3})",
+    R"({"id": [1, 2.5e-3, -0, true, false, null, {"a": "b"}], "text": "caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \b\f\r\t"})",
+    R"(  {"meta": {"text": 1}, "text": "x"}  )",
+    R"({"text": 12})",
+    R"({"te\u0078t": "escaped key"})",
+    R"({"text": "first", "text": "last"})",
+    R"({"text": "a", "text": null})",
+    R"({})",
+    R"([1, 2])",
+    R"("just a string")",
+    R"({"text": "unterminated)",
+    R"({"text": "bad \x escape"})",
+    R"({"text": "lone \ud800 surrogate"})",
+    R"({"text": "low first \udc00"})",
+    R"({"n": 01, "text": "t"})",
+    R"({"n": 1., "text": "t"})",
+    R"({"n": -, "text": "t"})",
+    R"({"text": "t",})",
+    R"({"text": "t"} {})",
+    R"({"text" "t"})",
+    R"({"a": tru, "text": "t"})",
+    R"({"text": "ü ß 漢字"})",
+};
+
+}  // namespace
+
+TEST(JsonField, MatchesTheFullParserOnHandPickedRecords) {
+  for (const std::string& line : kSeeds) {
+    std::string want, got = "stale";
+    const JsonField w = full_parse(line, "text", want);
+    EXPECT_EQ(int(read_json_string_field(line, "text", got)), int(w)) << line;
+    if (w == JsonField::Found) EXPECT_EQ(got, want) << line;
+  }
+}
+
+TEST(JsonField, MatchesTheFullParserOnRandomMutations) {
+  std::mt19937_64 rng(42);
+  const std::string alphabet = "{}[]\",:\\/ u0123456789abcdefnrtxe.-+\x01\xc3\xa9";
+  int found = 0, invalid = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string line = kSeeds[rng() % kSeeds.size()];
+    const int edits = 1 + int(rng() % 3);
+    for (int e = 0; e < edits && !line.empty(); ++e) {
+      const size_t at = rng() % line.size();
+      switch (rng() % 3) {
+        case 0: line.erase(at, 1); break;
+        case 1: line.insert(at, 1, alphabet[rng() % alphabet.size()]); break;
+        default: line[at] = alphabet[rng() % alphabet.size()];
+      }
+    }
+    if (find_invalid_utf8(line) != std::string::npos) continue;  // the reader repairs UTF-8 first
+    std::string want, got;
+    const JsonField w = full_parse(line, "text", want);
+    ASSERT_EQ(int(read_json_string_field(line, "text", got)), int(w)) << line;
+    if (w == JsonField::Found) ASSERT_EQ(got, want) << line;
+    found += w == JsonField::Found, invalid += w == JsonField::Invalid;
+  }
+  EXPECT_GT(found, 1000);
+  EXPECT_GT(invalid, 1000);
+}
