@@ -4,6 +4,8 @@
 
 #include <string_view>
 
+#include "data/pipeline/json_field.h"
+
 namespace lmf::data::pipeline {
 namespace {
 
@@ -40,7 +42,7 @@ std::string document_to_jsonl(const Document& doc, const std::string& text_field
     if (text_hash(doc.text) == doc.line_text_hash) return doc.line;
     if (doc.text_end > doc.text_begin) {
       std::string out(doc.line, 0, doc.text_begin);
-      out += json(doc.text).dump(-1, ' ', false, json::error_handler_t::replace);
+      append_json_string(out, doc.text);
       out.append(doc.line, doc.text_end);
       return out;
     }

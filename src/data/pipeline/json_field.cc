@@ -8,6 +8,22 @@ namespace {
 
 constexpr int kMaxDepth = 512;  // nlohmann has no limit; deeper records are not text records
 
+// Whether any byte of the 8 at p is '"', '\\' or below 0x20 (SWAR: exact for "any").
+inline bool has_special_byte(const char* p) {
+  constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  auto zero_byte = [](uint64_t x) { return (x - ones) & ~x & highs; };
+  return (zero_byte(v ^ (ones * '"')) | zero_byte(v ^ (ones * '\\')) | ((v - ones * 0x20) & ~v & highs)) != 0;
+}
+
+// The end of the run of plain string bytes (not '"', '\\' or a control byte) from p.
+inline const char* plain_run(const char* p, const char* end) {
+  while (end - p >= 8 && !has_special_byte(p)) p += 8;
+  while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
+  return p;
+}
+
 class Scanner {
  public:
   explicit Scanner(std::string_view s) : begin_(s.data()), p_(s.data()), end_(s.data() + s.size()) {}
@@ -27,7 +43,7 @@ class Scanner {
     ++p_;  // '"'
     for (;;) {
       const char* run = p_;
-      while (p_ < end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) ++p_;
+      p_ = plain_run(p_, end_);
       if (out) out->append(run, size_t(p_ - run));
       if (p_ >= end_ || static_cast<unsigned char>(*p_) < 0x20) return false;
       if (*p_++ == '"') return true;
@@ -194,6 +210,32 @@ class Scanner {
 };
 
 }  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  static const char* const kHex = "0123456789abcdef";
+  out.reserve(out.size() + s.size() + 2);
+  out.push_back('"');
+  const char *p = s.data(), *end = p + s.size();
+  while (p < end) {
+    const char* run = p;
+    p = plain_run(p, end);
+    out.append(run, size_t(p - run));
+    if (p == end) break;
+    const unsigned char c = static_cast<unsigned char>(*p++);
+    out.push_back('\\');
+    switch (c) {
+      case '"': out.push_back('"'); break;
+      case '\\': out.push_back('\\'); break;
+      case '\b': out.push_back('b'); break;
+      case '\f': out.push_back('f'); break;
+      case '\n': out.push_back('n'); break;
+      case '\r': out.push_back('r'); break;
+      case '\t': out.push_back('t'); break;
+      default: out += "u00", out.push_back(kHex[c >> 4]), out.push_back(kHex[c & 15]);
+    }
+  }
+  out.push_back('"');
+}
 
 JsonField read_json_string_field(std::string_view line, std::string_view key, std::string& out,
                                   std::pair<size_t, size_t>* span) {

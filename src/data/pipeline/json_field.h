@@ -1,6 +1,7 @@
 // Reading one string field out of a JSONL record without building the record: the reader
 // needs only the text of each line (the line itself is kept and written back as read), so
-// it checks the line's JSON grammar and decodes that one field in a single pass.
+// it checks the line's JSON grammar and decodes that one field in a single pass; and
+// writing a string field back.
 //
 // Contract: for valid UTF-8 input, returns the same verdict as a full parse
 // (nlohmann::json::parse): Invalid for anything that is not exactly one JSON value
@@ -21,5 +22,9 @@ enum class JsonField { Invalid, NotObject, Missing, NotString, Found };
 
 JsonField read_json_string_field(std::string_view line, std::string_view key, std::string& out,
                                   std::pair<size_t, size_t>* span = nullptr);
+
+// Appends s (valid UTF-8) as a JSON string literal: quotes, backslashes and control
+// characters escaped (\n, \t, ... or \u00XX), everything else as it is.
+void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace lmf::data::pipeline

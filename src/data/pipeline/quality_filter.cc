@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "data/pipeline/options.h"
@@ -92,18 +91,6 @@ std::string lower(std::string_view s) {  // ASCII letters only, as the rules com
   return out;
 }
 
-// Fractions of duplicated pieces (each piece equal to an earlier one counts) and of their characters.
-std::pair<double, double> duplicate_fractions(const std::vector<std::string_view>& pieces) {
-  std::unordered_set<std::string_view> seen;
-  size_t dup = 0, dup_chars = 0, chars = 0;
-  for (auto p : pieces) {
-    chars += p.size();
-    if (!seen.insert(p).second) ++dup, dup_chars += p.size();
-  }
-  if (pieces.empty()) return {0, 0};
-  return {double(dup) / double(pieces.size()), chars ? double(dup_chars) / double(chars) : 0};
-}
-
 // Occurrence counts of 64-bit keys: open addressing in a power-of-two table reused across
 // calls (no allocation once grown), cleared in O(keys inserted).
 class KeyCounter {
@@ -142,6 +129,20 @@ class KeyCounter {
   std::vector<size_t> used_;
   size_t mask_ = 0;
 };
+
+// Fractions of duplicated pieces (each piece equal to an earlier one counts, equality by
+// 64-bit xxh3) and of their characters.
+std::pair<double, double> duplicate_fractions(const std::vector<std::string_view>& pieces) {
+  thread_local KeyCounter seen;
+  seen.reset(pieces.size());
+  size_t dup = 0, dup_chars = 0, chars = 0;
+  for (auto p : pieces) {
+    chars += p.size();
+    if (seen.add(XXH3_64bits(p.data(), p.size())) > 1) ++dup, dup_chars += p.size();
+  }
+  if (pieces.empty()) return {0, 0};
+  return {double(dup) / double(pieces.size()), chars ? double(dup_chars) / double(chars) : 0};
+}
 
 }  // namespace
 
@@ -184,7 +185,9 @@ static std::string gopher_quality(const std::string& text, const std::vector<std
 static std::string gopher_repetition(const std::string& text, const std::vector<std::string_view>& words,
                                      const GopherRepetitionOptions& o) {
   // Paragraphs: split at blank lines; lines: non-empty lines.
-  std::vector<std::string_view> paragraphs, lines;
+  thread_local std::vector<std::string_view> paragraphs, lines;
+  paragraphs.clear();
+  lines.clear();
   {
     std::string_view s(text);
     size_t start = 0;
@@ -207,8 +210,10 @@ static std::string gopher_repetition(const std::string& text, const std::vector<
   if (lc > o.dup_line_char_frac) return "gopher_dup_line_chars";
 
   const size_t nw = words.size();
-  std::vector<uint64_t> h(nw);
-  std::vector<uint32_t> len(nw);
+  thread_local std::vector<uint64_t> h;
+  thread_local std::vector<uint32_t> len;
+  h.resize(nw);
+  len.resize(nw);
   size_t total = 0;
   for (size_t i = 0; i < nw; ++i) {
     h[i] = XXH3_64bits(words[i].data(), words[i].size());
