@@ -191,12 +191,15 @@ static std::string gopher_repetition(const std::string& text, const std::vector<
   {
     std::string_view s(text);
     size_t start = 0;
-    for (size_t i = 0; i <= s.size(); ++i) {
-      if (i == s.size() || (s[i] == '\n' && i + 1 < s.size() && s[i + 1] == '\n')) {
-        auto p = trim(s.substr(start, i - start));
+    for (size_t i = s.find('\n');; i = s.find('\n', i + 1)) {
+      const bool last = i == std::string_view::npos;
+      if (last || (i + 1 < s.size() && s[i + 1] == '\n')) {
+        auto p = trim(s.substr(start, last ? std::string_view::npos : i - start));
         if (!p.empty()) paragraphs.push_back(p);
+        if (last) break;
         while (i < s.size() && s[i] == '\n') ++i;
         start = i;
+        if (i == s.size()) break;
       }
     }
     for (auto l : split_lines(s))
