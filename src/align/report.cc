@@ -40,16 +40,23 @@ AlignReport compare_models(const std::function<Transformer&(bool aligned)>& mode
       const std::vector<int32_t> reply = ft::greedy_reply(m, prompt, opt.max_new_tokens, enc.stop_ids(p));
       s.replies.push_back(enc.decode_response(p, reply));
       judged[side].push_back(opt.judge(p, s.replies.back()));
-      s.judged += judged[side].back();
       if (opt.reward) reward += opt.reward(prompt, reply);
     }
-    s.judged /= double(prompts.size());
     if (opt.reward) s.reward = reward / double(prompts.size());
     s.ppl = perplexity(m, opt);
   }
-  for (size_t i = 0; i < prompts.size(); ++i)
-    r.win_rate += judged[1][i] > judged[0][i] ? 1.0 : judged[1][i] == judged[0][i] ? 0.5 : 0.0;
-  r.win_rate /= double(prompts.size());
+  double sum[2] = {0, 0}, wins = 0;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    const double b = judged[0][i], a = judged[1][i];
+    if (std::isnan(a) || std::isnan(b)) continue;
+    ++r.judged_prompts;
+    sum[0] += b, sum[1] += a;
+    wins += a > b ? 1.0 : a == b ? 0.5 : 0.0;
+  }
+  if (r.judged_prompts > 0) {
+    const double n = double(r.judged_prompts);
+    r.before.judged = sum[0] / n, r.after.judged = sum[1] / n, r.win_rate = wins / n;
+  }
   return r;
 }
 
@@ -65,13 +72,14 @@ std::string format_report(const AlignReport& r) {
     std::snprintf(buf, sizeof buf, "%-20s %10s %10s\n", label, cell(before).c_str(), cell(after).c_str());
     return std::string(buf);
   };
-  std::string s = "held-out prompts: " + std::to_string(r.prompts) + "\n";
+  std::string s = "held-out prompts: " + std::to_string(r.prompts) + " (" + std::to_string(r.judged_prompts) + " judged)\n";
   char head[128];
   std::snprintf(head, sizeof head, "%-20s %10s %10s\n", "", "before", "after");
   s += head;
   s += row("reward score", r.before.reward, r.after.reward);
   s += row("judged good", r.before.judged, r.after.judged);
   s += row("perplexity (tax)", r.before.ppl, r.after.ppl);
+  if (std::isnan(r.win_rate)) return s + "win rate of the aligned model (judged): -\n";
   char buf[96];
   std::snprintf(buf, sizeof buf, "win rate of the aligned model (judged): %.3f\n", r.win_rate);
   return s + buf;
@@ -80,9 +88,10 @@ std::string format_report(const AlignReport& r) {
 nlohmann::json report_json(const AlignReport& r) {
   auto num = [](double v) { return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v); };
   auto side = [&](const ReportSide& s) {
-    return nlohmann::json{{"reward_score", num(s.reward)}, {"judged_good", s.judged}, {"perplexity", num(s.ppl)}};
+    return nlohmann::json{{"reward_score", num(s.reward)}, {"judged_good", num(s.judged)}, {"perplexity", num(s.ppl)}};
   };
-  return {{"prompts", r.prompts}, {"before", side(r.before)}, {"after", side(r.after)}, {"win_rate", r.win_rate}};
+  return {{"prompts", r.prompts},        {"judged_prompts", r.judged_prompts}, {"before", side(r.before)},
+          {"after", side(r.after)},       {"win_rate", num(r.win_rate)}};
 }
 
 }  // namespace lmf::align

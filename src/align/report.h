@@ -20,7 +20,8 @@ namespace lmf::align {
 
 struct ReportOptions {
   int64_t max_new_tokens = 32;
-  // Judged quality of a reply in [0, 1] (align/preference_tasks.h), required.
+  // Judged quality of a reply in [0, 1] (align/preference_tasks.h), required; NaN for a
+  // prompt it cannot judge (left out of the judged mean and the win rate).
   std::function<double(const PreferencePair& prompt, const std::string& reply)> judge;
   // Reward model score of prompt ids + reply ids; empty: no reward column.
   std::function<double(const std::vector<int32_t>& prompt, const std::vector<int32_t>& reply)> reward;
@@ -30,14 +31,14 @@ struct ReportOptions {
 };
 
 struct ReportSide {
-  double reward = NAN, judged = 0, ppl = NAN;
+  double reward = NAN, judged = NAN, ppl = NAN;  // NaN: not measured
   std::vector<std::string> replies;
 };
 
 struct AlignReport {
   ReportSide before, after;
-  double win_rate = 0;
-  int64_t prompts = 0;
+  double win_rate = NAN;
+  int64_t prompts = 0, judged_prompts = 0;
 };
 
 // `model(false)` is the starting model, `model(true)` the aligned one (they may be the same
