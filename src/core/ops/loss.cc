@@ -145,4 +145,43 @@ Tensor token_logprobs(const Tensor& logits_in, const Tensor& targets_in, int ign
   return out;
 }
 
+// chosen (N), rejected (N) → loss [].
+Tensor bradley_terry(const Tensor& chosen_in, const Tensor& rejected_in) {
+  check_f32(chosen_in, "bradley_terry", "chosen");
+  check_f32(rejected_in, "bradley_terry", "rejected");
+  check_shape(chosen_in.dim() == 1 && chosen_in.shape() == rejected_in.shape() && chosen_in.size(0) > 0,
+              "bradley_terry",
+              "chosen " + chosen_in.shape().str() + " and rejected " + rejected_in.shape().str() +
+                  " must both be (N) with N > 0");
+  Tensor c = chosen_in.contiguous(), r = rejected_in.contiguous();
+  const int64_t N = c.size(0);
+  const float *cp = c.f32(), *rp = r.f32();
+  // s[n] = σ(r − c), kept for the backward; loss term softplus(r − c) = max(x, 0) + log1p(e^−|x|).
+  Tensor s = Tensor::empty({N});
+  float* sp = s.f32();
+  double total = 0;
+  for (int64_t n = 0; n < N; ++n) {
+    const double x = double(rp[n]) - double(cp[n]);
+    total += std::max(x, 0.0) + std::log1p(std::exp(-std::abs(x)));
+    sp[n] = float(x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x)));
+  }
+  Tensor loss = Tensor::full({}, float(total / double(N)));
+  if (autograd::should_record({&c, &r})) {
+    autograd::record("bradley_terry", loss, [gc = autograd::GradSink(c), gr = autograd::GradSink(r), s,
+                                             N](const Tensor& dy) mutable {
+      const float k = dy.item() / float(N);
+      const float* sp = s.f32();
+      if (gc.wanted()) {
+        float* d = gc.buffer();
+        for (int64_t n = 0; n < N; ++n) d[n] -= k * sp[n];
+      }
+      if (gr.wanted()) {
+        float* d = gr.buffer();
+        for (int64_t n = 0; n < N; ++n) d[n] += k * sp[n];
+      }
+    });
+  }
+  return loss;
+}
+
 }  // namespace lmf

@@ -22,4 +22,11 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, int ignore_ind
 // dy[n] · (onehot(target[n]) − softmax(logits[n])), again one pass per row.
 Tensor token_logprobs(const Tensor& logits, const Tensor& targets, int ignore_index = -100);
 
+// Bradley–Terry pairwise loss of a reward model: chosen (N), rejected (N) scores → scalar
+// mean over n of −log σ(chosen[n] − rejected[n]) (torch: -F.logsigmoid(c - r).mean()),
+// computed as softplus(r − c) without overflow for any margin. Backward: with
+// s[n] = σ(r[n] − c[n]), dchosen[n] = −dy · s[n] / N and drejected[n] = +dy · s[n] / N.
+// N = 0 or differing shapes are ShapeErrors naming both shapes.
+Tensor bradley_terry(const Tensor& chosen, const Tensor& rejected);
+
 }  // namespace lmf
