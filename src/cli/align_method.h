@@ -1,7 +1,8 @@
 // The methods of `lmforge align` (DPO, PPO). Each file src/cli/align_<method>.cc registers
 // one with a static AlignMethod: its own flags (in an option group named after it) and the
 // run that trains and writes OUT. src/cli/align.cc parses the flags every method shares,
-// runs the chosen method and prints what it returns as JSON.
+// runs the chosen method, then compares the starting and the aligned model on held-out
+// prompts (align/report.h) and prints the method's summary with the report as JSON.
 #pragma once
 #include <CLI/CLI.hpp>
 #include <functional>
@@ -18,7 +19,8 @@ struct AlignShared {
   int64_t steps = 100, batch = 8;
   double lr = 0;  // 0: the method's default
   uint64_t seed = 1337;
-  ft::PeftOptions peft;  // peft.method: "full" (every weight) or "lora" (--lora)
+  std::string reward_dir;  // a reward model (align/reward_model.h): PPO's reward, the report's reward column
+  ft::PeftOptions peft;    // peft.method: "full" (every weight) or "lora" (--lora)
   bool quiet = false;
 };
 
