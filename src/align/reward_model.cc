@@ -9,6 +9,7 @@
 #include "core/ops/matmul.h"
 #include "io/atomic_file.h"
 #include "io/safetensors.h"
+#include "models/checkpoint.h"
 
 namespace fs = std::filesystem;
 
@@ -33,31 +34,13 @@ nlohmann::json read_json(const std::string& path) {
   }
 }
 
-// Buffers some GPT-2 checkpoints carry that are not parameters.
-bool is_ignored_buffer(const std::string& n) {
-  return n.ends_with(".attn.bias") || n.ends_with(".attn.masked_bias") || n.ends_with("rotary_emb.inv_freq");
-}
-
 // Copies the decoder's tensors from `path` (and score.weight when `head`); with
 // `allow_lm_head` an lm_head.weight in the file is skipped (a causal LM's).
 void load_tensors(RewardModel& m, const std::string& path, bool head, bool allow_lm_head) {
   auto f = io::SafetensorsFile::open(path);
   autograd::NoGradGuard ng;
   std::set<std::string> used;
-  for (Param& p : m.decoder().params()) {
-    std::string key = p.name;
-    // GPT-2 checkpoints from some exporters drop the "transformer." prefix.
-    if (!f.contains(key) && key.starts_with("transformer.") && f.contains(key.substr(12))) key = key.substr(12);
-    if (!f.contains(key)) throw FormatError(path + ": missing tensor '" + p.name + "'");
-    Shape want = p.value.shape();
-    if (p.conv1d) want = Shape({want[1], want[0]});
-    if (f.shape(key) != want)
-      throw FormatError(path + ": tensor '" + key + "' has shape " + f.shape(key).str() + ", the config implies " +
-                        want.str());
-    Tensor t = f.get(key);
-    p.value.copy_from(p.conv1d ? t.transpose(0, 1) : t);
-    used.insert(key);
-  }
+  read_params(m.decoder(), f, path, used);
   if (head) {
     const Shape want({1, m.config().n_embd});
     if (!f.contains("score.weight")) throw FormatError(path + ": missing tensor 'score.weight'");

@@ -10,30 +10,17 @@
 namespace fs = std::filesystem;
 
 namespace lmf {
-namespace {
 
-// Buffers some GPT-2 checkpoints carry that are not parameters.
 bool is_ignored_buffer(const std::string& n) {
-  auto ends = [&](const std::string& s) { return n.size() >= s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0; };
-  return ends(".attn.bias") || ends(".attn.masked_bias") || ends("rotary_emb.inv_freq");
+  return n.ends_with(".attn.bias") || n.ends_with(".attn.masked_bias") || n.ends_with("rotary_emb.inv_freq");
 }
 
-}  // namespace
-
-void load_weights(Transformer& model, const std::string& path) {
-  auto f = io::SafetensorsFile::open(path);
+void read_params(Transformer& model, const io::SafetensorsFile& f, const std::string& path, std::set<std::string>& used) {
   autograd::NoGradGuard ng;
-  std::set<std::string> used;
-  // GPT-2 checkpoints from some exporters drop the "transformer." prefix.
-  auto lookup = [&](const std::string& name) -> std::string {
-    if (f.contains(name)) return name;
-    const std::string pre = "transformer.";
-    if (name.rfind(pre, 0) == 0 && f.contains(name.substr(pre.size()))) return name.substr(pre.size());
-    return "";
-  };
   for (Param& p : model.params()) {
-    std::string key = lookup(p.name);
-    if (key.empty()) throw FormatError(path + ": missing tensor '" + p.name + "'");
+    std::string key = p.name;
+    if (!f.contains(key) && key.starts_with("transformer.") && f.contains(key.substr(12))) key = key.substr(12);
+    if (!f.contains(key)) throw FormatError(path + ": missing tensor '" + p.name + "'");
     used.insert(key);
     Shape want = p.value.shape();
     if (p.conv1d) want = Shape({want[1], want[0]});
@@ -43,6 +30,12 @@ void load_weights(Transformer& model, const std::string& path) {
     Tensor t = f.get(key);
     p.value.copy_from(p.conv1d ? t.transpose(0, 1) : t);
   }
+}
+
+void load_weights(Transformer& model, const std::string& path) {
+  auto f = io::SafetensorsFile::open(path);
+  std::set<std::string> used;
+  read_params(model, f, path, used);
   for (const std::string& n : f.names()) {
     if (used.count(n) || is_ignored_buffer(n)) continue;
     if (n == "lm_head.weight" && model.config().tie_word_embeddings) continue;  // tied copy

@@ -7,8 +7,10 @@
 // Loading validates every tensor (present, shape as the config implies) and names the
 // file and tensor on any mismatch. Saving writes each file atomically.
 #pragma once
+#include <set>
 #include <string>
 
+#include "io/safetensors.h"
 #include "models/transformer.h"
 
 namespace lmf {
@@ -17,5 +19,13 @@ Transformer load_model(const std::string& dir);
 // Loads weights from `path` (a model.safetensors) into an existing model of the right config.
 void load_weights(Transformer& model, const std::string& path);
 void save_model(const Transformer& model, const std::string& dir);
+
+// The pieces of load_weights, for files that hold a decoder with more (a classifier's head):
+// copies every parameter of `model` from `f` (HF names, also GPT-2's without the
+// "transformer." prefix; Conv1D weights transposed), checking each shape, and adds the
+// file's names it used to `used`. FormatError naming `path` and the tensor otherwise.
+void read_params(Transformer& model, const io::SafetensorsFile& f, const std::string& path, std::set<std::string>& used);
+// Buffers some GPT-2 checkpoints carry that are not parameters (attention masks, RoPE tables).
+bool is_ignored_buffer(const std::string& name);
 
 }  // namespace lmf
