@@ -324,6 +324,24 @@ bool parse_arithmetic(const std::string& q, int64_t* answer) {
   return true;
 }
 
+// "A+B=" (also "-" and "*"; spaces allowed): an equation to complete → true and the answer.
+bool parse_equation(const std::string& q, int64_t* answer) {
+  std::string e;
+  for (char c : q)
+    if (c != ' ') e += c;
+  if (e.size() < 4 || e.back() != '=') return false;
+  const size_t op = e.find_first_of("+-*", 1);
+  if (op == std::string::npos) return false;
+  const std::string a = e.substr(0, op), b = e.substr(op + 1, e.size() - op - 2);
+  auto digits = [](const std::string& x) {
+    return !x.empty() && x.size() <= 9 && std::all_of(x.begin(), x.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (!digits(a) || !digits(b)) return false;
+  const int64_t x = std::stoll(a), y = std::stoll(b);
+  *answer = e[op] == '+' ? x + y : e[op] == '-' ? x - y : x * y;
+  return true;
+}
+
 // ---------------------------------------------------------------- generators
 
 struct Rng {
@@ -567,7 +585,7 @@ bool parse_task(const std::string& prompt, Task* t) {
     t->kind = TaskKind::Honest;
     return true;
   }
-  if (parse_arithmetic(q, &t->answer)) {
+  if (parse_arithmetic(q, &t->answer) || parse_equation(q, &t->answer)) {
     t->kind = TaskKind::Arithmetic;
     return true;
   }
