@@ -125,7 +125,8 @@ PpoResult run_ppo(Transformer& policy, ft::PeftMethod* method, ValueHead& vh, Tr
   }
   std::unique_ptr<io::Progress> progress;
   if (!opt.quiet) {
-    progress = std::make_unique<io::Progress>(opt.iterations, opt.batch * opt.rollout.max_new_tokens, 0, 1);
+    progress = std::make_unique<io::Progress>(opt.iterations, opt.batch * opt.rollout.max_new_tokens, 0,
+                                              std::max<int64_t>(1, opt.iterations / 20));
     progress->set_units({"iteration", "sampled tok/s (at most)", false});
   }
 
