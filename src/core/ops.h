@@ -10,6 +10,7 @@
 #include "core/ops/loss.h"
 #include "core/ops/matmul.h"
 #include "core/ops/norm.h"
+#include "core/ops/ppo_loss.h"
 #include "core/ops/reduce.h"
 #include "core/ops/rope.h"
 #include "core/ops/softmax.h"
