@@ -9,22 +9,40 @@
 #include "core/error.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/loss.h"
-#include "infer/sampler.h"
+#include "core/ops/vec_math.h"
+#include "core/random.h"
 
 namespace lmf::align {
 namespace {
 
-// Entropy (nats) of softmax(logits / temperature) over V values, in double.
-double entropy_of(const float* logits, int64_t V, float temperature) {
-  double m = -INFINITY;
-  for (int64_t i = 0; i < V; ++i) m = std::max(m, double(logits[i]) / temperature);
+// One draw from softmax(logits / temperature) over V values by the inverse CDF in id order
+// at u ∈ [0, 1); `entropy` receives the distribution's entropy (nats). One pass of
+// exponentials, no sort.
+int32_t draw(const float* logits, int64_t V, float temperature, float u, double* entropy, std::vector<float>& e) {
+  const float inv = 1.0f / temperature;
+  float m = -INFINITY;
+  for (int64_t i = 0; i < V; ++i) m = std::max(m, logits[i] * inv);
+  e.resize(size_t(V));
+  float* ep = e.data();
   double z = 0, s = 0;
+#pragma omp simd reduction(+ : z, s)
   for (int64_t i = 0; i < V; ++i) {
-    const double x = double(logits[i]) / temperature - m, e = std::exp(x);
-    z += e;
-    s += e * x;
+    const float x = logits[i] * inv - m;
+    ep[i] = vmath::vexp(x);
+    z += ep[i];
+    s += double(ep[i]) * x;
   }
-  return std::log(z) - s / z;
+  *entropy = std::log(z) - s / z;
+  const double target = double(u) * z;
+  double cum = 0;
+  int64_t last = 0;
+  for (int64_t i = 0; i < V; ++i) {
+    if (ep[i] <= 0) continue;
+    last = i;
+    cum += ep[i];
+    if (cum > target) return int32_t(i);
+  }
+  return int32_t(last);  // rounding left the target beyond the sum: the last possible id
 }
 
 bool ends_with(const Ids& seq, const std::vector<int32_t>& stop) {
@@ -64,17 +82,13 @@ std::vector<Ids> sample_responses(Transformer& model, const std::vector<Ids>& pr
     // Sample k needs P + k tokens fed: at most ctx − P + 1 samples.
     const int64_t steps = std::min(opt.max_new_tokens, ctx - P + 1);
     KVCache cache = model.make_cache(G, std::min(ctx, P + steps - 1) + model.reserved_positions());
-    std::vector<Sampler> samplers;
     std::vector<Ids> history(static_cast<size_t>(G));
     std::vector<int32_t> feed;
     for (int64_t g = 0; g < G; ++g) {
-      SamplingOptions so;
-      so.temperature = opt.temperature;
-      so.seed = opt.seed * 1000003ull + uint64_t(rows[size_t(g)]);
-      samplers.emplace_back(so);
       history[size_t(g)] = prompts[rows[size_t(g)]];
       feed.insert(feed.end(), history[size_t(g)].begin(), history[size_t(g)].end());
     }
+    std::vector<float> work;
     std::vector<bool> done(static_cast<size_t>(G), false);
     int64_t live = G, T = P;
     ForwardOptions fo;
@@ -90,9 +104,10 @@ std::vector<Ids> sample_responses(Transformer& model, const std::vector<Ids>& pr
           feed[size_t(g)] = hist.back();  // keeps the batch in step; never read
           continue;
         }
-        const float* row = l + g * V;
-        if (entropy_sum) ent += entropy_of(row, V, opt.temperature);
-        const int32_t next = samplers[size_t(g)].sample(row, V, hist);
+        const uint64_t stream = opt.seed * 1000003ull + uint64_t(rows[size_t(g)]);
+        double h_tok = 0;
+        const int32_t next = draw(l + g * V, V, opt.temperature, Philox::uniform_at(stream, uint64_t(k)), &h_tok, work);
+        ent += h_tok;
         hist.push_back(next);
         Ids& resp = out[rows[size_t(g)]];
         resp.push_back(next);

@@ -11,9 +11,10 @@
 // hidden state predicts it; `mask` is 1 there and 0 elsewhere, where log-probs and values
 // are 0.
 //
-// Sampling: each prompt's tokens are drawn with infer/sampler.h at `temperature` (no
-// top-k/top-p: the policy's own distribution), seeded by (seed, prompt index), so a rollout
-// is reproducible for a seed whatever the batching. Prompts of equal length are decoded
+// Sampling: each token is drawn from softmax(logits / temperature) (no top-k/top-p: the
+// policy's own distribution) by the inverse CDF in id order at a counter-based uniform
+// (core/random.h) keyed by (seed, prompt index, token index), so a rollout is reproducible
+// for a seed whatever the batching or thread count. Prompts of equal length are decoded
 // together (one batched KV cache); a response ends after the `stop` ids, at max_new_tokens,
 // or when the model's context is full. Log-probs are those of logits / temperature.
 #pragma once

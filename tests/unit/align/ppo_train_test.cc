@@ -103,8 +103,8 @@ TEST(PpoRollout, ReproducibleBatchedAndScored) {
 }
 
 // Measured (seeds 1, 2, 3 of this setting): judged right on the training prompts 0.431 →
-// 0.897 / 0.789 / 0.971, mean sequence KL over the last 5 iterations 0.95 / 0.89 / 1.10.
-// Asserted: a gain of at least 0.2 and a KL of at most 3.
+// 0.931 / 0.877 / 0.936, mean sequence KL over the last 5 iterations 1.05 / 1.10 / 1.07.
+// Asserted: a gain of at least 0.25 and a KL of at most 3.
 TEST(PpoTrain, RaisesJudgedRightWithBoundedKL) {
   threads::set(1);
   const test::AlignFixture& f = test::align_fixture();
@@ -121,15 +121,15 @@ TEST(PpoTrain, RaisesJudgedRightWithBoundedKL) {
   std::printf("full: judged right %.3f -> %.3f (held out %.3f), score %.3f -> %.3f, KL (last 5) %.3f, %.3f s/iteration\n",
               before, after, test::judged_right(policy, tk, f.test), r.rows.front()["env/reward_mean"].get<double>(),
               r.rows.back()["env/reward_mean"].get<double>(), kl, r.seconds_per_iteration);
-  EXPECT_GE(after - before, 0.2);
+  EXPECT_GE(after - before, 0.25);
   EXPECT_LE(kl, 3.0);
   EXPECT_GT(kl, 0.0);
 }
 
 // LoRA: only the adapter and the value head train; the reference is the base (the policy
 // with its hooks off), which stays exactly the starting model. Measured (seeds 1, 2, 3):
-// judged right 0.431 → 0.564 / 0.701 / 0.809, KL 1.29 / 0.82 / 1.06. Asserted: a gain of at
-// least 0.05 and a KL of at most 3.
+// judged right 0.431 → 0.745 / 0.730 / 0.706, KL 0.93 / 0.84 / 0.88. Asserted: a gain of at
+// least 0.15 and a KL of at most 3.
 TEST(PpoTrain, LoraRaisesJudgedRightAndLeavesTheBase) {
   threads::set(1);
   const test::AlignFixture& f = test::align_fixture();
@@ -151,7 +151,7 @@ TEST(PpoTrain, LoraRaisesJudgedRightAndLeavesTheBase) {
   const double kl = last_kl(r);
   std::printf("lora: judged right %.3f -> %.3f, KL (last 5) %.3f, %lld trainable, %.3f s/iteration\n", before, after, kl,
               (long long)r.trainable, r.seconds_per_iteration);
-  EXPECT_GE(after - before, 0.05);
+  EXPECT_GE(after - before, 0.15);
   EXPECT_LE(kl, 3.0);
   for (size_t i = 0; i < policy.params().size(); ++i)
     EXPECT_EQ(test::rel_error(policy.params()[i].value, start.params()[i].value), 0.0) << policy.params()[i].name;
