@@ -58,7 +58,7 @@ nlohmann::json report(const AlignShared& s, const ReportFlags& f) {
     align::TaskKind kind;
     return align::task_kind(p, &kind) ? align::judge(p, reply) : NAN;
   };
-  if (!s.reward_dir.empty()) {
+  if (!s.reward_dir.empty() && s.reward_dir != "judge") {  // the judge is the judged columns already
     rm.emplace(align::RewardModel::load(s.reward_dir));
     opt.reward = [&](const std::vector<int32_t>& prompt, const std::vector<int32_t>& reply) { return rm->score(prompt, reply); };
   }
@@ -89,7 +89,8 @@ int run_align(int argc, char** argv) {
   app.add_option("--lr", s.lr, "learning rate (default: the method's)");
   app.add_option("--seed", s.seed, "random seed")->capture_default_str();
   app.add_option("--reward", s.reward_dir,
-                 "reward model directory (lmforge reward train): PPO's reward, and the report's reward column");
+                 "reward model directory (lmforge reward train): PPO's reward and the report's reward column; "
+                 "or `judge`: the program judge of the embedded preference tasks as PPO's reward");
   app.add_flag("--lora", lora, "train a LoRA adapter on the frozen model (the reference is the model without it)");
   app.add_option("--rank", s.peft.rank, "LoRA rank r")->capture_default_str();
   app.add_option("--alpha", s.peft.alpha, "LoRA alpha (scaling alpha/r)")->capture_default_str();

@@ -1,19 +1,18 @@
 // lmforge align --method ppo: RLHF with PPO (src/align/ppo.h) on the prompts of --prompts
-// (prompt-only or preference JSONL, plain or chat form), rewarded by --reward. Writes OUT:
-// the policy (model directory, or a LoRA adapter with --lora), value_head.safetensors,
-// metrics.jsonl and ppo.svg; with --eval-prompts, the before/after table (align/report.h).
-//
-// Rewards: `judge:arith` is the program judge of "A+B=" sums (1 when the reply starts with
-// the right sum's digits, else 0).
+// (prompt-only or preference JSONL, plain or chat form), rewarded by --reward: a reward
+// model directory (lmforge reward train), or `judge`, the program judge of the embedded
+// preference tasks (align/preference_tasks.h; every prompt must be one of its tasks).
+// Writes OUT: the policy (model directory, or a LoRA adapter with --lora),
+// value_head.safetensors, metrics.jsonl and ppo.svg.
 #include <CLI/CLI.hpp>
-#include <cctype>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "align/ppo.h"
+#include "align/preference_tasks.h"
 #include "align/preferences.h"
-#include "align/report.h"
+#include "align/reward_model.h"
 #include "cli/align_method.h"
 #include "core/error.h"
 #include "models/checkpoint.h"
@@ -25,29 +24,16 @@ namespace lmf::cli {
 namespace {
 
 struct PpoFlags {
-  std::string prompts, reward, eval_prompts, stop;
+  std::string prompts, stop;
   align::PpoOptions o;
   double target_kl = 6.0;
   int64_t max_new = 32;
   float temperature = 1.0f;
 } g_ppo;
 
-// The judge of "A+B=" prompts: 1 when `reply` starts with the digits of A+B, else 0; a
-// prompt that is not of that form scores 0.
-double judge_arith(const std::string& prompt, const std::string& reply) {
-  const size_t plus = prompt.find('+'), eq = prompt.find('=', plus == std::string::npos ? 0 : plus);
-  if (plus == std::string::npos || eq == std::string::npos) return 0.0;
-  const long long want = std::atoll(prompt.c_str()) + std::atoll(prompt.c_str() + plus + 1);
-  size_t n = 0;
-  while (n < reply.size() && std::isdigit(static_cast<unsigned char>(reply[n]))) ++n;
-  return n > 0 && reply.compare(0, n, std::to_string(want)) == 0 ? 1.0 : 0.0;
-}
-
 void add_ppo_flags(CLI::Option_group& g) {
   PpoFlags& f = g_ppo;
   g.add_option("--prompts", f.prompts, "PPO: prompts, JSONL (prompt-only or preference lines, plain or chat form)");
-  g.add_option("--reward", f.reward, "PPO: the reward: judge:arith (the program judge of \"A+B=\" sums)");
-  g.add_option("--eval-prompts", f.eval_prompts, "PPO: held-out prompts for the before/after table (with a judge)");
   g.add_option("--epochs", f.o.epochs, "PPO: optimisation passes over each rollout batch")->capture_default_str();
   g.add_option("--minibatch", f.o.minibatch, "PPO: sequences per optimizer step")->capture_default_str();
   g.add_option("--clip", f.o.loss.cliprange, "PPO: policy ratio clip range epsilon")->capture_default_str();
@@ -69,10 +55,7 @@ void add_ppo_flags(CLI::Option_group& g) {
 nlohmann::json run_ppo_cmd(const AlignShared& s) {
   PpoFlags& f = g_ppo;
   if (f.prompts.empty()) throw Error("align --method ppo: --prompts FILE is required");
-  if (f.reward.empty()) throw Error("align --method ppo: --reward is required (judge:arith)");
-  if (f.reward != "judge:arith")
-    throw Error("align --method ppo: --reward " + f.reward +
-                ": reward model directories are not supported yet; use --reward judge:arith");
+  if (s.reward_dir.empty()) throw Error("align --method ppo: --reward is required (a reward model directory, or judge)");
   if (s.peft.method != "full" && s.peft.method != "lora") throw Error("align --method ppo: full weights or --lora only");
   tok::Tokenizer tk = tok::Tokenizer::load(s.tokenizer_spec);
   align::PreferenceEncoder enc(tk);
@@ -101,20 +84,36 @@ nlohmann::json run_ppo_cmd(const AlignShared& s) {
   o.out_dir = s.out_dir;
   o.quiet = s.quiet;
 
-  // The text of prompt ids: the pair they came from (the reward sees only ids).
+  // The pair that prompt ids came from (the reward sees only ids).
   std::map<align::Ids, const align::PreferencePair*> pair_of;
   for (size_t i = 0; i < pairs.size(); ++i) pair_of.emplace(prompts[i], &pairs[i]);
-  auto prompt_text = [&](const align::PreferencePair& p) {
-    return p.chat && !p.prompt_messages.empty() ? p.prompt_messages.back().content : p.prompt;
-  };
-  align::RewardFn reward = [&](const std::vector<align::Ids>& ps, const std::vector<align::Ids>& rs) {
-    std::vector<double> out;
-    for (size_t i = 0; i < ps.size(); ++i) {
-      const align::PreferencePair& p = *pair_of.at(ps[i]);
-      out.push_back(judge_arith(prompt_text(p), enc.decode_response(p, rs[i])));
+  std::optional<align::RewardModel> rm;
+  align::RewardFn reward;
+  if (s.reward_dir == "judge") {
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      align::TaskKind kind;
+      if (!align::task_kind(pairs[i], &kind))
+        throw Error(f.prompts + ":" + std::to_string(i + 1) +
+                    ": not a prompt of the embedded preference tasks, so --reward judge cannot score it");
     }
-    return out;
-  };
+    reward = [&](const std::vector<align::Ids>& ps, const std::vector<align::Ids>& rs) {
+      std::vector<double> out;
+      for (size_t i = 0; i < ps.size(); ++i) {
+        const align::PreferencePair& p = *pair_of.at(ps[i]);
+        out.push_back(align::judge(p, enc.decode_response(p, rs[i])));
+      }
+      return out;
+    };
+  } else {
+    if (!align::RewardModel::is_classifier_dir(s.reward_dir))
+      throw Error("--reward " + s.reward_dir + ": not a reward model directory (lmforge reward train writes one)");
+    rm.emplace(align::RewardModel::load(s.reward_dir));
+    reward = [&](const std::vector<align::Ids>& ps, const std::vector<align::Ids>& rs) {
+      std::vector<double> out;
+      for (size_t i = 0; i < ps.size(); ++i) out.push_back(rm->score(ps[i], rs[i]));
+      return out;
+    };
+  }
 
   Transformer policy = load_model(s.model_dir);
   std::unique_ptr<Transformer> frozen;
@@ -128,7 +127,7 @@ nlohmann::json run_ppo_cmd(const AlignShared& s) {
   align::ValueHead vh(policy.config().n_embd, s.seed + 1);
   if (!s.quiet)
     std::fprintf(stderr, "ppo (%s): %zu prompts, %lld iterations of %lld rollouts, reward %s\n", s.peft.method.c_str(),
-                 pairs.size(), (long long)o.iterations, (long long)o.batch, f.reward.c_str());
+                 pairs.size(), (long long)o.iterations, (long long)o.batch, s.reward_dir.c_str());
   const align::PpoResult r = align::run_ppo(policy, method.get(), vh, reference, prompts, reward, o);
   if (fs::exists(s.tokenizer_spec) && fs::is_regular_file(s.tokenizer_spec) && !fs::exists(s.out_dir + "/tokenizer.json"))
     fs::copy_file(s.tokenizer_spec, s.out_dir + "/tokenizer.json");
@@ -144,24 +143,6 @@ nlohmann::json run_ppo_cmd(const AlignShared& s) {
                      {"first", pick(r.rows.front())},
                      {"last", pick(r.rows.back())},
                      {"out", s.out_dir}};
-  if (!f.eval_prompts.empty()) {
-    align::ReportOptions ro;
-    ro.max_new_tokens = f.max_new;
-    ro.judge = [&](const align::PreferencePair& p, const std::string& reply) { return judge_arith(prompt_text(p), reply); };
-    ForwardHooks* hooks = policy.hooks();
-    const align::AlignReport rep = align::compare_models(
-        [&](bool aligned) -> Transformer& {
-          if (method) {
-            policy.set_hooks(aligned ? hooks : nullptr);
-            return policy;
-          }
-          return aligned ? policy : *frozen;
-        },
-        tk, align::read_preferences_jsonl(f.eval_prompts, false), ro);
-    policy.set_hooks(hooks);
-    std::fprintf(stderr, "%s", align::format_report(rep).c_str());
-    out["report"] = align::report_json(rep);
-  }
   return out;
 }
 
