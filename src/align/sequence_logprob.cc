@@ -4,7 +4,9 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/ops/concat.h"
 #include "core/ops/loss.h"
+#include "core/ops/matmul.h"
 #include "core/ops/reduce.h"
 
 namespace lmf::align {
@@ -50,7 +52,28 @@ Tensor response_token_logprobs(Transformer& model, const ScoredBatch& b, const F
 }
 
 Tensor response_logprobs(Transformer& model, const ScoredBatch& b, const ForwardOptions& opt) {
-  return sum(response_token_logprobs(model, b, opt), 1);
+  const int64_t N = b.ids.size(0), T = b.ids.size(1);
+  Tensor h = model.hidden(b.ids, opt);  // (N, T, C)
+  const int64_t C = h.size(2);
+  // Only the response positions go through the LM head: the rows' windows
+  // [P − 1, P − 1 + R) stacked into (M, C), M = Σ R.
+  std::vector<Tensor> windows;
+  std::vector<int32_t> tgt;
+  const int32_t* y = b.targets.data<int32_t>();
+  for (int64_t n = 0; n < N; ++n) {
+    const int64_t P = b.prompt_len[size_t(n)], R = b.response_len[size_t(n)];
+    if (R == 0) continue;
+    windows.push_back(h.slice(0, n, n + 1).slice(1, P - 1, P - 1 + R).reshape({R, C}));
+    tgt.insert(tgt.end(), y + n * T + P - 1, y + n * T + P - 1 + R);
+  }
+  const int64_t M = int64_t(tgt.size());
+  if (M == 0) return Tensor::zeros({N});
+  Tensor lp = token_logprobs(model.lm_head(concat(windows, 0)), Tensor::from_ints(tgt, {M}));  // (M)
+  // Row sums as one product with the (N, M) 0/1 matrix of which row each token belongs to.
+  std::vector<float> seg(size_t(N * M), 0.0f);
+  for (int64_t n = 0, m = 0; n < N; ++n)
+    for (int64_t j = 0; j < b.response_len[size_t(n)]; ++j, ++m) seg[size_t(n * M + m)] = 1.0f;
+  return matmul(Tensor::from_vector(seg, {N, M}), lp.reshape({M, 1})).reshape({N});
 }
 
 }  // namespace lmf::align

@@ -28,7 +28,9 @@ ScoredBatch make_scored_batch(const std::vector<Ids>& prompts, const std::vector
 // model's trainable tensors (and its hooks'). Row n's response token j sits at column
 // prompt_len[n] − 1 + j.
 Tensor response_token_logprobs(Transformer& model, const ScoredBatch& b, const ForwardOptions& opt = {});
-// (N): the sum over each row's response tokens.
+// (N): the sum over each row's response tokens. Only the response positions' hidden states
+// go through the LM head (prompt logits are never formed), so long prompts cost no
+// head work.
 Tensor response_logprobs(Transformer& model, const ScoredBatch& b, const ForwardOptions& opt = {});
 
 }  // namespace lmf::align

@@ -10,8 +10,8 @@
 #include "core/autograd.h"
 #include "core/error.h"
 #include "core/ops/loss.h"
-#include "core/optim/adamw.h"
 #include "core/optim/clip.h"
+#include "finetune/trainable.h"
 #include "models/checkpoint.h"
 #include "train/metrics_log.h"
 
@@ -74,25 +74,13 @@ SftResult train_sft(Transformer& model, PeftMethod* method, const std::vector<En
   if (opt.batch <= 0 || opt.steps <= 0 || opt.max_len <= 1) throw Error("finetune: --batch, --steps and --max-len must be positive");
   if (opt.pack && method && method->virtual_tokens() > 0)
     throw Error("finetune: --pack does not work with prompt tuning (its virtual tokens open each row, not each example)");
-  optim::NamedTensors named;
-  if (method) {
-    model.set_requires_grad(false);
-    model.set_hooks(method);
-    for (const auto& [n, t] : method->tensors()) named.push_back({n, t});
-  } else {
-    model.set_requires_grad(true);
-    for (Param& p : model.params()) named.push_back({p.name, p.value});
-  }
+  optim::NamedTensors named = attach_trainable(model, method);
   SftResult res;
   res.total = model.num_parameters() + (method ? method->num_parameters() : 0);
   for (const auto& [n, t] : named) res.trainable += t.numel();
 
-  optim::AdamWOptions ao;
-  ao.lr = opt.lr;
-  ao.beta1 = 0.9;
-  ao.beta2 = 0.999;
-  ao.eps = 1e-8;
-  optim::AdamW adam(optim::decay_groups(named, opt.weight_decay), ao);
+  std::unique_ptr<optim::AdamW> adam_ptr = make_adamw(named, opt.lr, opt.weight_decay);
+  optim::AdamW& adam = *adam_ptr;
 
   std::vector<size_t> order(data.size());
   std::iota(order.begin(), order.end(), size_t(0));
@@ -225,14 +213,7 @@ SftResult run_finetune(const FinetuneCommand& c) {
   if (!c.sft.quiet)
     std::fprintf(stderr, "trainable parameters: %lld of %lld (%.3f%%), %.3f s/step\n", (long long)r.trainable,
                  (long long)r.total, 100.0 * double(r.trainable) / double(r.total), r.seconds_per_step);
-  if (method) {
-    model.set_hooks(nullptr);
-    save_adapter(*method, c.out_dir);
-  } else {
-    save_model(model, c.out_dir);
-  }
-  if (fs::exists(tok_spec) && fs::is_regular_file(tok_spec) && !fs::exists(c.out_dir + "/tokenizer.json"))
-    fs::copy_file(tok_spec, c.out_dir + "/tokenizer.json");
+  save_tuned(model, method.get(), tok_spec, c.out_dir);
   write_chat_template(c.out_dir);
   return r;
 }
