@@ -1,0 +1,36 @@
+"""Markdown section of docs/benchmarks.md for bench/dpo, from bench/results/dpo.json.
+
+usage: report.py RESULTS.json  (prints the section; bench/doc_section.py puts it in place)"""
+import json
+import sys
+
+
+def main():
+    res = json.load(open(sys.argv[1]))
+    meta = res["meta"]
+    print("## DPO\n")
+    print("Time per DPO step: the policy's forward and backward on the chosen and the rejected sequences")
+    print("(one batch, chosen rows first), global-norm clipping and AdamW, with the reference")
+    print("log-probabilities computed once before training on both sides; median step after two warm-up")
+    print("steps, random weights and ids, fp32. The peer is `bench/dpo/torch_dpo.py`, DPO as TRL's")
+    print(f"DPOTrainer computes it (log-softmax of the logits at every position) on the PyTorch {meta['torch']}")
+    print("reference decoder, at 1 and 2 threads, its faster setting counted. lmforge puts only the response")
+    print("positions through the LM head; the last PyTorch column does the same, at the peer's thread count.\n")
+    print("| model | pairs | tokens / step (response) | lmforge s/step | PyTorch s/step (threads) | lmforge / PyTorch "
+          "| PyTorch, response-only head | lmforge / that |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for x in res["rows"]:
+        print(f"| {x['shape']} | {x['pairs']} | {x['tokens_per_step']} ({x['response_tokens_per_step']}) | "
+              f"{x['lmforge']['step_s']:.3f} | {x['pytorch']['step_s']:.3f} ({x['pytorch']['threads']}) | "
+              f"{x['speedup']:.2f}x | {x['pytorch_response_head']['step_s']:.3f} | "
+              f"{x['speedup_vs_response_head']:.2f}x |")
+    x = res["rows"][0]
+    print(f"\nReference pass (both responses of every pair, no gradient): lmforge {x['lmforge']['reference_s']:.2f} s, "
+          f"PyTorch {x['pytorch']['reference_s']:.2f} s. Both sides' mean log-probabilities at step 1 agree to "
+          f"{x['step1_logps_rel_diff']:.1e} (relative). Machine load while it ran (`uptime`): before "
+          f"\"{meta['uptime_before']}\", after \"{meta['uptime_after']}\".\n")
+    print("Command: `bench/dpo/run build` (also run by `make bench`); results in `bench/results/dpo.json`.")
+
+
+if __name__ == "__main__":
+    main()
