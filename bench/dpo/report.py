@@ -14,15 +14,19 @@ def main():
     print("log-probabilities computed once before training on both sides; median step after two warm-up")
     print("steps, random weights and ids, fp32. The peer is `bench/dpo/torch_dpo.py`, DPO as TRL's")
     print(f"DPOTrainer computes it (log-softmax of the logits at every position) on the PyTorch {meta['torch']}")
-    print("reference decoder, at 1 and 2 threads, its faster setting counted. lmforge puts only the response")
-    print("positions through the LM head; the last PyTorch column does the same, at the peer's thread count.\n")
-    print("| model | pairs | tokens / step (response) | lmforge s/step | PyTorch s/step (threads) | lmforge / PyTorch "
-          "| PyTorch, response-only head | lmforge / that |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("reference decoder. Both sides run at 1 and at 2 threads; the last rows compare each side's faster")
+    print("setting. lmforge puts only the response positions through the LM head; the last row times")
+    print("PyTorch doing the same, at its faster thread count.\n")
+    print("| model | pairs | tokens / step (response) | threads | lmforge s/step | PyTorch s/step | lmforge / PyTorch |")
+    print("| --- | ---: | ---: | --- | ---: | ---: | ---: |")
     for x in res["rows"]:
-        print(f"| {x['shape']} | {x['pairs']} | {x['tokens_per_step']} ({x['response_tokens_per_step']}) | "
-              f"{x['lmforge']['step_s']:.3f} | {x['pytorch']['step_s']:.3f} ({x['pytorch']['threads']}) | "
-              f"{x['speedup']:.2f}x | {x['pytorch_response_head']['step_s']:.3f} | "
+        lead = f"| {x['shape']} | {x['pairs']} | {x['tokens_per_step']} ({x['response_tokens_per_step']})"
+        for th, r in sorted(x["threads"].items()):
+            print(f"{lead} | {th} | {r['lmforge']['step_s']:.3f} | {r['pytorch']['step_s']:.3f} | {r['speedup']:.2f}x |")
+        print(f"{lead} | best ({x['lmforge']['threads']} / {x['pytorch']['threads']}) | {x['lmforge']['step_s']:.3f} | "
+              f"{x['pytorch']['step_s']:.3f} | {x['speedup']:.2f}x |")
+        print(f"{lead} | PyTorch response-only head ({x['pytorch_response_head']['threads']}) | "
+              f"{x['lmforge']['step_s']:.3f} | {x['pytorch_response_head']['step_s']:.3f} | "
               f"{x['speedup_vs_response_head']:.2f}x |")
     x = res["rows"][0]
     print(f"\nReference pass (both responses of every pair, no gradient): lmforge {x['lmforge']['reference_s']:.2f} s, "
