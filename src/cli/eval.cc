@@ -1,6 +1,16 @@
-// lmforge eval: mean next-token loss and perplexity of a model over a token shard.
+// lmforge eval: how good a model is, in one of two ways.
+//   --data SHARD            mean next-token loss and perplexity over a token shard (JSON).
+//   --instructions FILE     held-out exact-match on instruction data (Alpaca or chat JSONL,
+//                           src/finetune/chat_template.h): the greedy reply to every
+//                           conversation but its last message must equal that message
+//                           exactly (ft::exact_match_report); prints --show N examples with
+//                           question, expected answer and reply, then the score (--json: one
+//                           JSON object).
+// Either way --adapter DIR applies a PEFT adapter to the model first.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
@@ -9,30 +19,99 @@
 #include "core/threads.h"
 #include "data/token_shard.h"
 #include "eval/perplexity.h"
+#include "finetune/chat_template.h"
 #include "finetune/peft.h"
+#include "finetune/sft.h"
+#include "io/progress.h"
 #include "models/checkpoint.h"
 
 namespace lmf::cli {
 namespace {
 
+// The question of a conversation: its messages but the last, one "role: content" line each
+// (only the content when it is a single user message).
+std::string question_of(const ft::Conversation& c) {
+  if (c.size() == 2 && c[0].role == "user") return c[0].content;
+  std::string q;
+  for (size_t i = 0; i + 1 < c.size(); ++i) q += (i ? "\n" : "") + c[i].role + ": " + c[i].content;
+  return q;
+}
+
+// One line for the terminal: newlines shown as "\n", cut at `width` characters.
+std::string one_line(const std::string& s, size_t width = 100) {
+  std::string out;
+  for (char ch : s) out += ch == '\n' ? std::string("\\n") : std::string(1, ch);
+  if (out.size() > width) out = out.substr(0, width - 3) + "...";
+  return out;
+}
+
+int run_instructions(Transformer& model, const std::string& model_dir, const std::string& tok_flag,
+                     const std::string& path, int64_t show, int64_t max_new, bool json_out) {
+  ft::check_chat_template(model_dir);
+  tok::Tokenizer tk = tok::Tokenizer::load(tokenizer_spec_for(model_dir, tok_flag));
+  std::vector<ft::Conversation> test = ft::read_instruction_jsonl(path);
+  if (test.empty()) throw Error(path + ": no examples");
+  for (size_t i = 0; i < test.size(); ++i)
+    if (test[i].size() < 2 || test[i].back().role != "assistant")
+      throw Error(path + ":" + std::to_string(i + 1) + ": the last message must be the assistant's answer");
+  io::Progress bar(int64_t(test.size()), 1, 0, std::max<int64_t>(1, int64_t(test.size()) / 10));
+  bar.set_units({"example", "ex/s", false});
+  ft::ExactMatchReport r = ft::exact_match_report(model, tk, test, max_new, [&](int64_t done) {
+    bar.update(done, "");
+  });
+  bar.finish();
+  const size_t n_show = size_t(std::clamp<int64_t>(show, 0, int64_t(test.size())));
+  if (json_out) {
+    nlohmann::json samples = nlohmann::json::array();
+    for (size_t i = 0; i < n_show; ++i)
+      samples.push_back({{"question", question_of(test[i])},
+                         {"answer", test[i].back().content},
+                         {"reply", r.replies[i]},
+                         {"right", bool(r.right[i])}});
+    nlohmann::json out = {{"exact_match", r.score()}, {"right", r.hits}, {"examples", r.total}, {"samples", samples}};
+    // A reply may end inside a UTF-8 sequence: such bytes print as U+FFFD.
+    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    return 0;
+  }
+  for (size_t i = 0; i < n_show; ++i) {
+    std::printf("question: %s\n", one_line(question_of(test[i])).c_str());
+    std::printf("answer:   %s\n", one_line(test[i].back().content).c_str());
+    std::printf("reply:    %s  [%s]\n\n", one_line(r.replies[i]).c_str(), r.right[i] ? "right" : "wrong");
+  }
+  std::printf("exact match: %.3f (%lld of %lld)\n", r.score(), (long long)r.hits, (long long)r.total);
+  return 0;
+}
+
 int run_eval(int argc, char** argv) {
-  CLI::App app{"Perplexity of a model over a token shard (non-overlapping windows of T tokens)", "lmforge eval"};
-  std::string model_dir, data_path;
-  int64_t seq = 0, batch = 8, max_windows = 0;
+  CLI::App app{"Evaluate a model: perplexity over a token shard (--data), or held-out exact-match on instruction data (--instructions)",
+               "lmforge eval"};
+  std::string model_dir, data_path, inst_path, adapter_dir, tok_flag;
+  int64_t seq = 0, batch = 8, max_windows = 0, show = 5, max_new = 64;
   int threads = 0;
+  bool json_out = false;
   app.add_option("--model", model_dir, "model directory (config.json, model.safetensors)")->required();
-  std::string adapter_dir;
   app.add_option("--adapter", adapter_dir, "PEFT adapter directory (adapter_config.json, adapter_model.safetensors) applied to the model");
-  app.add_option("--data", data_path, "token shard (.bin, llm.c format)")->required();
-  app.add_option("--seq", seq, "window length T (default: the model's context length)");
-  app.add_option("--batch", batch, "windows per forward pass")->capture_default_str();
-  app.add_option("--max-windows", max_windows, "score only the first N windows (0 = all)")->capture_default_str();
+  auto* data_opt = app.add_option("--data", data_path, "token shard (.bin, llm.c format): perplexity");
+  auto* inst_opt = app.add_option("--instructions", inst_path,
+                                  "instruction data, JSONL (Alpaca or chat messages): exact-match of greedy replies");
+  data_opt->excludes(inst_opt);
+  app.add_option("--seq", seq, "--data: window length T (default: the model's context length)");
+  app.add_option("--batch", batch, "--data: windows per forward pass")->capture_default_str();
+  app.add_option("--max-windows", max_windows, "--data: score only the first N windows (0 = all)")->capture_default_str();
+  app.add_option("--show", show, "--instructions: examples printed with question, answer and reply")->capture_default_str();
+  app.add_option("--max-new", max_new, "--instructions: most tokens generated per reply")->capture_default_str();
+  app.add_option("--tokenizer", tok_flag, "--instructions: tokenizer SPEC (default: the model's tokenizer.json)");
+  app.add_flag("--json", json_out, "--instructions: print one JSON object (--data always prints JSON)");
   app.add_option("--threads", threads, "threads (default: LMFORGE_THREADS or all cores)");
   CLI11_PARSE(app, argc, argv);
+  if (data_path.empty() && inst_path.empty()) throw Error("lmforge eval: pass --data SHARD or --instructions FILE.jsonl");
+  if (max_new <= 0) throw Error("--max-new must be positive");
   if (threads > 0) threads::set(threads);
 
   Transformer model = load_model(model_dir);
   std::unique_ptr<ft::PeftMethod> adapter = attach_adapter(model, adapter_dir);
+  if (!inst_path.empty()) return run_instructions(model, model_dir, tok_flag, inst_path, show, max_new, json_out);
+
   if (seq <= 0) seq = model.config().n_positions;
   if (seq > model.config().n_positions)
     throw Error("--seq " + std::to_string(seq) + " exceeds the model's context length " +
@@ -47,7 +126,7 @@ int run_eval(int argc, char** argv) {
   return 0;
 }
 
-Command reg("eval", "perplexity of a model over a token shard, as JSON", run_eval);
+Command reg("eval", "perplexity over a token shard, or exact-match on instruction data", run_eval);
 
 }  // namespace
 }  // namespace lmf::cli

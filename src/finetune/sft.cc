@@ -160,23 +160,33 @@ std::vector<int32_t> greedy_reply(Transformer& model, const std::vector<int32_t>
   return out;
 }
 
-double exact_match(Transformer& model, const tok::Tokenizer& tk, const std::vector<Conversation>& test,
-                   int64_t max_new) {
-  if (test.empty()) return 0;
+ExactMatchReport exact_match_report(Transformer& model, const tok::Tokenizer& tk, const std::vector<Conversation>& test,
+                                    int64_t max_new, const std::function<void(int64_t)>& on_example) {
   ChatTemplate tmpl(tk);
   std::vector<int32_t> stop;
   for (uint32_t id : tk.encode(kEndOfTurn, true)) stop.push_back(int32_t(id));
-  int64_t hits = 0;
+  ExactMatchReport r;
   for (const Conversation& c : test) {
+    if (c.empty()) throw Error("exact match: an empty conversation");
     Conversation ctx(c.begin(), c.end() - 1);
     std::vector<int32_t> reply = greedy_reply(model, tmpl.prompt(ctx), max_new, stop);
     std::vector<uint32_t> ids(reply.begin(), reply.end());
     std::string text = tk.decode_bytes(ids);
     if (text.size() >= std::string(kEndOfTurn).size() && text.ends_with(kEndOfTurn))
       text.resize(text.size() - std::string(kEndOfTurn).size());
-    hits += text == c.back().content;
+    const bool right = text == c.back().content;
+    r.hits += right;
+    r.total += 1;
+    r.replies.push_back(std::move(text));
+    r.right.push_back(right);
+    if (on_example) on_example(r.total);
   }
-  return double(hits) / double(test.size());
+  return r;
+}
+
+double exact_match(Transformer& model, const tok::Tokenizer& tk, const std::vector<Conversation>& test,
+                   int64_t max_new) {
+  return exact_match_report(model, tk, test, max_new).score();
 }
 
 SftResult run_finetune(const FinetuneCommand& c) {
@@ -205,8 +215,11 @@ SftResult run_finetune(const FinetuneCommand& c) {
   const int64_t every = std::max<int64_t>(1, c.sft.steps / 20);
   if (!c.sft.quiet)
     std::fprintf(stderr, "finetune %s: %zu examples\n", c.peft.method.c_str(), data.size());
+  auto last = std::chrono::steady_clock::now();
   SftResult r = train_sft(model, method.get(), data, c.sft, [&](int64_t step, double loss) {
-    metrics.write({{"step", step}, {"loss", loss}});
+    const auto now = std::chrono::steady_clock::now();
+    metrics.write({{"step", step}, {"loss", loss}, {"step_s", std::chrono::duration<double>(now - last).count()}});
+    last = now;
     if (!c.sft.quiet && (step % every == 0 || step == c.sft.steps || step == 1))
       std::fprintf(stderr, "step %lld/%lld loss %.4f\n", (long long)step, (long long)c.sft.steps, loss);
   });

@@ -14,7 +14,7 @@
 // `lmforge finetune` writes to OUT: for full, a model directory (config.json,
 // model.safetensors, tokenizer.json, tokenizer_config.json with the chat template); for a
 // PEFT method, adapter_config.json + adapter_model.safetensors (+ tokenizer files);
-// metrics.jsonl (step, loss) either way.
+// metrics.jsonl (step, loss, step_s: the step's seconds) either way.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -65,6 +65,18 @@ std::vector<int32_t> greedy_reply(Transformer& model, const std::vector<int32_t>
 // message's content exactly.
 double exact_match(Transformer& model, const tok::Tokenizer& tk, const std::vector<Conversation>& test,
                    int64_t max_new);
+
+// The same with every reply kept: replies[i] is the greedy reply to test[i] (without the
+// end-of-turn marker), right[i] whether it equals the expected content. `on_example(done)`
+// is called after each conversation (progress).
+struct ExactMatchReport {
+  int64_t hits = 0, total = 0;
+  std::vector<std::string> replies;
+  std::vector<bool> right;
+  double score() const { return total ? double(hits) / double(total) : 0.0; }
+};
+ExactMatchReport exact_match_report(Transformer& model, const tok::Tokenizer& tk, const std::vector<Conversation>& test,
+                                    int64_t max_new, const std::function<void(int64_t)>& on_example = nullptr);
 
 struct FinetuneCommand {
   std::string model_dir, data_path, out_dir, tokenizer_spec;

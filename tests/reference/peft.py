@@ -185,3 +185,26 @@ def prefix_projection(t, args):
     for k, v in p.items():
         out["grad:" + k] = v.grad
     return out
+
+
+def greedy(t, args):
+    """Greedy continuations of the prompts t['prompt:<i>'] (1, T) by at most args['n']
+    tokens each (full recompute), returned as 'ids:<i>', with the model in
+    args['model_dir'] and, when args has 'adapter_dir', that adapter; a continuation stops
+    after args['stop'] when given."""
+    cfg, sd = models.load(args["model_dir"])
+    hooks = None
+    if args.get("adapter_dir"):
+        acfg, tensors = load_adapter(args["adapter_dir"])
+        hooks = Peft(cfg, acfg, tensors)
+    out = {}
+    for name, prompt in t.items():
+        ids, got = prompt.long(), []
+        for _ in range(args["n"]):
+            nxt = models.forward(cfg, sd, ids, hooks)[0, -1].argmax()
+            got.append(int(nxt))
+            if int(nxt) == args.get("stop", -1):
+                break
+            ids = torch.cat([ids, nxt.view(1, 1)], dim=1)
+        out["ids:" + name.split(":", 1)[1]] = torch.tensor(got, dtype=torch.int32)
+    return out
