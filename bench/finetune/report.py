@@ -1,0 +1,36 @@
+"""Markdown section of docs/benchmarks.md for bench/finetune, from bench/results/finetune.json.
+
+usage: report.py RESULTS.json  (prints the section; bench/doc_section.py puts it in place)"""
+import json
+import sys
+
+
+def main():
+    res = json.load(open(sys.argv[1]))
+    rows, meta = res["rows"], res["meta"]
+    c = meta["config"]
+    print("## Fine-tuning methods\n")
+    print(f"One base model (GPT-2 {c['n_layer']} x {c['n_embd']}, vocabulary {c['vocab_size']}, random weights "
+          "written by `tests/reference/models.py`) and one data set (the embedded arithmetic instructions of")
+    print(f"`lmforge data instructions`), batches of {meta['B']} rows: packed rows of up to 128 tokens, except prompt")
+    print("tuning (one padded example a row, about 48 tokens; it does not pack). Step time: median after two")
+    print("warm-up steps (forward + backward + AdamW + clipping). Peak RSS: one process per method. Exact-match:")
+    print(f"greedy replies to the first {meta['eval_examples']} held-out questions (`lmforge eval --instructions`) "
+          f"after a budget of {meta['steps']} steps from random weights, so near zero: the column shows that each")
+    print("method runs end to end, not how well it learns (see `FinetuneImproves.*` for that). The PyTorch")
+    print(f"reference ({meta['torch']}) runs the PEFT definitions of `tests/reference/peft.py` on the same weights "
+          "and shapes at 1 and 2 threads; its faster setting is the peer.")
+    print(f"Load average when the run started: {meta['load_average_before']} ({meta['cores']} cores).\n")
+    print("| method | trainable params | lmforge step (s) | vs full | PyTorch step (s) | vs full | lmforge / PyTorch speed "
+          "| peak RSS lmforge / PyTorch (MB) | held-out exact-match |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        o, p = r["lmforge"], r["pytorch"]
+        print(f"| {r['method']} | {o['trainable']:,} of {o['total']:,} | {o['step_s']:.3f} | {o['step_vs_full']:.2f}x | "
+              f"{p['step_s']:.3f} ({p['threads']}) | {p['step_vs_full']:.2f}x | {r['speedup_vs_pytorch']:.2f}x | "
+              f"{o['peak_rss_mb']:.0f} / {p['peak_rss_mb']:.0f} | {o['exact_match']:.3f} |")
+    print("\nCommand: `bench/finetune/run build` (also run by `make bench`); results in `bench/results/finetune.json`.")
+
+
+if __name__ == "__main__":
+    main()
