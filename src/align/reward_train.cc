@@ -15,6 +15,7 @@
 #include "core/ops/loss.h"
 #include "core/optim/adamw.h"
 #include "core/optim/clip.h"
+#include "finetune/trainable.h"
 #include "io/atomic_file.h"
 #include "io/progress.h"
 #include "train/metrics_log.h"
@@ -104,12 +105,8 @@ RewardTrainResult train_reward(RewardModel& model, const std::vector<RewardPair>
   const optim::NamedTensors named = model.named_parameters();
   RewardTrainResult res;
   res.parameters = model.num_parameters();
-  optim::AdamWOptions ao;
-  ao.lr = opt.lr;
-  ao.beta1 = 0.9;
-  ao.beta2 = 0.999;
-  ao.eps = 1e-8;
-  optim::AdamW adam(optim::decay_groups(named, opt.weight_decay), ao);
+  std::unique_ptr<optim::AdamW> adamw = ft::make_adamw(named, opt.lr, opt.weight_decay);
+  optim::AdamW& adam = *adamw;
 
   std::vector<size_t> order(data.size());
   std::iota(order.begin(), order.end(), size_t(0));
