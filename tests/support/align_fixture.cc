@@ -1,6 +1,5 @@
 #include "support/align_fixture.h"
 
-
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -10,6 +9,7 @@
 #include "core/threads.h"
 #include "finetune/sft.h"
 #include "models/checkpoint.h"
+#include "support/byte_tokenizer.h"
 
 namespace fs = std::filesystem;
 
@@ -29,15 +29,8 @@ align::PreferencePair pair_of(int a, int b) {
   return p;
 }
 
-tok::Tokenizer byte_tokenizer() {
-  std::vector<std::string> bytes;
-  for (int i = 0; i < 256; ++i) bytes.push_back(std::string(1, char(i)));
-  return tok::Tokenizer::from_merges(bytes, {}, {{"<|endoftext|>", 256, true}}, tok::builtin_pattern("gpt2"),
-                                     "bytes");
-}
-
 void build_model(const std::string& dir, const std::vector<align::PreferencePair>& train) {
-  tok::Tokenizer tk = byte_tokenizer();
+  tok::Tokenizer tk = byte_tokenizer(false);
   ModelConfig cfg = ModelConfig::preset("tiny-gpt2");
   cfg.vocab_size = 257;
   cfg.n_positions = 32;

@@ -10,6 +10,7 @@
 
 #include "io/atomic_file.h"
 #include "models/checkpoint.h"
+#include "support/byte_tokenizer.h"
 #include "support/oracle.h"
 #include "tokenizer/tokenizer.h"
 
@@ -26,14 +27,6 @@ std::string run_ok(const std::string& args) {
   int rc = test::run_command(kBin + " " + args, &out);
   EXPECT_EQ(rc, 0) << kBin << " " << args << "\n" << out;
   return out;
-}
-
-tok::Tokenizer byte_tokenizer() {
-  std::vector<std::string> bytes;
-  for (int i = 0; i < 256; ++i) bytes.push_back(std::string(1, char(i)));
-  return tok::Tokenizer::from_merges(
-      bytes, {}, {{"<|endoftext|>", 256, true}, {"<|im_start|>", kImStart, true}, {"<|im_end|>", kImEnd, true}},
-      tok::builtin_pattern("gpt2"), "bytes");
 }
 
 // A random GPT-2 written by the reference, with the embeddings of bytes >= 128 and of the
@@ -56,7 +49,7 @@ void write_model(const std::string& dir, const std::string& adapter_dir) {
         for (int64_t c = 0; c < 32; ++c) w[v * 32 + c] = 0;
     }
   save_model(model, dir);
-  byte_tokenizer().save_json(dir + "/tokenizer.json");
+  test::byte_tokenizer(true).save_json(dir + "/tokenizer.json");
 }
 
 // ChatML prompt ids of one user message, spelled out here byte by byte.

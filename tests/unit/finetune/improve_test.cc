@@ -30,6 +30,7 @@
 #include "finetune/instruction_tasks.h"
 #include "finetune/sft.h"
 #include "models/checkpoint.h"
+#include "support/byte_tokenizer.h"
 
 using namespace lmf;
 namespace fs = std::filesystem;
@@ -37,14 +38,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kVersion = 2;
-
-tok::Tokenizer byte_tokenizer() {
-  std::vector<std::string> bytes;
-  for (int i = 0; i < 256; ++i) bytes.push_back(std::string(1, char(i)));
-  return tok::Tokenizer::from_merges(bytes, {},
-                                     {{"<|endoftext|>", 256, true}, {"<|im_start|>", 257, true}, {"<|im_end|>", 258, true}},
-                                     tok::builtin_pattern("gpt2"), "bytes");
-}
 
 ft::Conversation conversation(const ft::InstructionExample& x, const std::string& reply) {
   return {{"user", x.instruction + (x.input.empty() ? "" : "\n\n" + x.input)}, {"assistant", reply}};
@@ -61,7 +54,7 @@ const Fixture& fixture() {
   std::call_once(once, [] {
     f.base_dir = (fs::temp_directory_path() / ("lmforge-finetune-base-v" + std::to_string(kVersion))).string();
     if (fs::exists(f.base_dir + "/model.safetensors")) return;
-    tok::Tokenizer tk = byte_tokenizer();
+    tok::Tokenizer tk = test::byte_tokenizer(true);
     ft::ChatTemplate tmpl(tk);
     std::vector<ft::EncodedChat> corpus;
     for (const auto* half : {&f.data.train, &f.data.test})
@@ -107,7 +100,7 @@ struct Outcome {
 Outcome finetune(const std::string& method, int64_t steps, double lr) {
   threads::set(1);
   const Fixture& f = fixture();
-  tok::Tokenizer tk = byte_tokenizer();
+  tok::Tokenizer tk = test::byte_tokenizer(true);
   ft::ChatTemplate tmpl(tk);
   std::vector<ft::EncodedChat> train, test_enc;
   std::vector<ft::Conversation> test;
@@ -152,7 +145,7 @@ TEST(FinetuneImproves, BaseKnowsTheAnswersButNotTheForm) {
   const Fixture& f = fixture();
   ASSERT_EQ(f.data.test.size(), 20u);
   Transformer model = load_model(f.base_dir);
-  tok::Tokenizer tk = byte_tokenizer();
+  tok::Tokenizer tk = test::byte_tokenizer(true);
   std::vector<ft::Conversation> test, verbose;
   for (const auto& x : f.data.test) {
     test.push_back(conversation(x, x.output));
