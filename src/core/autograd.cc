@@ -1,6 +1,10 @@
 #include "core/autograd.h"
 
+#include <chrono>
 #include <cstring>
+
+#include "core/profiler.h"
+#include "core/strided_copy.h"
 
 namespace lmf::autograd {
 namespace {
@@ -53,18 +57,12 @@ const Shape& GradSink::shape() const { return meta_->shape; }
 void GradSink::accumulate(const Tensor& g) {
   check_shape(g.shape() == meta_->shape, "autograd", "gradient " + g.shape().str() +
                                                        " does not match tensor " + meta_->shape.str());
-  if (!meta_->grad.defined()) {
-    Tensor c = Tensor::empty(meta_->shape);
-    c.copy_from(g);
-    meta_->grad = c;
-    return;
-  }
-  Tensor gc = g.contiguous();
-  float* dst = meta_->grad.f32();
-  const float* src = gc.f32();
-  int64_t n = gc.numel();
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+  check_f32(g, "autograd", "gradient");
+  const bool add = meta_->grad.defined();
+  if (!add) meta_->grad = Tensor::empty(meta_->shape);
+  kernels::strided_copy(meta_->grad.f32(), contiguous_strides(meta_->shape),
+                        static_cast<const float*>(g.impl()->storage->data()) + g.impl()->offset, g.strides(), g.shape(),
+                        add);
 }
 
 void record(const char* name, std::initializer_list<Tensor*> outputs,
@@ -83,6 +81,7 @@ void record(const char* name, std::initializer_list<Tensor*> outputs,
     node->outputs.push_back(meta);
   }
   g_tape.push(node);
+  if (profiler::enabled()) profiler::forward_done(name);
 }
 
 void record(const char* name, Tensor& output, std::function<void(const Tensor& dy)> fn) {
@@ -124,7 +123,13 @@ void backward(const Tensor& root) {
       dys.push_back(m ? m->grad : Tensor());
       any = any || (m && m->grad.defined());
     }
-    if (any) l.node->backward(dys);
+    if (any && profiler::enabled()) {
+      const auto t0 = std::chrono::steady_clock::now();
+      l.node->backward(dys);
+      profiler::backward_time(l.node->name, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    } else if (any) {
+      l.node->backward(dys);
+    }
     // The node's saved activations and its outputs' gradients are no longer needed.
     l.node->backward = nullptr;
     for (auto& m : l.outs)

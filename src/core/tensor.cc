@@ -4,6 +4,7 @@
 
 #include "core/autograd.h"
 #include "core/random.h"
+#include "core/strided_copy.h"
 
 namespace lmf {
 namespace {
@@ -189,7 +190,13 @@ void Tensor::copy_from(const Tensor& src) {
     return;
   }
   check_f32(*this, "copy_from", "destination");
-  // Gather src in row-major order, scatter to our (possibly strided) layout.
+  if (src.dtype() == DType::F32 && src.impl()->storage != impl_->storage) {
+    kernels::strided_copy(static_cast<float*>(impl_->storage->data()) + impl_->offset, strides(),
+                          static_cast<const float*>(src.impl()->storage->data()) + src.impl()->offset, src.strides(),
+                          shape(), false);
+    return;
+  }
+  // Other dtypes, or views of one storage: gather src in row-major order, scatter to our layout.
   const void* sbase = src.impl()->storage->data();
   DType sdt = src.dtype();
   float* dbase = static_cast<float*>(impl_->storage->data());
@@ -283,13 +290,9 @@ Tensor Tensor::slice(int d, int64_t start, int64_t end) const {
     autograd::record("slice", out, [gx = autograd::GradSink(*this), d, start](const Tensor& dy) mutable {
       // Add dy into the [start, start+len) window of the gradient buffer.
       float* g = gx.buffer();
-      Tensor whole = Tensor::borrow(g, gx.shape(), DType::F32, std::make_shared<int>(0));
-      Tensor win = whole.slice(d, start, start + dy.size(d));
-      Tensor dyc = dy.contiguous();
-      const float* src = dyc.f32();
-      float* base = whole.f32();
-      for_each_strided(win.shape(), win.strides(), win.impl()->offset,
-                       [&](int64_t o, int64_t lin) { base[o] += src[lin]; });
+      const Shape st = contiguous_strides(gx.shape());
+      kernels::strided_copy(g + start * st[d], st, static_cast<const float*>(dy.impl()->storage->data()) + dy.impl()->offset,
+                            dy.strides(), dy.shape(), true);
     });
   }
   return out;

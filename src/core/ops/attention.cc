@@ -10,11 +10,9 @@
 
 #include "core/autograd.h"
 #include "core/ops/tile_gemm.h"
+#include "core/ops/vec_math.h"
 #include "core/threads.h"
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
 
 namespace lmf {
 namespace {
@@ -55,103 +53,59 @@ struct Geometry {
 };
 
 // ---- row kernels on one tile row of n (a multiple of 16) scores ----
-
-#if defined(__AVX512F__)
-// e^x for a vector, |error| ~ 1 ulp; inputs below -87.3 give ~1e-38 (callers zero −∞ lanes).
-inline __m512 exp512(__m512 x) {
-  x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(88.7f)), _mm512_set1_ps(-87.3f));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187045e-06f), r);
-  __m512 p = _mm512_set1_ps(1.0f / 720);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(p, n);
-}
-
-inline __mmask16 first_lanes(int count) {
-  return count >= 16 ? __mmask16(0xFFFF) : count <= 0 ? __mmask16(0) : __mmask16((1u << count) - 1);
-}
-#endif
+// Plain loops over vmath functions: `omp simd` vectorises them for the build's ISA.
 
 // row[c] = c < vis ? row[c]·scale + mask[c] : −∞. Returns the row's max.
 float logits_row(float* row, int n, int vis, float scale, const float* mask) {
-#if defined(__AVX512F__)
-  __m512 vmax = _mm512_set1_ps(kNegInf);
-  const __m512 vs = _mm512_set1_ps(scale), ninf = _mm512_set1_ps(kNegInf);
-  for (int c = 0; c < n; c += 16) {
-    const __mmask16 live = first_lanes(vis - c);
-    __m512 x = _mm512_mul_ps(_mm512_loadu_ps(row + c), vs);
-    if (mask) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(live, mask + c));
-    x = _mm512_mask_blend_ps(live, ninf, x);
-    _mm512_storeu_ps(row + c, x);
-    vmax = _mm512_max_ps(vmax, x);
+  vis = std::max(std::min(vis, n), 0);
+  if (mask) {
+#pragma omp simd
+    for (int c = 0; c < vis; ++c) row[c] = row[c] * scale + mask[c];
+  } else {
+#pragma omp simd
+    for (int c = 0; c < vis; ++c) row[c] *= scale;
   }
-  return _mm512_reduce_max_ps(vmax);
-#else
+  for (int c = vis; c < n; ++c) row[c] = kNegInf;
   float mx = kNegInf;
-  for (int c = 0; c < n; ++c) {
-    row[c] = c < vis ? row[c] * scale + (mask ? mask[c] : 0.0f) : kNegInf;
-    mx = std::max(mx, row[c]);
-  }
+#pragma omp simd reduction(max : mx)
+  for (int c = 0; c < n; ++c) mx = mx > row[c] ? mx : row[c];
   return mx;
-#endif
 }
 
 // row[c] = exp(row[c] − m), 0 where row[c] is −∞. Returns the sum.
 float exp_row(float* row, int n, float m) {
-#if defined(__AVX512F__)
-  __m512 vsum = _mm512_setzero_ps();
-  const __m512 vm = _mm512_set1_ps(m), ninf = _mm512_set1_ps(kNegInf);
-  for (int c = 0; c < n; c += 16) {
-    const __m512 x = _mm512_loadu_ps(row + c);
-    const __mmask16 live = _mm512_cmp_ps_mask(x, ninf, _CMP_NEQ_OQ);
-    const __m512 p = _mm512_maskz_mov_ps(live, exp512(_mm512_sub_ps(x, vm)));
-    _mm512_storeu_ps(row + c, p);
-    vsum = _mm512_add_ps(vsum, p);
-  }
-  return _mm512_reduce_add_ps(vsum);
-#else
   float sum = 0;
+#pragma omp simd reduction(+ : sum)
   for (int c = 0; c < n; ++c) {
-    row[c] = row[c] == kNegInf ? 0.0f : std::exp(row[c] - m);
-    sum += row[c];
+    const float x = row[c];
+    const float p = x == kNegInf ? 0.0f : vmath::vexp(x - m);
+    row[c] = p;
+    sum += p;
   }
   return sum;
-#endif
 }
 
-// row[c] = c < vis ? exp(row[c]·scale + mask[c] − lse) : 0 (the probabilities, recomputed).
+// row[c] = c < vis ? exp(row[c]·scale + mask[c] − lse) : 0 (the probabilities, recomputed;
+// exactly 0 where the mask is −∞).
 void probs_row(float* row, int n, int vis, float scale, const float* mask, float lse) {
-#if defined(__AVX512F__)
-  const __m512 vs = _mm512_set1_ps(scale), vl = _mm512_set1_ps(lse);
-  for (int c = 0; c < n; c += 16) {
-    const __mmask16 live = first_lanes(vis - c);
-    __m512 x = _mm512_fmsub_ps(_mm512_loadu_ps(row + c), vs, vl);
-    if (mask) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(live, mask + c));
-    _mm512_storeu_ps(row + c, _mm512_maskz_mov_ps(live, exp512(x)));
+  vis = std::max(std::min(vis, n), 0);
+  if (mask) {
+#pragma omp simd
+    for (int c = 0; c < vis; ++c) {
+      const float x = row[c] * scale - lse + mask[c];
+      row[c] = x == kNegInf ? 0.0f : vmath::vexp(x);
+    }
+  } else {
+#pragma omp simd
+    for (int c = 0; c < vis; ++c) row[c] = vmath::vexp(row[c] * scale - lse);
   }
-#else
-  for (int c = 0; c < n; ++c) row[c] = c < vis ? std::exp(row[c] * scale + (mask ? mask[c] : 0.0f) - lse) : 0.0f;
-#endif
+  for (int c = vis; c < n; ++c) row[c] = 0.0f;
 }
 
 // ds[c] = p[c]·(ds[c] − d)·scale: the softmax backward with dP in ds, d = Σ dO·O of the row.
 void dsoftmax_row(float* ds, const float* p, int n, float d, float scale) {
-#if defined(__AVX512F__)
-  const __m512 vd = _mm512_set1_ps(d), vs = _mm512_set1_ps(scale);
-  for (int c = 0; c < n; c += 16) {
-    const __m512 x = _mm512_sub_ps(_mm512_loadu_ps(ds + c), vd);
-    _mm512_storeu_ps(ds + c, _mm512_mul_ps(_mm512_mul_ps(x, _mm512_loadu_ps(p + c)), vs));
-  }
-#else
+#pragma omp simd
   for (int c = 0; c < n; ++c) ds[c] = p[c] * (ds[c] - d) * scale;
-#endif
 }
 
 // ---- packing: padded copies that make the tile GEMM's B operands contiguous ----
@@ -283,6 +237,7 @@ void backward(const Geometry& G, const Rows& q, const Rows& k, const Rows& v, co
       for (int64_t t = 0; t < T; ++t) {  // Δ_t = Σ_d dO·O
         const float *a = dy.row(b, h, t), *c = o.row(b, h, t);
         float s = 0;
+#pragma omp simd reduction(+ : s)
         for (int64_t d = 0; d < D; ++d) s += a[d] * c[d];
         delta[t] = s;
       }

@@ -1,84 +1,73 @@
 #include "core/ops/tile_gemm.h"
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
+#include <array>
+#include <utility>
+
+#include "core/ops/simd.h"
 
 namespace lmf::kernels {
-
-#if defined(__AVX512F__)
 namespace {
 
-// C rows [0, MR) × vectors [0, NR) += Σ_k A(m, k) · B[k, vector].
+using simd::kWidth;
+using simd::vf;
+
+constexpr int kMR = 6;                       // rows per register block
+constexpr int kNR = kWidth == 16 ? 4 : 2;    // vectors per register block row
+constexpr int kBlockN = kNR * kWidth;        // columns per register block
+
+// C rows [0, MR) × vectors [0, NR) [+]= Σ_k A(m, k) · B[k, vector].
 template <int MR, int NR>
 void micro(int K, const float* A, int64_t sam, int64_t sak, const float* B, int64_t ldb, float* C, int64_t ldc,
            bool accumulate) {
-  __m512 c[MR][NR];
+  vf c[MR][NR];
 #pragma GCC unroll 6
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
-    for (int j = 0; j < NR; ++j) c[i][j] = accumulate ? _mm512_loadu_ps(C + i * ldc + 16 * j) : _mm512_setzero_ps();
+    for (int j = 0; j < NR; ++j) c[i][j] = accumulate ? simd::load(C + i * ldc + kWidth * j) : vf{};
   for (int k = 0; k < K; ++k) {
-    __m512 b[NR];
+    vf b[NR];
 #pragma GCC unroll 4
-    for (int j = 0; j < NR; ++j) b[j] = _mm512_loadu_ps(B + k * ldb + 16 * j);
+    for (int j = 0; j < NR; ++j) b[j] = simd::load(B + k * ldb + kWidth * j);
     const float* a = A + k * sak;
 #pragma GCC unroll 6
     for (int i = 0; i < MR; ++i) {
-      __m512 ai = _mm512_set1_ps(a[i * sam]);
+      const vf ai = simd::splat(a[i * sam]);
 #pragma GCC unroll 4
-      for (int j = 0; j < NR; ++j) c[i][j] = _mm512_fmadd_ps(ai, b[j], c[i][j]);
+      for (int j = 0; j < NR; ++j) c[i][j] += ai * b[j];
     }
   }
 #pragma GCC unroll 6
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
-    for (int j = 0; j < NR; ++j) _mm512_storeu_ps(C + i * ldc + 16 * j, c[i][j]);
+    for (int j = 0; j < NR; ++j) simd::store(C + i * ldc + kWidth * j, c[i][j]);
 }
 
 using Micro = void (*)(int, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, bool);
 
-template <int MR>
-constexpr Micro pick(int nr) {
-  return nr == 1 ? micro<MR, 1> : nr == 2 ? micro<MR, 2> : nr == 3 ? micro<MR, 3> : micro<MR, 4>;
+template <int MR, int... NR>
+constexpr auto row_of(std::integer_sequence<int, NR...>) {
+  return std::array<Micro, kNR>{micro<MR, NR + 1>...};
 }
 
-constexpr int kMR = 6;
-const Micro kTable[kMR][4] = {
-    {pick<1>(1), pick<1>(2), pick<1>(3), pick<1>(4)}, {pick<2>(1), pick<2>(2), pick<2>(3), pick<2>(4)},
-    {pick<3>(1), pick<3>(2), pick<3>(3), pick<3>(4)}, {pick<4>(1), pick<4>(2), pick<4>(3), pick<4>(4)},
-    {pick<5>(1), pick<5>(2), pick<5>(3), pick<5>(4)}, {pick<6>(1), pick<6>(2), pick<6>(3), pick<6>(4)},
-};
+template <int... MR>
+constexpr auto table_of(std::integer_sequence<int, MR...>) {
+  return std::array<std::array<Micro, kNR>, kMR>{row_of<MR + 1>(std::make_integer_sequence<int, kNR>{})...};
+}
+
+// kTable[mr - 1][nr - 1]: the kernel for an mr-row, nr-vector block.
+constexpr auto kTable = table_of(std::make_integer_sequence<int, kMR>{});
 
 }  // namespace
 
 void tile_gemm(int M, int N, int K, const float* A, int64_t sam, int64_t sak, const float* B, int64_t ldb, float* C,
                int64_t ldc, bool accumulate) {
-  for (int n0 = 0; n0 < N; n0 += 64) {
-    const int nr = (N - n0 >= 64) ? 4 : (N - n0) / 16;
+  for (int n0 = 0; n0 < N; n0 += kBlockN) {
+    const int nr = N - n0 >= kBlockN ? kNR : (N - n0) / kWidth;
     for (int m0 = 0; m0 < M; m0 += kMR) {
       const int mr = M - m0 < kMR ? M - m0 : kMR;
       kTable[mr - 1][nr - 1](K, A + m0 * sam, sam, sak, B + n0, ldb, C + m0 * ldc + n0, ldc, accumulate);
     }
   }
 }
-
-#else
-
-void tile_gemm(int M, int N, int K, const float* A, int64_t sam, int64_t sak, const float* B, int64_t ldb, float* C,
-               int64_t ldc, bool accumulate) {
-  for (int m = 0; m < M; ++m) {
-    float* c = C + m * ldc;
-    if (!accumulate)
-      for (int n = 0; n < N; ++n) c[n] = 0.0f;
-    for (int k = 0; k < K; ++k) {
-      const float a = A[m * sam + k * sak];
-      const float* b = B + k * ldb;
-      for (int n = 0; n < N; ++n) c[n] += a * b[n];
-    }
-  }
-}
-
-#endif
 
 }  // namespace lmf::kernels

@@ -7,8 +7,8 @@
 // A is read one element at a time at A[m·sam + k·sak], so any layout of A (including a
 // transpose) costs nothing; B and C are row-major with row strides ldb and ldc, and N is a
 // multiple of 16 (callers pad B with zero columns). The summation order over k is fixed,
-// so results do not depend on the caller's thread. AVX-512 builds use a 6×64 register
-// block; other builds use plain loops.
+// so results do not depend on the caller's thread. The register block is 6 rows × 4
+// vectors with AVX-512 and 6 rows × 2 vectors with AVX or SSE (core/ops/simd.h).
 #pragma once
 #include <cstdint>
 

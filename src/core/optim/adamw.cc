@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/profiler.h"
+
 namespace lmf::optim {
 
 AdamW::AdamW(std::vector<ParamGroup> groups, const AdamWOptions& opt)
@@ -34,6 +36,7 @@ __attribute__((optimize("fp-contract=off"))) void adamw_kernel(float* p, float* 
 }  // namespace
 
 void AdamW::step() {
+  profiler::Scope prof("[adamw step]");
   for (size_t i = 0; i < slots_.size(); ++i) {
     const Slot& s = slots_[i];
     Tensor g = s.param.grad();

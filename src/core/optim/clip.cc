@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/ops/reduce.h"
+#include "core/profiler.h"
 
 namespace lmf::optim {
 namespace {
@@ -40,6 +41,7 @@ float clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
 }
 
 float clip_grad_norm(const Optimizer& opt, double max_norm) {
+  profiler::Scope prof("[clip_grad_norm]");
   return clip_impl(
       [&](auto&& f) {
         for (const ParamGroup& g : opt.groups())

@@ -1,5 +1,7 @@
 #include "core/optim/optimizer.h"
 
+#include "core/profiler.h"
+
 namespace lmf::optim {
 
 std::vector<ParamGroup> decay_groups(const NamedTensors& named, double weight_decay) {
@@ -31,6 +33,7 @@ int Optimizer::find_param(const std::string& name) const {
 }
 
 void Optimizer::zero_grad() {
+  profiler::Scope prof("[zero_grad]");
   for (auto& s : slots_) s.param.zero_grad();
 }
 
