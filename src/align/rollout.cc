@@ -131,12 +131,8 @@ Tensor response_mask(const ScoredBatch& b) {
 
 // ids (N, T) → logp (N, T), values (N, T).
 PolicyOutput policy_forward(Transformer& model, const ValueHead& vh, const ScoredBatch& b, float temperature) {
-  const int64_t N = b.ids.size(0), T = b.ids.size(1);
-  Tensor h = model.hidden(b.ids);                                         // (N, T, C)
-  Tensor logits = model.lm_head(h);                                       // (N, T, V)
-  if (temperature != 1.0f) logits = scale(logits, 1.0f / temperature);
-  Tensor lp = token_logprobs(logits.reshape({N * T, logits.size(2)}), b.targets.reshape({N * T}));
-  return {lp.reshape({N, T}), vh.forward(h)};
+  Tensor h = model.hidden(b.ids);  // (N, T, C); only response positions reach the LM head
+  return {scatter_windows(window_logprobs(model, h, b, temperature), b), vh.forward(h)};
 }
 
 Rollout rollout(Transformer& policy, const ValueHead& vh, Transformer& reference, const std::vector<Ids>& prompts,
@@ -156,12 +152,7 @@ Rollout rollout(Transformer& policy, const ValueHead& vh, Transformer& reference
   {
     HooksOff off(reference);
     Tensor h = reference.hidden(r.batch.ids);
-    Tensor logits = reference.lm_head(h);
-    if (opt.temperature != 1.0f) logits = scale(logits, 1.0f / opt.temperature);
-    const int64_t N = r.batch.ids.size(0), T = r.batch.ids.size(1);
-    r.ref_logp = token_logprobs(logits.reshape({N * T, logits.size(2)}), r.batch.targets.reshape({N * T}))
-                     .reshape({N, T})
-                     .detach();
+    r.ref_logp = scatter_windows(window_logprobs(reference, h, r.batch, opt.temperature), r.batch).detach();
   }
   return r;
 }

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/ops/concat.h"
+#include "core/ops/elementwise.h"
 #include "core/ops/loss.h"
 #include "core/ops/matmul.h"
 #include "core/ops/reduce.h"
@@ -51,12 +52,9 @@ Tensor response_token_logprobs(Transformer& model, const ScoredBatch& b, const F
   return lp.reshape({N, T});
 }
 
-Tensor response_logprobs(Transformer& model, const ScoredBatch& b, const ForwardOptions& opt) {
-  const int64_t N = b.ids.size(0), T = b.ids.size(1);
-  Tensor h = model.hidden(b.ids, opt);  // (N, T, C)
-  const int64_t C = h.size(2);
-  // Only the response positions go through the LM head: the rows' windows
-  // [P − 1, P − 1 + R) stacked into (M, C), M = Σ R.
+Tensor window_logprobs(Transformer& model, const Tensor& h, const ScoredBatch& b, float temperature) {
+  const int64_t N = b.ids.size(0), T = b.ids.size(1), C = h.size(2);
+  // The rows' windows [P − 1, P − 1 + R) stacked into (M, C), M = Σ R.
   std::vector<Tensor> windows;
   std::vector<int32_t> tgt;
   const int32_t* y = b.targets.data<int32_t>();
@@ -67,8 +65,33 @@ Tensor response_logprobs(Transformer& model, const ScoredBatch& b, const Forward
     tgt.insert(tgt.end(), y + n * T + P - 1, y + n * T + P - 1 + R);
   }
   const int64_t M = int64_t(tgt.size());
+  if (M == 0) return Tensor::zeros({0});
+  Tensor logits = model.lm_head(concat(windows, 0));  // (M, V)
+  if (temperature != 1.0f) logits = scale(logits, 1.0f / temperature);
+  return token_logprobs(logits, Tensor::from_ints(tgt, {M}));
+}
+
+Tensor scatter_windows(const Tensor& lp, const ScoredBatch& b) {
+  const int64_t N = b.ids.size(0), T = b.ids.size(1);
+  std::vector<Tensor> rows;
+  int64_t m = 0;
+  for (int64_t n = 0; n < N; ++n) {
+    const int64_t P = b.prompt_len[size_t(n)], R = b.response_len[size_t(n)];
+    std::vector<Tensor> parts;
+    if (P - 1 > 0) parts.push_back(Tensor::zeros({P - 1}));
+    if (R > 0) parts.push_back(lp.slice(0, m, m + R));
+    if (T - (P - 1) - R > 0) parts.push_back(Tensor::zeros({T - (P - 1) - R}));
+    rows.push_back((parts.size() == 1 ? parts[0] : concat(parts, 0)).reshape({1, T}));
+    m += R;
+  }
+  return concat(rows, 0);  // (N, T)
+}
+
+Tensor response_logprobs(Transformer& model, const ScoredBatch& b, const ForwardOptions& opt) {
+  const int64_t N = b.ids.size(0);
+  Tensor lp = window_logprobs(model, model.hidden(b.ids, opt), b);  // (M)
+  const int64_t M = lp.size(0);
   if (M == 0) return Tensor::zeros({N});
-  Tensor lp = token_logprobs(model.lm_head(concat(windows, 0)), Tensor::from_ints(tgt, {M}));  // (M)
   // Row sums as one product with the (N, M) 0/1 matrix of which row each token belongs to.
   std::vector<float> seg(size_t(N * M), 0.0f);
   for (int64_t n = 0, m = 0; n < N; ++n)

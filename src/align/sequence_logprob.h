@@ -28,6 +28,12 @@ ScoredBatch make_scored_batch(const std::vector<Ids>& prompts, const std::vector
 // model's trainable tensors (and its hooks'). Row n's response token j sits at column
 // prompt_len[n] − 1 + j.
 Tensor response_token_logprobs(Transformer& model, const ScoredBatch& b, const ForwardOptions& opt = {});
+// (M), M = Σ response_len: log p(target) at the response positions only, row by row, from
+// the hidden states h (N, T, C) of b.ids; logits divided by `temperature`. Only those
+// positions go through the LM head (prompt logits are never formed).
+Tensor window_logprobs(Transformer& model, const Tensor& h, const ScoredBatch& b, float temperature = 1.0f);
+// window_logprobs' (M) values placed at their (N, T) positions, 0 elsewhere (differentiable).
+Tensor scatter_windows(const Tensor& lp, const ScoredBatch& b);
 // (N): the sum over each row's response tokens. Only the response positions' hidden states
 // go through the LM head (prompt logits are never formed), so long prompts cost no
 // head work.

@@ -64,8 +64,9 @@ class Lora : public PeftMethod {
     if (i < 0) return y;
     Tensor h = training_ && opt_.dropout > 0 ? dropout(x, opt_.dropout, seed_ * 0x9E3779B97F4A7C15ull + uint64_t(site))
                                              : x;
-    Tensor delta = linear(linear(h, pairs_[size_t(i)].a), pairs_[size_t(i)].b);  // (B, T, r) → (B, T, out)
-    return add(y, scale(delta, scaling_));
+    // s·(h·Aᵀ)·Bᵀ with s folded into the small (r, in) A: no full-size scaling pass.
+    Tensor delta = linear(linear(h, scale(pairs_[size_t(i)].a, scaling_)), pairs_[size_t(i)].b);  // (B, T, r) → (B, T, out)
+    return add(y, delta);
   }
 
   const NamedTensors& tensors() const override { return tensors_; }
