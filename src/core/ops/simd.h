@@ -1,8 +1,7 @@
 // The float vector of the build's widest SIMD unit, as a GCC vector extension, for kernels
 // that need explicit register blocking (the compiler's auto-vectoriser cannot choose
 // register tiles). kWidth floats: 16 with AVX-512, 8 with AVX, 4 otherwise (SSE2 is part of
-// x86-64). Arithmetic on vf is element-wise; `v * s` broadcasts a scalar; a·b + c compiles
-// to FMA where the ISA has it.
+// x86-64). Arithmetic on vf is element-wise; a·b + c compiles to FMA where the ISA has it.
 #pragma once
 
 namespace lmf::simd {
@@ -24,6 +23,7 @@ inline vf load(const float* p) {
   return v;
 }
 inline void store(float* p, vf v) { __builtin_memcpy(p, &v, sizeof v); }
-inline vf splat(float x) { return vf{} + x; }
+// Every lane = x: one vbroadcastss (x − 0 folds to x for every x, −0 included; x + 0 does not).
+inline vf splat(float x) { return x - vf{}; }
 
 }  // namespace lmf::simd
