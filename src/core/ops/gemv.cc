@@ -1,34 +1,70 @@
 #include "core/ops/gemv.h"
 
+#include "core/ops/simd.h"
 #include "core/threads.h"
 
 namespace lmf::kernels {
+namespace {
+
+using simd::kWidth;
+using simd::vf;
+
+constexpr int kW = 4;  // weight rows (outputs) per block
+constexpr int kX = 2;  // x rows per register block: kW·kX accumulators
+
+float hsum(vf v) {
+  float s = 0;
+#pragma GCC unroll 16
+  for (int i = 0; i < kWidth; ++i) s += v[i];
+  return s;
+}
+
+// y[r][j] = Σ_i x[r][i]·w[j][i] for XR rows and the 4 weight rows w[0..3], over `in`.
+template <int XR>
+void block(const float* const* xr, const float* const* w, int64_t in, float out[][kW]) {
+  vf acc[XR][kW] = {};
+  int64_t i = 0;
+  for (; i + kWidth <= in; i += kWidth) {
+    vf wv[kW];
+#pragma GCC unroll 4
+    for (int j = 0; j < kW; ++j) wv[j] = simd::load(w[j] + i);
+#pragma GCC unroll 2
+    for (int r = 0; r < XR; ++r) {
+      const vf xv = simd::load(xr[r] + i);
+#pragma GCC unroll 4
+      for (int j = 0; j < kW; ++j) acc[r][j] += xv * wv[j];
+    }
+  }
+  for (int r = 0; r < XR; ++r)
+    for (int j = 0; j < kW; ++j) {
+      float s = hsum(acc[r][j]);
+      for (int64_t k = i; k < in; ++k) s += xr[r][k] * w[j][k];  // the tail of `in`
+      out[r][j] = s;
+    }
+}
+
+}  // namespace
 
 void gemv_rows(const float* x, int64_t rows, int64_t ldx, const float* w, int64_t out, int64_t in, const float* bias,
                float* y) {
-  // Work is split over blocks of 4 output features; each thread owns whole outputs.
-  const int64_t blocks = (out + 3) / 4;
+  // Work is split over blocks of 4 output features; each thread owns whole outputs. Each
+  // block's 4 weight rows are read from memory once and reused from L1 for every x row.
+  const int64_t blocks = (out + kW - 1) / kW;
   const bool parallel = out * in >= (int64_t(1) << 15);
 #pragma omp parallel for schedule(static) num_threads(threads::get()) if (parallel)
   for (int64_t blk = 0; blk < blocks; ++blk) {
-    const int64_t o0 = blk * 4, n = out - o0 < 4 ? out - o0 : 4;
-    const float* w0 = w + o0 * in;
-    const float* w1 = n > 1 ? w0 + in : w0;  // short last block: repeat a row, keep only n results
-    const float* w2 = n > 2 ? w0 + 2 * in : w0;
-    const float* w3 = n > 3 ? w0 + 3 * in : w0;
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* xr = x + r * ldx;
-      float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-#pragma omp simd reduction(+ : s0, s1, s2, s3)
-      for (int64_t i = 0; i < in; ++i) {
-        s0 += xr[i] * w0[i];
-        s1 += xr[i] * w1[i];
-        s2 += xr[i] * w2[i];
-        s3 += xr[i] * w3[i];
+    const int64_t o0 = blk * kW, n = out - o0 < kW ? out - o0 : kW;
+    const float* wr[kW];
+    for (int j = 0; j < kW; ++j) wr[j] = w + (o0 + (j < n ? j : 0)) * in;  // short last block: repeat a row
+    for (int64_t r0 = 0; r0 < rows; r0 += kX) {
+      const float* xr[kX] = {x + r0 * ldx, x + (r0 + 1 < rows ? r0 + 1 : r0) * ldx};
+      float s[kX][kW];
+      if (rows - r0 >= kX) block<kX>(xr, wr, in, s);
+      else block<1>(xr, wr, in, s);
+      for (int64_t r = r0; r < rows && r < r0 + kX; ++r) {
+        float* yr = y + r * out + o0;
+        for (int64_t j = 0; j < n; ++j) yr[j] = s[r - r0][j] + (bias ? bias[o0 + j] : 0.0f);
       }
-      const float s[4] = {s0, s1, s2, s3};
-      float* yr = y + r * out + o0;
-      for (int64_t j = 0; j < n; ++j) yr[j] = s[j] + (bias ? bias[o0 + j] : 0.0f);
     }
   }
 }

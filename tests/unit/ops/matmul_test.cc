@@ -68,6 +68,8 @@ TEST(OpsMatmul, MatchesTorchForwardAndBackward) {
       lin("linear frozen x", {"", {4, 9, 33}, {}, false}, {"", {17, 33}}, CaseInput{"", {17}}),
       lin("linear transformer-sized", {"", {2, 64, 96}}, {"", {288, 96}}, CaseInput{"", {288}}),
       lin("linear decoding rows, split over threads", {"", {2, 1, 256}}, {"", {301, 256}}, CaseInput{"", {301}}),
+      lin("linear decoding, 7 rows (odd pair), in not a vector multiple", {"", {7, 1, 203}}, {"", {130, 203}}, CaseInput{"", {130}}),
+      lin("linear decoding, 8 rows, no bias", {"", {8, 1, 256}}, {"", {301, 256}}),
   };
   test::expect_matches_torch("ops_matmul", "cases", cases, 1e-4);
 }
