@@ -1,14 +1,17 @@
 #include "data/pipeline/quality_filter.h"
 
+#define XXH_INLINE_ALL  // the same hashes, without a library call per word
 #include <xxhash.h>
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <cstdint>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "data/pipeline/byte_masks.h"
 #include "data/pipeline/options.h"
 
 namespace lmf::data::pipeline {
@@ -32,27 +35,53 @@ constexpr std::array<uint8_t, 256> kByteClass = [] {
 }();
 inline uint8_t byte_class(char c) { return kByteClass[static_cast<unsigned char>(c)]; }
 
-// The white-space separated words of s, into `words` (cleared first).
-void split_words(std::string_view s, std::vector<std::string_view>& words) {
-  words.clear();
-  const char *p = s.data(), *e = p + s.size();
-  while (p < e) {
-    while (p < e && (byte_class(*p) & kWs)) ++p;
-    const char* w = p;
-    while (p < e && !(byte_class(*p) & kWs)) ++p;
-    if (p > w) words.emplace_back(w, size_t(p - w));
-  }
+// What the Gopher rules need of a text, from one pass over its 64-byte blocks.
+struct TextScan {
+  std::vector<std::string_view> words;  // the white-space separated tokens
+  size_t continuation = 0;              // UTF-8 continuation bytes (all inside tokens)
+  size_t hashes = 0;                    // '#' bytes
+  bool dots3 = false;                   // "..." occurs
+  bool ascii = true;                    // no byte >= 0x80
+};
+
+void scan_text(std::string_view s, TextScan& t) {
+  t.words.clear();
+  t.continuation = t.hashes = 0;
+  size_t begin = 0;
+  uint64_t prev_space = 1;  // the byte before the block is white space (bit 0 of the shifted masks)
+  uint64_t prev_dots = 0, high = 0, dots3 = 0;
+  for_each_block(s, ' ', [&](size_t off, const Block64& b, uint64_t) {
+    const uint64_t space = b.space(), word = ~space;
+    const uint64_t starts = word & (space << 1 | prev_space);
+    const uint64_t ends = space & (word << 1 | (prev_space ^ 1));
+    prev_space = space >> 63;
+    for (uint64_t ev = starts | ends; ev; ev &= ev - 1) {
+      const int bit = __builtin_ctzll(ev);
+      if (starts >> bit & 1) begin = off + size_t(bit);
+      else t.words.emplace_back(s.data() + begin, off + size_t(bit) - begin);
+    }
+    const uint64_t dots = b.eq('.');
+    dots3 |= dots & (dots << 1 | prev_dots >> 63) & (dots << 2 | prev_dots >> 62);
+    prev_dots = dots;
+    t.hashes += size_t(__builtin_popcountll(b.eq('#')));
+    const uint64_t hi = b.high();
+    high |= hi;
+    if (hi) t.continuation += size_t(__builtin_popcountll(b.continuation()));
+  });
+  if (!prev_space) t.words.emplace_back(s.data() + begin, s.size() - begin);  // s ends inside a word (size % 64 == 0)
+  t.dots3 = dots3 != 0;
+  t.ascii = high == 0;
 }
 
-std::vector<std::string_view> split_lines(std::string_view s) {
-  std::vector<std::string_view> lines;
+// The lines of s (split at '\n', the last one after the last '\n'), into `lines` (cleared first).
+void split_lines(std::string_view s, std::vector<std::string_view>& lines) {
+  lines.clear();
   for (size_t i = 0; i <= s.size();) {
     size_t nl = s.find('\n', i);
     if (nl == std::string_view::npos) nl = s.size();
     lines.push_back(s.substr(i, nl - i));
     i = nl + 1;
   }
-  return lines;
 }
 
 std::string_view trim(std::string_view s) {
@@ -80,6 +109,10 @@ size_t count_of(std::string_view s, std::string_view what) {
   size_t n = 0;
   for (size_t at = s.find(what); at != std::string_view::npos; at = s.find(what, at + what.size())) ++n;
   return n;
+}
+
+bool contains(std::string_view s, std::string_view what) {
+  return ::memmem(s.data(), s.size(), what.data(), what.size()) != nullptr;
 }
 
 bool ends_with(std::string_view s, std::string_view t) { return s.size() >= t.size() && s.substr(s.size() - t.size()) == t; }
@@ -146,29 +179,36 @@ std::pair<double, double> duplicate_fractions(const std::vector<std::string_view
 
 }  // namespace
 
-// The rules on text and its white-space separated words (split once for both).
-static std::string gopher_quality(const std::string& text, const std::vector<std::string_view>& tokens,
-                                  const GopherQualityOptions& o) {
-  size_t words = 0, letters = 0, with_alpha = 0, stops = 0;
+// The rules on text and its scan (made once for both rule sets).
+static std::string gopher_quality(const std::string& text, const TextScan& scan, const GopherQualityOptions& o) {
+  const auto& tokens = scan.words;
+  size_t words = 0, word_bytes = 0, with_alpha = 0, stops = 0;
   for (auto t : tokens) {
-    uint8_t all = 0xFF, any = 0;
-    size_t cont = 0;
-    for (char c : t) {
-      const uint8_t k = byte_class(c);
-      all &= k, any |= k, cont += (k & kCont) != 0;
+    if (byte_class(t[0]) & kLetter) {  // most tokens: a word with a letter
+      ++words, word_bytes += t.size(), ++with_alpha;
+    } else {
+      uint8_t all = 0xFF, any = 0;
+      for (char c : t) {
+        const uint8_t k = byte_class(c);
+        all &= k, any |= k;
+      }
+      if (!(all & kPunct)) ++words, word_bytes += t.size();  // a symbol is punctuation only
+      with_alpha += (any & kLetter) != 0;
     }
-    if (!(all & kPunct)) ++words, letters += t.size() - cont;  // a symbol is punctuation only
-    with_alpha += (any & kLetter) != 0;
     stops += is_stop_word(t);
   }
+  // Code points of the words: symbols hold no continuation bytes, so all of them are in words.
+  const size_t letters = word_bytes - scan.continuation;
   if (int64_t(words) < o.min_doc_words) return "gopher_min_words";
   if (int64_t(words) > o.max_doc_words) return "gopher_max_words";
   const double mean = double(letters) / double(std::max<size_t>(words, 1));
   if (mean < o.min_avg_word_length) return "gopher_short_words";
   if (mean > o.max_avg_word_length) return "gopher_long_words";
-  const double symbols = double(count_of(text, "#") + count_of(text, "...") + count_of(text, "\u2026"));
+  const double symbols = double(scan.hashes + (scan.dots3 ? count_of(text, "...") : 0) +
+                                (scan.ascii ? 0 : count_of(text, "\u2026")));
   if (symbols / double(words) > o.max_symbol_word_ratio) return "gopher_symbol_ratio";
-  const auto lines = split_lines(trim(text));
+  thread_local std::vector<std::string_view> lines;
+  split_lines(trim(text), lines);
   size_t bullets = 0, ellipses = 0;
   for (auto l : lines) {
     auto t = trim(l);
@@ -182,8 +222,9 @@ static std::string gopher_quality(const std::string& text, const std::vector<std
   return "";
 }
 
-static std::string gopher_repetition(const std::string& text, const std::vector<std::string_view>& words,
+static std::string gopher_repetition(const std::string& text, const TextScan& scan,
                                      const GopherRepetitionOptions& o) {
+  const auto& words = scan.words;
   // Paragraphs: split at blank lines; lines: non-empty lines.
   thread_local std::vector<std::string_view> paragraphs, lines;
   paragraphs.clear();
@@ -202,8 +243,11 @@ static std::string gopher_repetition(const std::string& text, const std::vector<
         if (i == s.size()) break;
       }
     }
-    for (auto l : split_lines(s))
-      if (!trim(l).empty()) lines.push_back(trim(l));
+    split_lines(s, lines);
+    size_t m = 0;
+    for (auto l : lines)
+      if (!trim(l).empty()) lines[m++] = trim(l);
+    lines.resize(m);
   }
   auto [pf, pc] = duplicate_fractions(paragraphs);
   if (pf > o.dup_para_frac) return "gopher_dup_paragraphs";
@@ -220,7 +264,7 @@ static std::string gopher_repetition(const std::string& text, const std::vector<
   size_t total = 0;
   for (size_t i = 0; i < nw; ++i) {
     h[i] = XXH3_64bits(words[i].data(), words[i].size());
-    len[i] = uint32_t(code_points(words[i]));
+    len[i] = uint32_t(scan.ascii ? words[i].size() : code_points(words[i]));
     total += len[i];
   }
   if (total == 0) return "";
@@ -287,15 +331,29 @@ static std::string gopher_repetition(const std::string& text, const std::vector<
 }
 
 std::string gopher_quality(const std::string& text, const GopherQualityOptions& o) {
-  std::vector<std::string_view> words;
-  split_words(text, words);
-  return gopher_quality(text, words, o);
+  TextScan scan;
+  scan_text(text, scan);
+  return gopher_quality(text, scan, o);
 }
 
 std::string gopher_repetition(const std::string& text, const GopherRepetitionOptions& o) {
-  std::vector<std::string_view> words;
-  split_words(text, words);
-  return gopher_repetition(text, words, o);
+  TextScan scan;
+  scan_text(text, scan);
+  return gopher_repetition(text, scan, o);
+}
+
+// Sentence ends in a line: runs of . ! ? followed by a space, a '"' or the end of the line.
+static int count_sentences(std::string_view l) {
+  int n = 0;
+  for_each_block(l, 0, [&](size_t off, const Block64& b, uint64_t) {
+    const uint64_t m = b.eq('.') | b.eq('!') | b.eq('?');
+    for (uint64_t last = m & ~(m >> 1); last; last &= last - 1) {  // the last byte of a run (bit 63: maybe not)
+      const size_t next = off + size_t(__builtin_ctzll(last)) + 1;
+      if (next == l.size()) ++n;
+      else if (next < l.size()) n += l[next] == ' ' || l[next] == '"';  // and not . ! ?: the run goes on
+    }
+  });
+  return n;
 }
 
 std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* counts) {
@@ -304,37 +362,49 @@ std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* count
   static const char* policy[] = {"terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies",
                                  "use cookies"};
   const std::string low = lower(text);
-  if (o.filter_lorem_ipsum && low.find("lorem ipsum") != std::string::npos) return "c4_lorem_ipsum";
+  if (o.filter_lorem_ipsum && contains(low, "lorem ipsum")) return "c4_lorem_ipsum";
   if (o.filter_curly_bracket && text.find('{') != std::string::npos) return "c4_curly_bracket";
+  // The line rules that search for words need only run on lines of a document that has them
+  // (or on lines that removing citations changed). Every policy phrase holds "policy",
+  // "cookies" or "terms of use".
+  const bool doc_javascript = o.filter_javascript && contains(low, "javascript");
+  const bool doc_policy =
+      o.filter_policy && (contains(low, "policy") || contains(low, "cookies") || contains(low, "terms of use"));
+  const bool long_words_possible = o.max_word_length < 0 || text.size() > size_t(o.max_word_length);
   std::string out;
   out.reserve(text.size());
   int sentences = 0;
-  std::string cleaned, cleaned_low;
-  for (auto raw : split_lines(text)) {
+  thread_local std::string cleaned, cleaned_low;
+  thread_local std::vector<std::string_view> lines;
+  split_lines(text, lines);
+  for (auto raw : lines) {
     std::string_view l = trim(raw);
     if (l.empty()) continue;
     // The lower-cased line: the same bytes of `low` (ASCII lower-casing keeps offsets).
     std::string_view ll = std::string_view(low).substr(size_t(l.data() - text.data()), l.size());
+    bool changed = false;
     if (o.remove_citations && l.find('[') != std::string_view::npos) {  // "[1]", "[12]", "[citation needed]"
       cleaned.clear();
-      for (size_t i = 0; i < l.size(); ++i) {
-        if (l[i] == '[') {
-          size_t j = i + 1;
-          while (j < l.size() && std::isdigit((unsigned char)l[j])) ++j;
-          if (j > i + 1 && j < l.size() && l[j] == ']') {
-            i = j;
-            continue;
-          }
-          if (l.compare(i, 18, "[citation needed]") == 0) {
-            i += 17;
-            continue;
-          }
+      size_t from = 0;  // l[from, i) is still to be copied
+      for (size_t i = l.find('['); i != std::string_view::npos; i = l.find('[', i)) {
+        size_t j = i + 1;
+        while (j < l.size() && std::isdigit((unsigned char)l[j])) ++j;
+        if (j > i + 1 && j < l.size() && l[j] == ']') j += 1;
+        else if (l.compare(i, 18, "[citation needed]") == 0) j = i + 18;
+        else {
+          ++i;
+          continue;
         }
-        cleaned += l[i];
+        cleaned.append(l.substr(from, i - from));
+        from = i = j;
       }
-      cleaned_low = lower(cleaned);
-      l = cleaned;
-      ll = cleaned_low;
+      if (from > 0) {
+        cleaned.append(l.substr(from));
+        cleaned_low = lower(cleaned);
+        l = cleaned;
+        ll = cleaned_low;
+        changed = true;
+      }
     }
     const bool terminal = (ends_with(l, ".") || ends_with(l, "!") || ends_with(l, "?") || ends_with(l, "\"") ||
                            ends_with(l, "\u201D")) && !ends_with(l, "...");
@@ -342,13 +412,16 @@ std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* count
       ++c.no_terminal_punct;
       continue;
     }
+    // The words of split_words, counted in place: only as far as min_words_per_line unless
+    // the line may hold a word longer than max_word_length (one of more bytes than that).
+    const bool find_long = long_words_possible && (o.max_word_length < 0 || l.size() > size_t(o.max_word_length));
     int words = 0;
     bool long_word = false;
-    for (size_t i = 0; i < l.size();) {  // the words of split_words, counted in place
+    for (size_t i = 0; i < l.size() && (find_long || words < o.min_words_per_line);) {
       while (i < l.size() && (byte_class(l[i]) & kWs)) ++i;
       size_t j = i;
       while (j < l.size() && !(byte_class(l[j]) & kWs)) ++j;
-      if (j > i) ++words, long_word |= int(code_points(l.substr(i, j - i))) > o.max_word_length;
+      if (j > i) ++words, long_word |= find_long && int(code_points(l.substr(i, j - i))) > o.max_word_length;
       i = j;
     }
     if (words < o.min_words_per_line) {
@@ -359,23 +432,16 @@ std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* count
       ++c.long_word;
       continue;
     }
-    if (o.filter_javascript && ll.find("javascript") != std::string::npos) {
+    if ((doc_javascript || (changed && o.filter_javascript)) && contains(ll, "javascript")) {
       ++c.javascript;
       continue;
     }
-    if (o.filter_policy &&
-        std::any_of(std::begin(policy), std::end(policy), [&](const char* p) { return ll.find(p) != std::string::npos; })) {
+    if ((doc_policy || (changed && o.filter_policy)) &&
+        std::any_of(std::begin(policy), std::end(policy), [&](const char* p) { return contains(ll, p); })) {
       ++c.policy;
       continue;
     }
-    // Sentences: runs of . ! ? followed by a space or the end of the line.
-    for (size_t i = 0; i < l.size(); ++i) {
-      if (l[i] != '.' && l[i] != '!' && l[i] != '?') continue;
-      size_t j = i;
-      while (j < l.size() && (l[j] == '.' || l[j] == '!' || l[j] == '?')) ++j;
-      if (j == l.size() || l[j] == ' ' || l[j] == '"') ++sentences;
-      i = j;
-    }
+    sentences += count_sentences(l);
     if (!out.empty()) out += '\n';
     out += l;
   }
@@ -428,11 +494,11 @@ std::vector<std::string> FilterStage::counter_names() const {
 
 void FilterStage::process(Document& doc, int64_t, int64_t* counters) const {
   std::string why;
-  thread_local std::vector<std::string_view> words;
-  if (o_.gopher_repetition || o_.gopher_quality) split_words(doc.text, words);
-  if (o_.gopher_repetition && !(why = gopher_repetition(doc.text, words, o_.repetition)).empty())
+  thread_local TextScan scan;
+  if (o_.gopher_repetition || o_.gopher_quality) scan_text(doc.text, scan);
+  if (o_.gopher_repetition && !(why = gopher_repetition(doc.text, scan, o_.repetition)).empty())
     return doc.remove(name(), why);
-  if (o_.gopher_quality && !(why = gopher_quality(doc.text, words, o_.quality)).empty()) return doc.remove(name(), why);
+  if (o_.gopher_quality && !(why = gopher_quality(doc.text, scan, o_.quality)).empty()) return doc.remove(name(), why);
   if (o_.c4) {
     C4LineCounts c;
     why = c4_filter(doc.text, o_.c4_rules, &c);

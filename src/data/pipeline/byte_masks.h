@@ -1,0 +1,131 @@
+// Byte-class bit masks of 64-byte blocks, for the scans of the text stages (word splitting,
+// line and punctuation searches): bit i of a mask says whether byte i of the block is in the
+// class. AVX2 where the build has it, SSE2 otherwise, plain loops elsewhere; all give the
+// same bits.
+//
+// Blocks are read 64 bytes at a time: for_each_block() hands the last, shorter block over
+// as a copy padded with a chosen byte, so a scan never reads past the text.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#if defined(__AVX2__) || defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
+namespace lmf::data::pipeline {
+
+// 64 bytes loaded once, tested against byte classes.
+class Block64 {
+ public:
+  explicit Block64(const char* p) {
+#if defined(__AVX2__)
+    v_[0] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    v_[1] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+#elif defined(__SSE2__)
+    for (int k = 0; k < 4; ++k) v_[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+#else
+    std::memcpy(b_, p, 64);
+#endif
+  }
+
+  // Bytes equal to c.
+  uint64_t eq(char c) const {
+#if defined(__AVX2__)
+    const __m256i k = _mm256_set1_epi8(c);
+    return join(_mm256_cmpeq_epi8(v_[0], k), _mm256_cmpeq_epi8(v_[1], k));
+#elif defined(__SSE2__)
+    const __m128i k = _mm_set1_epi8(c);
+    return join(_mm_cmpeq_epi8(v_[0], k), _mm_cmpeq_epi8(v_[1], k), _mm_cmpeq_epi8(v_[2], k), _mm_cmpeq_epi8(v_[3], k));
+#else
+    uint64_t m = 0;
+    for (int i = 0; i < 64; ++i) m |= uint64_t(b_[i] == c) << i;
+    return m;
+#endif
+  }
+
+  // ASCII white space: ' ', '\t', '\n', '\v', '\f', '\r' (std::isspace in the C locale).
+  uint64_t space() const {
+#if defined(__AVX2__)
+    // c - 9 in 0..4 (signed: c - 9 - 128 < -123), or c == ' '.
+    const __m256i off = _mm256_set1_epi8(char(9 + 128)), lim = _mm256_set1_epi8(char(-123)), sp = _mm256_set1_epi8(' ');
+    auto f = [&](__m256i v) {
+      return _mm256_or_si256(_mm256_cmpgt_epi8(lim, _mm256_sub_epi8(v, off)), _mm256_cmpeq_epi8(v, sp));
+    };
+    return join(f(v_[0]), f(v_[1]));
+#elif defined(__SSE2__)
+    const __m128i off = _mm_set1_epi8(char(9 + 128)), lim = _mm_set1_epi8(char(-123)), sp = _mm_set1_epi8(' ');
+    auto f = [&](__m128i v) { return _mm_or_si128(_mm_cmplt_epi8(_mm_sub_epi8(v, off), lim), _mm_cmpeq_epi8(v, sp)); };
+    return join(f(v_[0]), f(v_[1]), f(v_[2]), f(v_[3]));
+#else
+    uint64_t m = 0;
+    for (int i = 0; i < 64; ++i) {
+      const unsigned char c = (unsigned char)b_[i];
+      m |= uint64_t(c == ' ' || (c >= 9 && c <= 13)) << i;
+    }
+    return m;
+#endif
+  }
+
+  // Bytes >= 0x80 (parts of multi-byte UTF-8 characters).
+  uint64_t high() const {
+#if defined(__AVX2__)
+    return join(v_[0], v_[1]);
+#elif defined(__SSE2__)
+    return join(v_[0], v_[1], v_[2], v_[3]);
+#else
+    uint64_t m = 0;
+    for (int i = 0; i < 64; ++i) m |= uint64_t((unsigned char)b_[i] >= 0x80) << i;
+    return m;
+#endif
+  }
+
+  // UTF-8 continuation bytes 0x80..0xBF.
+  uint64_t continuation() const {
+#if defined(__AVX2__)
+    const __m256i lim = _mm256_set1_epi8(char(0xC0));  // -64: continuation bytes are -128..-65
+    return join(_mm256_cmpgt_epi8(lim, v_[0]), _mm256_cmpgt_epi8(lim, v_[1]));
+#elif defined(__SSE2__)
+    const __m128i lim = _mm_set1_epi8(char(0xC0));
+    return join(_mm_cmplt_epi8(v_[0], lim), _mm_cmplt_epi8(v_[1], lim), _mm_cmplt_epi8(v_[2], lim),
+                _mm_cmplt_epi8(v_[3], lim));
+#else
+    uint64_t m = 0;
+    for (int i = 0; i < 64; ++i) m |= uint64_t(((unsigned char)b_[i] & 0xC0) == 0x80) << i;
+    return m;
+#endif
+  }
+
+ private:
+#if defined(__AVX2__)
+  static uint64_t join(__m256i lo, __m256i hi) {
+    return uint64_t(uint32_t(_mm256_movemask_epi8(lo))) | uint64_t(uint32_t(_mm256_movemask_epi8(hi))) << 32;
+  }
+  __m256i v_[2];
+#elif defined(__SSE2__)
+  static uint64_t join(__m128i a, __m128i b, __m128i c, __m128i d) {
+    return uint64_t(uint32_t(_mm_movemask_epi8(a))) | uint64_t(uint32_t(_mm_movemask_epi8(b))) << 16 |
+           uint64_t(uint32_t(_mm_movemask_epi8(c))) << 32 | uint64_t(uint32_t(_mm_movemask_epi8(d))) << 48;
+  }
+  __m128i v_[4];
+#else
+  char b_[64];
+#endif
+};
+
+// Calls f(offset, block, valid) for each 64-byte block of s in order; valid masks the bits
+// of bytes inside s (all ones but for the last block, which is a copy padded with `pad`).
+template <class F>
+void for_each_block(std::string_view s, char pad, F&& f) {
+  size_t off = 0;
+  for (; off + 64 <= s.size(); off += 64) f(off, Block64(s.data() + off), ~uint64_t(0));
+  if (off < s.size()) {
+    char tail[64];
+    std::memset(tail, pad, 64);
+    std::memcpy(tail, s.data() + off, s.size() - off);
+    f(off, Block64(tail), (uint64_t(1) << (s.size() - off)) - 1);
+  }
+}
+
+}  // namespace lmf::data::pipeline
