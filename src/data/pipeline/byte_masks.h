@@ -128,4 +128,19 @@ void for_each_block(std::string_view s, char pad, F&& f) {
   }
 }
 
+// Whether `needle` (not empty) occurs in `hay`: candidates where both its first and its last
+// byte match, 64 positions at a time, then compared whole; memmem for the last positions.
+inline bool contains(std::string_view hay, std::string_view needle) {
+  const size_t n = needle.size();
+  if (n == 0) return true;
+  if (hay.size() < n) return false;
+  size_t i = 0;
+  for (; i + n - 1 + 64 <= hay.size(); i += 64) {
+    uint64_t m = Block64(hay.data() + i).eq(needle[0]) & Block64(hay.data() + i + n - 1).eq(needle[n - 1]);
+    for (; m; m &= m - 1)
+      if (std::memcmp(hay.data() + i + size_t(__builtin_ctzll(m)), needle.data(), n) == 0) return true;
+  }
+  return ::memmem(hay.data() + i, hay.size() - i, needle.data(), n) != nullptr;
+}
+
 }  // namespace lmf::data::pipeline

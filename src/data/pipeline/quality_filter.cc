@@ -111,10 +111,6 @@ size_t count_of(std::string_view s, std::string_view what) {
   return n;
 }
 
-bool contains(std::string_view s, std::string_view what) {
-  return ::memmem(s.data(), s.size(), what.data(), what.size()) != nullptr;
-}
-
 bool ends_with(std::string_view s, std::string_view t) { return s.size() >= t.size() && s.substr(s.size() - t.size()) == t; }
 bool starts_with(std::string_view s, std::string_view t) { return s.substr(0, t.size()) == t; }
 
@@ -125,42 +121,50 @@ std::string lower(std::string_view s) {  // ASCII letters only, as the rules com
 }
 
 // Occurrence counts of 64-bit keys: open addressing in a power-of-two table reused across
-// calls (no allocation once grown), cleared in O(keys inserted).
+// calls (no allocation once grown), cleared in O(keys inserted). Each key also keeps the
+// number of the add() that inserted it.
 class KeyCounter {
  public:
+  struct Entry {
+    uint64_t key;
+    uint32_t count, first;
+  };
   void reset(size_t expected) {
-    for (size_t slot : used_) table_[slot] = {0, 0};
+    for (size_t slot : used_) table_[slot] = {0, 0, 0};
     used_.clear();
+    added_ = 0;
     size_t cap = 16;
     while (cap < expected * 2) cap *= 2;
-    if (cap > table_.size()) table_.assign(cap, {0, 0});
+    if (cap > table_.size()) table_.assign(cap, {0, 0, 0});
     mask_ = cap - 1;  // only the first cap slots: a small document stays in cache after a big one
   }
-  uint32_t add(uint64_t key) { return ++slot(key).second; }
-  // Adds `key` and returns its slot, whose count count_at() reads later.
-  uint32_t add_slot(uint64_t key) {
-    auto& e = slot(key);
-    ++e.second;
-    return uint32_t(&e - table_.data());
+  // Brings the slot of `key` into the cache ahead of add(key).
+  void prefetch(uint64_t key) const {
+    __builtin_prefetch(&table_[((key | 1) * 0x9E3779B97F4A7C15ull) >> 20 & mask_]);
   }
-  uint32_t count_at(uint32_t s) const { return table_[s].second; }
-
- private:
-  std::pair<uint64_t, uint32_t>& slot(uint64_t key) {
+  // Counts `key`; its entry (count updated; first: the number of the add() that inserted it).
+  const Entry& add(uint64_t key) {
     key |= 1;  // 0 marks an empty slot
+    const uint32_t n = added_++;
     for (size_t i = (key * 0x9E3779B97F4A7C15ull) >> 20 & mask_;; i = (i + 1) & mask_) {
-      auto& e = table_[i];
-      if (e.first == key) return e;
-      if (e.first == 0) {
-        e.first = key;
+      Entry& e = table_[i];
+      if (e.key == key) {
+        ++e.count;
+        return e;
+      }
+      if (e.key == 0) {
+        e = {key, 1, n};
         used_.push_back(i);
         return e;
       }
     }
   }
-  std::vector<std::pair<uint64_t, uint32_t>> table_;
+
+ private:
+  std::vector<Entry> table_;
   std::vector<size_t> used_;
   size_t mask_ = 0;
+  uint32_t added_ = 0;
 };
 
 // Fractions of duplicated pieces (each piece equal to an earlier one counts, equality by
@@ -171,7 +175,7 @@ std::pair<double, double> duplicate_fractions(const std::vector<std::string_view
   size_t dup = 0, dup_chars = 0, chars = 0;
   for (auto p : pieces) {
     chars += p.size();
-    if (seen.add(XXH3_64bits(p.data(), p.size())) > 1) ++dup, dup_chars += p.size();
+    if (seen.add(XXH3_64bits(p.data(), p.size())).count > 1) ++dup, dup_chars += p.size();
   }
   if (pieces.empty()) return {0, 0};
   return {double(dup) / double(pieces.size()), chars ? double(dup_chars) / double(chars) : 0};
@@ -274,9 +278,11 @@ static std::string gopher_repetition(const std::string& text, const TextScan& sc
   // can start an n-gram that does (its prefix would be unique otherwise), so each n looks
   // only at the repeated positions of the n before it: after the first n or two, few.
   thread_local std::vector<uint64_t> grams;
-  thread_local std::vector<uint32_t> cand, slots;  // candidate positions (increasing); their table slots
+  thread_local std::vector<uint32_t> cand;  // candidate positions (increasing)
+  thread_local std::vector<char> repeated;  // per candidate: its n-gram occurs twice or more
   thread_local KeyCounter counts;
   int have = 0;  // grams[i] hashes words [i, i + have) for i in cand
+  uint32_t best = 0, best_k = 0;  // the highest count, and the first candidate of the n-grams having it
   auto count_grams = [&](int n) {
     if (n < have || have == 0) {  // the first n, or settings not in increasing n
       grams.assign(h.begin(), h.end());
@@ -289,43 +295,52 @@ static std::string gopher_repetition(const std::string& text, const TextScan& sc
         if (i + size_t(have) < nw) grams[i] = (grams[i] ^ h[i + size_t(have)]) * 0x100000001B3ull + (grams[i] >> 29);
     while (!cand.empty() && cand.back() + size_t(n) > nw) cand.pop_back();
     counts.reset(cand.size());
-    slots.resize(cand.size());
-    for (size_t k = 0; k < cand.size(); ++k) slots[k] = counts.add_slot(grams[cand[k]]);
+    repeated.assign(cand.size(), 0);
+    best = 0, best_k = 0;
+    constexpr size_t kAhead = 8;  // table slots are fetched this many n-grams ahead
+    for (size_t k = 0; k < cand.size(); ++k) {
+      if (k + kAhead < cand.size()) counts.prefetch(grams[cand[k + kAhead]]);
+      const KeyCounter::Entry& e = counts.add(grams[cand[k]]);
+      if (e.count >= 2) repeated[k] = 1, repeated[e.first] = 1;
+      if (e.count > best || (e.count == best && e.first < best_k)) best = e.count, best_k = e.first;
+    }
   };
   auto keep_repeated = [&] {
     size_t m = 0;
     for (size_t k = 0; k < cand.size(); ++k)
-      if (counts.count_at(slots[k]) >= 2) cand[m] = cand[k], slots[m++] = slots[k];
+      if (repeated[k]) cand[m++] = cand[k];
     cand.resize(m);
-    slots.resize(m);
   };
   for (auto [n, limit] : o.top_n_grams) {
     if (nw < size_t(n)) continue;
     count_grams(n);
-    uint32_t best = 0;
-    size_t best_at = 0;
-    for (size_t k = 0; k < cand.size(); ++k)
-      if (counts.count_at(slots[k]) > best) best = counts.count_at(slots[k]), best_at = cand[k];
+    const size_t best_at = cand.empty() ? 0 : cand[best_k];
     keep_repeated();
     if (best < 2) continue;
     size_t chars = 0;
     for (int k = 0; k < n; ++k) chars += len[best_at + size_t(k)];
     if (double(chars) * best / double(total) > limit) return "gopher_top_" + std::to_string(n) + "gram";
   }
-  std::vector<char> covered(nw);
-  for (auto [n, limit] : o.dup_n_grams) {
+  // The words covered by repeated n-grams for a larger n are among those for a smaller n
+  // (both n-grams inside a repeated (n+1)-gram repeat too), so once the covered fraction is
+  // within every later n's limit, no later n can remove the document.
+  const auto& dup = o.dup_n_grams;
+  for (size_t d = 0; d < dup.size(); ++d) {
+    const auto [n, limit] = dup[d];
     if (nw < size_t(n)) continue;
     count_grams(n);
     keep_repeated();
-    std::fill(covered.begin(), covered.end(), 0);
-    size_t covered_to = 0;  // words [.., covered_to) are marked
+    size_t chars = 0, covered_to = 0;  // words [.., covered_to) are counted
     for (uint32_t i : cand) {
-      for (size_t k = std::max<size_t>(i, covered_to); k < i + size_t(n); ++k) covered[k] = 1;
+      for (size_t k = std::max<size_t>(i, covered_to); k < i + size_t(n); ++k) chars += len[k];
       covered_to = i + size_t(n);
     }
-    size_t chars = 0;
-    for (size_t i = 0; i < nw; ++i) chars += covered[i] ? len[i] : 0;
-    if (double(chars) / double(total) > limit) return "gopher_dup_" + std::to_string(n) + "gram";
+    const double frac = double(chars) / double(total);
+    if (frac > limit) return "gopher_dup_" + std::to_string(n) + "gram";
+    bool later_possible = false;
+    for (size_t e = d + 1; e < dup.size() && !later_possible; ++e)
+      later_possible = dup[e].first <= dup[e - 1].first || frac > dup[e].second;
+    if (!later_possible) break;
   }
   return "";
 }
@@ -370,6 +385,7 @@ std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* count
   const bool doc_javascript = o.filter_javascript && contains(low, "javascript");
   const bool doc_policy =
       o.filter_policy && (contains(low, "policy") || contains(low, "cookies") || contains(low, "terms of use"));
+  const bool doc_brackets = o.remove_citations && text.find('[') != std::string::npos;
   const bool long_words_possible = o.max_word_length < 0 || text.size() > size_t(o.max_word_length);
   std::string out;
   out.reserve(text.size());
@@ -383,7 +399,7 @@ std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* count
     // The lower-cased line: the same bytes of `low` (ASCII lower-casing keeps offsets).
     std::string_view ll = std::string_view(low).substr(size_t(l.data() - text.data()), l.size());
     bool changed = false;
-    if (o.remove_citations && l.find('[') != std::string_view::npos) {  // "[1]", "[12]", "[citation needed]"
+    if (doc_brackets && l.find('[') != std::string_view::npos) {  // "[1]", "[12]", "[citation needed]"
       cleaned.clear();
       size_t from = 0;  // l[from, i) is still to be copied
       for (size_t i = l.find('['); i != std::string_view::npos; i = l.find('[', i)) {
