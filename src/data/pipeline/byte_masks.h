@@ -45,6 +45,39 @@ class Block64 {
 #endif
   }
 
+  // Bytes in lo..hi (as unsigned bytes; hi - lo < 255).
+  uint64_t in_range(unsigned char lo, unsigned char hi) const {
+    const char off = char(lo + 128), lim = char(hi - lo + 1 - 128);  // b - lo in 0..hi-lo, shifted to signed
+#if defined(__AVX2__)
+    const __m256i o = _mm256_set1_epi8(off), l = _mm256_set1_epi8(lim);
+    return join(_mm256_cmpgt_epi8(l, _mm256_sub_epi8(v_[0], o)), _mm256_cmpgt_epi8(l, _mm256_sub_epi8(v_[1], o)));
+#elif defined(__SSE2__)
+    const __m128i o = _mm_set1_epi8(off), l = _mm_set1_epi8(lim);
+    auto f = [&](__m128i v) { return _mm_cmplt_epi8(_mm_sub_epi8(v, o), l); };
+    return join(f(v_[0]), f(v_[1]), f(v_[2]), f(v_[3]));
+#else
+    uint64_t m = 0;
+    for (int i = 0; i < 64; ++i) m |= uint64_t((unsigned char)b_[i] >= lo && (unsigned char)b_[i] <= hi) << i;
+    return m;
+#endif
+  }
+
+  // The block with bit 0x20 set in every byte: ASCII letters lower-cased (other bytes change
+  // too; compare the result with lower-case letters only).
+  Block64 folded() const {
+    Block64 r = *this;
+#if defined(__AVX2__)
+    const __m256i k = _mm256_set1_epi8(0x20);
+    for (auto& v : r.v_) v = _mm256_or_si256(v, k);
+#elif defined(__SSE2__)
+    const __m128i k = _mm_set1_epi8(0x20);
+    for (auto& v : r.v_) v = _mm_or_si128(v, k);
+#else
+    for (auto& c : r.b_) c = char(c | 0x20);
+#endif
+    return r;
+  }
+
   // ASCII white space: ' ', '\t', '\n', '\v', '\f', '\r' (std::isspace in the C locale).
   uint64_t space() const {
 #if defined(__AVX2__)

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "data/pipeline/byte_masks.h"
 
 namespace lmf::data::pipeline {
 
@@ -101,50 +102,132 @@ bool accept(Check check, std::string_view m) {
   return false;
 }
 
+// Where the matches of a pattern can begin. Each kind is a condition that every match start
+// of its pattern meets (its first bytes and the byte before, which the pattern's look-behind
+// or \b tests), so trying the pattern anchored at just those positions finds the same
+// matches as a search through the whole text.
+enum class Start {
+  anywhere,    // searched by PCRE2 itself
+  at_sign,     // e-mail: the local part before each '@' (see find)
+  token,       // \b then AKIA.. ASIA.. AGPA.. AIDA.. AROA.. ANPA.. ANVA.. AIPA.. AIza gh gi xo ey
+  assigned,    // key, tok(en), sec(ret), pas(sw..d), pwd, cre(dential), any case
+  card,        // a digit not after [\w.,-]
+  ssn,         // ddd[- ] not after [\w.,-]
+  phone_plus,  // '+' and a digit, not after [\w+]
+  phone,       // a digit or '(' not after [\w.,+-]
+  ipv6,        // a hex digit or ':' with a ':' within 5 bytes, not after [\w:.]
+  ipv4,        // a digit with a '.' 1 to 3 bytes on, not after [\w.]
+};
+constexpr int kStarts = 10;
+
+// Bitmaps (bit i of word i / 64 for byte i) of the positions of each kind, from one pass over
+// text in 64-byte blocks.
+struct StartMaps {
+  std::vector<uint64_t> map[kStarts];
+  size_t size = 0;
+  // The first position >= from of kind k, or npos.
+  size_t next(Start k, size_t from) const {
+    const std::vector<uint64_t>& m = map[int(k)];
+    size_t w = from / 64;
+    if (w >= m.size()) return std::string_view::npos;
+    uint64_t bits = m[w] & (~uint64_t(0) << (from % 64));
+    while (!bits) {
+      if (++w == m.size()) return std::string_view::npos;
+      bits = m[w];
+    }
+    return w * 64 + size_t(__builtin_ctzll(bits));
+  }
+};
+
+uint64_t word_bytes(const Block64& b) {  // [A-Za-z0-9_], PCRE2's \w
+  return b.in_range('0', '9') | b.folded().in_range('a', 'z') | b.eq('_');
+}
+
+void find_starts(std::string_view text, StartMaps& s) {
+  thread_local std::string buf;  // the text with 64 zero bytes before and after, so blocks may start at -1..+4
+  buf.assign(64, '\0');
+  buf.append(text);
+  buf.append(128, '\0');
+  const size_t words = (text.size() + 63) / 64;
+  s.size = text.size();
+  for (auto& m : s.map) m.resize(words);
+  const char* base = buf.data() + 64;
+  for (size_t w = 0; w < words; ++w) {
+    const char* p = base + 64 * w;
+    const Block64 prev(p - 1), b0(p), b1(p + 1), b2(p + 2), b3(p + 3), b4(p + 4);
+    const Block64 f0 = b0.folded(), f1 = b1.folded(), f2 = b2.folded();
+    const uint64_t pw = word_bytes(prev), pdot = prev.eq('.'), pcomma = prev.eq(','), pdash = prev.eq('-');
+    const uint64_t pplus = prev.eq('+'), pcolon = prev.eq(':');
+    const uint64_t d0 = b0.in_range('0', '9'), d1 = b1.in_range('0', '9'), d2 = b2.in_range('0', '9');
+    const uint64_t c0 = b0.eq(':'), c1 = b1.eq(':'), c2 = b2.eq(':'), c3 = b3.eq(':'), c4 = b4.eq(':');
+    const uint64_t valid = w + 1 < words || text.size() % 64 == 0 ? ~uint64_t(0) : (uint64_t(1) << (text.size() % 64)) - 1;
+    auto set = [&](Start k, uint64_t m) { s.map[int(k)][w] = m & valid; };
+    set(Start::token, ~pw & ((b0.eq('A') & (b1.eq('K') | b1.eq('S') | b1.eq('G') | b1.eq('I') | b1.eq('R') | b1.eq('N'))) |
+                             (b0.eq('g') & (b1.eq('h') | b1.eq('i'))) | (b0.eq('x') & b1.eq('o')) |
+                             (b0.eq('e') & b1.eq('y'))));
+    set(Start::assigned, (f0.eq('k') & f1.eq('e') & f2.eq('y')) | (f0.eq('t') & f1.eq('o') & f2.eq('k')) |
+                             (f0.eq('s') & f1.eq('e') & f2.eq('c')) | (f0.eq('p') & f1.eq('a') & f2.eq('s')) |
+                             (f0.eq('p') & f1.eq('w') & f2.eq('d')) | (f0.eq('c') & f1.eq('r') & f2.eq('e')));
+    const uint64_t card = d0 & ~(pw | pdot | pcomma | pdash);
+    set(Start::card, card);
+    set(Start::ssn, card & d1 & d2 & (b3.eq('-') | b3.eq(' ')));
+    set(Start::phone_plus, b0.eq('+') & d1 & ~(pw | pplus));
+    set(Start::phone, (d0 | b0.eq('(')) & ~(pw | pdot | pcomma | pplus | pdash));
+    set(Start::ipv6, (d0 | f0.in_range('a', 'f') | c0) & (c0 | c1 | c2 | c3 | c4) & ~(pw | pcolon | pdot));
+    set(Start::ipv4, d0 & (b1.eq('.') | b2.eq('.') | b3.eq('.')) & ~(pw | pdot));
+  }
+}
+
 }  // namespace
 
 struct PiiDetector::Pattern {
   PiiType type;
   Check check;
+  Start start;
   int group;              // capture group to replace (0: the whole match)
   const char* required;   // a byte string that must occur in the text for a match, or null
-  pcre2_code* code = nullptr;
-  ~Pattern() { pcre2_code_free(code); }
+  pcre2_code* code = nullptr;      // searches
+  pcre2_code* anchored = nullptr;  // matches at the start offset only (compiled so, as JIT needs)
+  ~Pattern() {
+    pcre2_code_free(code);
+    pcre2_code_free(anchored);
+  }
 };
 
 PiiDetector::PiiDetector() {
   struct Spec {
     PiiType type;
     Check check;
+    Start start;
     int group;
     const char* required;
     const char* regex;
   };
   static const Spec specs[] = {
-      {PiiType::secret, Check::none, 0, "-----BEGIN",
+      {PiiType::secret, Check::none, Start::anywhere, 0, "-----BEGIN",
        R"(-----BEGIN[A-Z ]{0,30} PRIVATE KEY-----[\s\S]*?-----END[A-Z ]{0,30} PRIVATE KEY-----)"},
-      {PiiType::secret, Check::none, 0, nullptr,
+      {PiiType::secret, Check::none, Start::token, 0, nullptr,
        R"(\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36,255}\b|)"
        R"(\bgithub_pat_[A-Za-z0-9_]{22,255}\b|\bxox[abposr]-[A-Za-z0-9-]{10,250}|)"
        R"(\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])|\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"},
-      {PiiType::secret, Check::assigned_secret, 1, nullptr,
+      {PiiType::secret, Check::assigned_secret, Start::assigned, 1, nullptr,
        R"((?i)(?:key|token|secret|passw(?:or)?d|pwd|credential)[a-z0-9_.-]*["']?\s{0,3}(?:=|:|=>)\s{0,3}["']?([A-Za-z0-9_+/=.~-]{16,256}))"},
-      {PiiType::email, Check::none, 0, "@",  // tried only where a local part ends at an '@' (see find)
+      {PiiType::email, Check::none, Start::at_sign, 0, "@",  // tried only where a local part ends at an '@' (see find)
        R"([A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b)"},
-      {PiiType::credit_card, Check::card, 0, nullptr, R"((?<![\w.,-])\d(?:[ -]?\d){12,18}(?![\w-]|[.,]\d))"},
-      {PiiType::ssn, Check::ssn, 0, nullptr,
+      {PiiType::credit_card, Check::card, Start::card, 0, nullptr, R"((?<![\w.,-])\d(?:[ -]?\d){12,18}(?![\w-]|[.,]\d))"},
+      {PiiType::ssn, Check::ssn, Start::ssn, 0, nullptr,
        R"((?<![\w.,-])(?!000|666|9)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\w-]|[.,]\d))"},
-      {PiiType::phone, Check::phone, 0, "+",
+      {PiiType::phone, Check::phone, Start::phone_plus, 0, "+",
        R"((?<![\w+])\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,8}){1,6}(?![\w-]|[.,]\d))"},
-      {PiiType::phone, Check::phone, 0, nullptr,
+      {PiiType::phone, Check::phone, Start::phone, 0, nullptr,
        R"((?<![\w.,+-])(?:1[ .-])?(?:\(\d{3}\)[ .-]?|\d{3}[.-]|\d{3} (?=\d{3} \d{4}))\d{3}[ .-]\d{4}(?![\w-]|[.,]\d))"},
-      {PiiType::ip, Check::ipv6, 0, ":",
+      {PiiType::ip, Check::ipv6, Start::ipv6, 0, ":",
        R"((?<![\w:.])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|)"
        R"((?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,5}(?::[0-9A-Fa-f]{1,4}){1,2}|)"
        R"((?:[0-9A-Fa-f]{1,4}:){1,4}(?::[0-9A-Fa-f]{1,4}){1,3}|(?:[0-9A-Fa-f]{1,4}:){1,3}(?::[0-9A-Fa-f]{1,4}){1,4}|)"
        R"((?:[0-9A-Fa-f]{1,4}:){1,2}(?::[0-9A-Fa-f]{1,4}){1,5}|[0-9A-Fa-f]{1,4}:(?::[0-9A-Fa-f]{1,4}){1,6}|)"
        R"(::(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?![\w:]))"},
-      {PiiType::ip, Check::none, 0, ".",
+      {PiiType::ip, Check::none, Start::ipv4, 0, ".",
        // Not after a word that numbers a part of a text ("Section 4.2.1.3", "§ 1.2.3.4").
        R"((?<![\w.])(?<!(?i:version )|(?i:section )|(?i:sections )|(?i:chapter )|)"
        R"((?i:clause )|(?i:article )|(?i:figure )|(?i:table )|(?i:appendix )|)"
@@ -156,18 +239,25 @@ PiiDetector::PiiDetector() {
     auto p = std::make_unique<Pattern>();
     p->type = s.type;
     p->check = s.check;
+    p->start = s.start;
     p->group = s.group;
     p->required = s.required;
-    int err = 0;
-    PCRE2_SIZE off = 0;
-    p->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(s.regex), PCRE2_ZERO_TERMINATED, 0, &err, &off, nullptr);
-    if (!p->code) {
-      PCRE2_UCHAR msg[256];
-      pcre2_get_error_message(err, msg, sizeof msg);
-      throw Error(std::string("pii: pattern does not compile at ") + std::to_string(off) + ": " +
-                  reinterpret_cast<char*>(msg));
-    }
-    pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
+    auto compile = [&](uint32_t options) {
+      int err = 0;
+      PCRE2_SIZE off = 0;
+      pcre2_code* code =
+          pcre2_compile(reinterpret_cast<PCRE2_SPTR>(s.regex), PCRE2_ZERO_TERMINATED, options, &err, &off, nullptr);
+      if (!code) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(err, msg, sizeof msg);
+        throw Error(std::string("pii: pattern does not compile at ") + std::to_string(off) + ": " +
+                    reinterpret_cast<char*>(msg));
+      }
+      pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+      return code;
+    };
+    p->code = compile(0);
+    if (s.start != Start::anywhere) p->anchored = compile(PCRE2_ANCHORED);
     patterns_.push_back(std::move(p));
   }
 }
@@ -180,13 +270,15 @@ std::vector<PiiMatch> PiiDetector::find(std::string_view text) const {
     ~MatchData() { pcre2_match_data_free(md); }
   };
   thread_local MatchData data;
+  thread_local StartMaps starts;
   std::vector<PiiMatch> found;
   const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
+  find_starts(text, starts);
   for (const auto& p : patterns_) {
-    if (p->required && text.find(p->required) == std::string_view::npos) continue;
-    const bool at_sign = p->type == PiiType::email;
+    if (p->required && !contains(text, p->required)) continue;
+    const bool at_sign = p->start == Start::at_sign, listed = p->start != Start::anywhere && !at_sign;
     for (size_t start = 0; start < text.size();) {
-      uint32_t flags = 0;
+      const pcre2_code* code = p->code;
       if (at_sign) {  // start of the longest local part before the next '@', matched anchored there
         const size_t at = text.find('@', start);
         if (at == std::string_view::npos) break;
@@ -199,11 +291,19 @@ std::vector<PiiMatch> PiiDetector::find(std::string_view text) const {
           continue;
         }
         start = b;
-        flags = PCRE2_ANCHORED;
+        code = p->anchored;
+      } else if (listed) {  // the next position where a match can begin, matched anchored there
+        start = starts.next(p->start, start);
+        if (start == std::string_view::npos) break;
+        code = p->anchored;
       }
-      const int rc = pcre2_match(p->code, subject, text.size(), start, flags, data.md, nullptr);
+      const int rc = pcre2_match(code, subject, text.size(), start, 0, data.md, nullptr);
       if (rc < 0 && at_sign) {
         start = text.find('@', start) + 1;
+        continue;
+      }
+      if (rc < 0 && listed) {
+        start += 1;
         continue;
       }
       if (rc < 0) break;

@@ -98,3 +98,39 @@ TEST(PipelinePii, LuhnAndEntropy) {
   EXPECT_DOUBLE_EQ(shannon_entropy("abcd"), 2.0);
   EXPECT_NEAR(shannon_entropy("aab"), 0.9182958340544896, 1e-12);  // -(2/3 log2 2/3 + 1/3 log2 1/3)
 }
+
+// The detector tries patterns only where a byte scan of 64-byte blocks says a match can
+// begin: a match must not depend on where the text sits relative to those blocks. Each
+// labeled text is found alike after 0..70 leading spaces, and all of them joined into one
+// document (values across block boundaries) give each text's own matches, shifted.
+TEST(PipelinePii, MatchesDoNotDependOnBlockAlignment) {
+  const auto cases = labeled_set();
+  PiiDetector det;
+  auto shifted = [](std::vector<PiiMatch> ms, size_t by) {
+    for (auto& m : ms) m.begin += by, m.end += by;
+    return ms;
+  };
+  auto same = [](const std::vector<PiiMatch>& a, const std::vector<PiiMatch>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i].type != b[i].type || a[i].begin != b[i].begin || a[i].end != b[i].end) return false;
+    return true;
+  };
+  std::string joined;
+  std::vector<PiiMatch> expected;
+  size_t with_matches = 0;
+  for (const Case& c : cases) {
+    const std::string text = c.before + c.value + c.after;
+    const auto base = det.find(text);
+    with_matches += !base.empty();
+    for (size_t pad = 0; pad <= 70; ++pad)
+      ASSERT_TRUE(same(det.find(std::string(pad, ' ') + text), shifted(base, pad))) << pad << " spaces before: " << text;
+    joined += "\n \n";
+    const auto at = joined.size();
+    joined += text;
+    const auto alone = shifted(base, at);  // the separator is white space, like the start of a text to the patterns
+    expected.insert(expected.end(), alone.begin(), alone.end());
+  }
+  EXPECT_GT(with_matches, 100u);
+  EXPECT_TRUE(same(det.find(joined), expected));
+}
