@@ -41,25 +41,51 @@ void append_utf8(std::string& out, int32_t c) {
   out.append(reinterpret_cast<const char*>(buf), size_t(n));
 }
 
-}  // namespace
-
-std::string normalize_text(const std::string& text, const NormalizeOptions& o) {
-  std::string s;
-  const bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return (unsigned char)c < 0x80; });
-  if (o.form == "none" || ascii) {  // NFC and NFKC leave ASCII as it is
-    s = text;
-  } else {
+// Unicode NFC or NFKC of text into out. Every ASCII character is a normalization boundary
+// (it never combines with what precedes it, and nothing reorders across it), so only the
+// runs of non-ASCII characters, each with the one character before it (a base letter may
+// absorb a combining mark), go through utf8proc; the rest is copied. The result is the
+// same as normalizing the whole text at once.
+void unicode_form(std::string_view text, const NormalizeOptions& o, std::string& out) {
+  int options = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
+  if (o.form == "NFKC") options |= UTF8PROC_COMPAT;
+  out.clear();
+  const size_t n = text.size();
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  for (size_t i = 0; i < n;) {
+    size_t a = i;
+    while (a < n && p[a] < 0x80) ++a;
+    if (a == n) {
+      out.append(text.substr(i));
+      break;
+    }
+    const size_t from = a > i ? a - 1 : a;  // a == i only at the start of the text
+    size_t b = a;
+    while (b < n && p[b] >= 0x80) ++b;
+    out.append(text.substr(i, from - i));
     utf8proc_uint8_t* mapped = nullptr;
-    int options = UTF8PROC_STABLE | UTF8PROC_COMPOSE;
-    if (o.form == "NFKC") options |= UTF8PROC_COMPAT;
-    const auto n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()), utf8proc_ssize_t(text.size()),
-                                &mapped, utf8proc_option_t(options));
-    if (n < 0) throw Error(std::string("normalize: ") + utf8proc_errmsg(n));
-    s.assign(reinterpret_cast<const char*>(mapped), size_t(n));
+    const auto m = utf8proc_map(p + from, utf8proc_ssize_t(b - from), &mapped, utf8proc_option_t(options));
+    if (m < 0) throw Error(std::string("normalize: ") + utf8proc_errmsg(m));
+    out.append(reinterpret_cast<const char*>(mapped), size_t(m));
     std::free(mapped);
+    i = b;
   }
-  if (!o.whitespace && !o.controls) return s;
-  std::string out;
+}
+
+// normalize_text into out (cleared first).
+void normalize_into(const std::string& text, const NormalizeOptions& o, std::string& out) {
+  thread_local std::string formed;
+  std::string_view s(text);
+  const bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return (unsigned char)c < 0x80; });
+  if (o.form != "none" && !ascii) {  // NFC and NFKC leave ASCII as it is
+    unicode_form(text, o, formed);
+    s = formed;
+  }
+  out.clear();
+  if (!o.whitespace && !o.controls) {
+    out.assign(s);
+    return;
+  }
   out.reserve(s.size());
   const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
   utf8proc_ssize_t len = utf8proc_ssize_t(s.size());
@@ -67,6 +93,22 @@ std::string normalize_text(const std::string& text, const NormalizeOptions& o) {
   bool pending_space = false;
   bool started = false;
   for (utf8proc_ssize_t i = 0; i < len;) {
+    if (p[i] - 0x21u <= 0x7Eu - 0x21u) {  // a run of visible ASCII: neither space nor control
+      utf8proc_ssize_t j = i + 1;
+      while (j < len && p[j] - 0x21u <= 0x7Eu - 0x21u) ++j;
+      if (o.whitespace) {
+        if (started) {
+          if (newlines) out.append(newlines >= 2 ? "\n\n" : "\n");
+          else if (pending_space) out += ' ';
+        }
+        newlines = 0;
+        pending_space = false;
+        started = true;
+      }
+      out.append(reinterpret_cast<const char*>(p + i), size_t(j - i));
+      i = j;
+      continue;
+    }
     int32_t c;
     const auto k = p[i] < 0x80 ? (c = p[i], 1) : utf8proc_iterate(p + i, len - i, &c);
     if (k <= 0) {  // invalid UTF-8 cannot reach here (the reader repairs it); keep the byte
@@ -98,16 +140,24 @@ std::string normalize_text(const std::string& text, const NormalizeOptions& o) {
     if (c < 0x80) out += char(c);
     else append_utf8(out, c);
   }
+}
+
+}  // namespace
+
+std::string normalize_text(const std::string& text, const NormalizeOptions& o) {
+  std::string out;
+  normalize_into(text, o, out);
   return out;
 }
 
 NormalizeStage::NormalizeStage(NormalizeOptions o) : o_(std::move(o)) {}
 
 void NormalizeStage::process(Document& doc, int64_t, int64_t* counters) const {
-  std::string t = normalize_text(doc.text, o_);
+  thread_local std::string t;  // reused: no allocation (and no fresh pages) per document
+  normalize_into(doc.text, o_, t);
   if (t != doc.text) {
     ++counters[0];
-    doc.text = std::move(t);
+    doc.text.assign(t);  // within doc.text's capacity unless the text grew
   }
   if (doc.text.empty()) doc.remove(name(), "empty");
 }
