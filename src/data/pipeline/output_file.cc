@@ -12,7 +12,9 @@ namespace lmf::data::pipeline {
 OutputFile::OutputFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(::getpid())) {
   f_ = std::fopen(tmp_.c_str(), "wb");
   if (!f_) throw Error("cannot create " + tmp_ + ": " + std::strerror(errno));
-  std::setvbuf(f_, nullptr, _IOFBF, 1 << 20);
+  constexpr size_t kBuffer = size_t(4) << 20;  // few, large writes
+  buffer_ = std::make_unique<char[]>(kBuffer);
+  std::setvbuf(f_, buffer_.get(), _IOFBF, kBuffer);
 }
 
 OutputFile::~OutputFile() {

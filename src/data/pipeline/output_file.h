@@ -4,6 +4,7 @@
 // run never leaves a torn or partial output behind.
 #pragma once
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,7 @@ class OutputFile {
  private:
   std::string path_, tmp_;
   FILE* f_ = nullptr;
+  std::unique_ptr<char[]> buffer_;  // the stream's buffer (given, since glibc ignores a size without one)
   int64_t lines_ = 0;
 };
 
