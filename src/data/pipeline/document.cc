@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "data/pipeline/byte_masks.h"
 #include "data/pipeline/json_field.h"
 
 namespace lmf::data::pipeline {
@@ -16,8 +17,7 @@ using json = nlohmann::ordered_json;
 bool splice_verdict(const Document& doc, std::string& out) {
   std::string_view l(doc.line);
   while (!l.empty() && (l.back() == ' ' || l.back() == '\t' || l.back() == '\r')) l.remove_suffix(1);
-  if (l.empty() || l.back() != '}' || l.find("\"stage\"") != std::string_view::npos ||
-      l.find("\"reason\"") != std::string_view::npos || l.find("\"detail\"") != std::string_view::npos)
+  if (l.empty() || l.back() != '}' || contains(l, "\"stage\"") || contains(l, "\"reason\"") || contains(l, "\"detail\""))
     return false;
   l.remove_suffix(1);
   out.reserve(l.size() + 64);

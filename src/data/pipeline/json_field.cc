@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "data/pipeline/byte_masks.h"
+
 namespace lmf::data::pipeline {
 namespace {
 
@@ -19,6 +21,12 @@ inline bool has_special_byte(const char* p) {
 
 // The end of the run of plain string bytes (not '"', '\\' or a control byte) from p.
 inline const char* plain_run(const char* p, const char* end) {
+  while (end - p >= 64) {
+    const Block64 b(p);
+    const uint64_t special = b.eq('"') | b.eq('\\') | b.in_range(0, 0x1F);
+    if (special) return p + __builtin_ctzll(special);
+    p += 64;
+  }
   while (end - p >= 8 && !has_special_byte(p)) p += 8;
   while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
   return p;

@@ -42,10 +42,12 @@ struct TextScan {
   size_t hashes = 0;                    // '#' bytes
   bool dots3 = false;                   // "..." occurs
   bool ascii = true;                    // no byte >= 0x80
+  std::vector<size_t> newlines;         // positions of '\n', increasing
 };
 
 void scan_text(std::string_view s, TextScan& t) {
   t.words.clear();
+  t.newlines.clear();
   t.continuation = t.hashes = 0;
   size_t begin = 0;
   uint64_t prev_space = 1;  // the byte before the block is white space (bit 0 of the shifted masks)
@@ -60,6 +62,7 @@ void scan_text(std::string_view s, TextScan& t) {
       if (starts >> bit & 1) begin = off + size_t(bit);
       else t.words.emplace_back(s.data() + begin, off + size_t(bit) - begin);
     }
+    for (uint64_t nl = b.eq('\n'); nl; nl &= nl - 1) t.newlines.push_back(off + size_t(__builtin_ctzll(nl)));
     const uint64_t dots = b.eq('.');
     dots3 |= dots & (dots << 1 | prev_dots >> 63) & (dots << 2 | prev_dots >> 62);
     prev_dots = dots;
@@ -81,6 +84,21 @@ void split_lines(std::string_view s, std::vector<std::string_view>& lines) {
     if (nl == std::string_view::npos) nl = s.size();
     lines.push_back(s.substr(i, nl - i));
     i = nl + 1;
+  }
+}
+
+// split_lines(text.substr(from, to - from)) from the scan's newline positions.
+void lines_of(std::string_view text, const std::vector<size_t>& newlines, size_t from, size_t to,
+              std::vector<std::string_view>& lines) {
+  lines.clear();
+  auto nl = std::lower_bound(newlines.begin(), newlines.end(), from);
+  for (size_t i = from;; ++nl) {
+    if (nl == newlines.end() || *nl >= to) {
+      lines.push_back(text.substr(i, to - i));
+      break;
+    }
+    lines.push_back(text.substr(i, *nl - i));
+    i = *nl + 1;
   }
 }
 
@@ -212,7 +230,9 @@ static std::string gopher_quality(const std::string& text, const TextScan& scan,
                                 (scan.ascii ? 0 : count_of(text, "\u2026")));
   if (symbols / double(words) > o.max_symbol_word_ratio) return "gopher_symbol_ratio";
   thread_local std::vector<std::string_view> lines;
-  split_lines(trim(text), lines);
+  const std::string_view trimmed = trim(text);
+  const size_t tb = size_t(trimmed.data() - text.data());
+  lines_of(text, scan.newlines, tb, tb + trimmed.size(), lines);
   size_t bullets = 0, ellipses = 0;
   for (auto l : lines) {
     auto t = trim(l);
@@ -236,7 +256,12 @@ static std::string gopher_repetition(const std::string& text, const TextScan& sc
   {
     std::string_view s(text);
     size_t start = 0;
-    for (size_t i = s.find('\n');; i = s.find('\n', i + 1)) {
+    auto nl = scan.newlines.begin();
+    auto find_nl = [&](size_t from) {  // s.find('\n', from), for increasing from
+      while (nl != scan.newlines.end() && *nl < from) ++nl;
+      return nl == scan.newlines.end() ? std::string_view::npos : *nl;
+    };
+    for (size_t i = find_nl(0);; i = find_nl(i + 1)) {
       const bool last = i == std::string_view::npos;
       if (last || (i + 1 < s.size() && s[i + 1] == '\n')) {
         auto p = trim(s.substr(start, last ? std::string_view::npos : i - start));
@@ -247,7 +272,7 @@ static std::string gopher_repetition(const std::string& text, const TextScan& sc
         if (i == s.size()) break;
       }
     }
-    split_lines(s, lines);
+    lines_of(s, scan.newlines, 0, s.size(), lines);
     size_t m = 0;
     for (auto l : lines)
       if (!trim(l).empty()) lines[m++] = trim(l);
@@ -371,7 +396,9 @@ static int count_sentences(std::string_view l) {
   return n;
 }
 
-std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* counts) {
+// c4_filter with the lines of text given (from a scan) or not (null).
+static std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* counts,
+                             const std::vector<std::string_view>* given_lines) {
   C4LineCounts local;
   C4LineCounts& c = counts ? *counts : local;
   static const char* policy[] = {"terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies",
@@ -391,9 +418,9 @@ std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* count
   out.reserve(text.size());
   int sentences = 0;
   thread_local std::string cleaned, cleaned_low;
-  thread_local std::vector<std::string_view> lines;
-  split_lines(text, lines);
-  for (auto raw : lines) {
+  thread_local std::vector<std::string_view> split;
+  if (!given_lines) split_lines(text, split);
+  for (auto raw : given_lines ? *given_lines : split) {
     std::string_view l = trim(raw);
     if (l.empty()) continue;
     // The lower-cased line: the same bytes of `low` (ASCII lower-casing keeps offsets).
@@ -466,6 +493,10 @@ std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* count
   return "";
 }
 
+std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* counts) {
+  return c4_filter(text, o, counts, nullptr);
+}
+
 FilterOptions FilterOptions::from_json(const nlohmann::json& j) {
   FilterOptions o;
   OptionReader r("filter", j);
@@ -511,13 +542,16 @@ std::vector<std::string> FilterStage::counter_names() const {
 void FilterStage::process(Document& doc, int64_t, int64_t* counters) const {
   std::string why;
   thread_local TextScan scan;
-  if (o_.gopher_repetition || o_.gopher_quality) scan_text(doc.text, scan);
+  const bool scanned = o_.gopher_repetition || o_.gopher_quality;
+  if (scanned) scan_text(doc.text, scan);
   if (o_.gopher_repetition && !(why = gopher_repetition(doc.text, scan, o_.repetition)).empty())
     return doc.remove(name(), why);
   if (o_.gopher_quality && !(why = gopher_quality(doc.text, scan, o_.quality)).empty()) return doc.remove(name(), why);
   if (o_.c4) {
     C4LineCounts c;
-    why = c4_filter(doc.text, o_.c4_rules, &c);
+    thread_local std::vector<std::string_view> lines;
+    if (scanned) lines_of(doc.text, scan.newlines, 0, doc.text.size(), lines);
+    why = c4_filter(doc.text, o_.c4_rules, &c, scanned ? &lines : nullptr);
     counters[0] += c.no_terminal_punct, counters[1] += c.too_few_words, counters[2] += c.long_word;
     counters[3] += c.javascript, counters[4] += c.policy;
     if (!why.empty()) return doc.remove(name(), why);
