@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <chrono>
+#include <exception>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -136,10 +137,23 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
 
   std::unique_ptr<OutputFile> spill_out;
   std::string spill_in;  // path of the spill read by this segment
-  std::vector<RawDocument> raw;
-  std::vector<Document> docs;
-  std::vector<int> removed_slot;
-  std::vector<std::string> lines;
+  // Batches in flight: `cur` is processed by all threads while one of them first writes the
+  // outputs of `prev` and reads `next`, so that reading and writing (serial: one input, one
+  // output order) overlap the work of the others instead of leaving them idle.
+  struct Batch {
+    std::vector<RawDocument> raw;
+    std::vector<Document> docs;
+    std::vector<int> removed_slot;  // per document: the slot that removed it, or -1
+    std::vector<std::string> lines;  // per document: its output line (or spill record)
+    size_t size() const { return docs.size(); }
+    void clear() {
+      raw.clear();
+      docs.clear();
+      removed_slot.clear();
+      lines.clear();
+    }
+  };
+  Batch prev, cur, next;
   for (size_t seg = 0; seg < segments.size(); ++seg) {
     const size_t sb = segments[seg].first, se = segments[seg].second;
     Stage* next_wide = se < stages.size() ? stages[se].get() : nullptr;
@@ -163,95 +177,119 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
       bar->set_units(units);
     }
 
-    for (;;) {
-      raw.clear();
-      docs.clear();
+    // The next batch of this segment's input (the input files, or the spill of the previous
+    // segment) into b; false at the end.
+    auto read_batch = [&](Batch& b) {
+      b.clear();
       if (seg == 0) {
-        if (!reader.next_batch(raw, o.batch_bytes)) break;
-        docs.resize(raw.size());
-      } else {  // the spill of the previous segment
+        reader.next_batch(b.raw, o.batch_bytes);
+      } else {
         for (size_t batch = 0; batch < o.batch_bytes;) {
-          raw.emplace_back();
-          if (!spill_src->next(raw.back().bytes)) {
-            raw.pop_back();
+          b.raw.emplace_back();
+          if (!spill_src->next(b.raw.back().bytes)) {
+            b.raw.pop_back();
             break;
           }
-          batch += raw.back().bytes.size();  // restored in parallel below
-        }
-        if (raw.empty()) break;
-        docs.resize(raw.size());
-      }
-      const int64_t n = int64_t(docs.size());
-      removed_slot.assign(size_t(n), -1);
-      lines.assign(size_t(n), std::string());
-      const int64_t first_position = position_in;
-      position_in += n;
-
-#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 4)
-      for (int64_t i = 0; i < n; ++i) {
-        std::vector<Tally>& t = tallies[size_t(omp_get_thread_num())];
-        Document& d = docs[size_t(i)];
-        if (seg == 0) {
-          const double a = now_s();
-          parse_raw(raw[size_t(i)], d, o, t[0].counters.data());
-          t[0].docs_in += 1;
-          t[0].bytes_in += int64_t(d.text.size());
-          t[0].seconds += now_s() - a;
-          if (d.removed()) removed_slot[size_t(i)] = 0;
-          else t[0].docs_out += 1, t[0].bytes_out += int64_t(d.text.size());
-        } else {
-          unspill(raw[size_t(i)].bytes, d);
-        }
-        for (size_t s = sb; s < se && !d.removed(); ++s) {
-          Tally& ts = t[s + 1];
-          const double a = now_s();
-          ts.docs_in += 1;
-          ts.bytes_in += int64_t(d.text.size());
-          stages[s]->process(d, first_position + i, ts.counters.data());
-          ts.seconds += now_s() - a;
-          if (d.removed()) removed_slot[size_t(i)] = int(s + 1);
-          else ts.docs_out += 1, ts.bytes_out += int64_t(d.text.size());
+          batch += b.raw.back().bytes.size();  // restored in parallel below
         }
       }
-      // Positions for the next corpus-wide stage: survivors in order.
-      std::vector<int64_t> next_pos(size_t(n), -1);
-      for (int64_t i = 0; i < n; ++i)
-        if (!docs[size_t(i)].removed()) next_pos[size_t(i)] = position_out++;
-#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 4)
-      for (int64_t i = 0; i < n; ++i) {
-        const Document& d = docs[size_t(i)];
+      b.docs.resize(b.raw.size());
+      b.removed_slot.assign(b.raw.size(), -1);
+      b.lines.assign(b.raw.size(), std::string());
+      return !b.raw.empty();
+    };
+    // The outputs of a processed batch, in input order.
+    auto write_batch = [&](Batch& b) {
+      for (size_t i = 0; i < b.size(); ++i) {
+        const Document& d = b.docs[i];
         if (d.removed()) {
-          lines[size_t(i)] = document_to_jsonl(d, o.text_field);
-        } else if (next_wide) {
-          const double a = now_s();
-          next_wide->observe(d, next_pos[size_t(i)]);
-          tallies[size_t(omp_get_thread_num())][se + 1].seconds += now_s() - a;
-          lines[size_t(i)] = spill_record(d);
-        } else {
-          lines[size_t(i)] = document_to_jsonl(d, o.text_field);
-        }
-      }
-      for (int64_t i = 0; i < n; ++i) {
-        const Document& d = docs[size_t(i)];
-        if (d.removed()) {
-          removed.write_line(lines[size_t(i)]);
-          slots[size_t(removed_slot[size_t(i)])].removed[d.reason] += 1;
+          removed.write_line(b.lines[i]);
+          slots[size_t(b.removed_slot[i])].removed[d.reason] += 1;
           r.removed += 1;
         } else if (next_wide) {
-          spill_out->write(lines[size_t(i)]);
+          spill_out->write(b.lines[i]);
         } else {
-          kept.write_line(lines[size_t(i)]);
+          kept.write_line(b.lines[i]);
           r.kept += 1;
           r.bytes_kept += int64_t(d.text.size());
         }
       }
+      b.clear();
+    };
+
+    bool more = read_batch(cur);
+    while (more) {
+      const int64_t n = int64_t(cur.size());
+      const int64_t first_position = position_in;
+      position_in += n;
+      std::exception_ptr io_error;
+#pragma omp parallel num_threads(nthreads)
+      {
+#pragma omp single nowait
+        {
+          try {  // one thread: the previous batch's outputs, then the next batch's input
+            write_batch(prev);
+            more = read_batch(next);
+          } catch (...) {
+            io_error = std::current_exception();
+          }
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t i = 0; i < n; ++i) {
+          std::vector<Tally>& t = tallies[size_t(omp_get_thread_num())];
+          Document& d = cur.docs[size_t(i)];
+          if (seg == 0) {
+            const double a = now_s();
+            parse_raw(cur.raw[size_t(i)], d, o, t[0].counters.data());
+            t[0].docs_in += 1;
+            t[0].bytes_in += int64_t(d.text.size());
+            t[0].seconds += now_s() - a;
+            if (d.removed()) cur.removed_slot[size_t(i)] = 0;
+            else t[0].docs_out += 1, t[0].bytes_out += int64_t(d.text.size());
+          } else {
+            unspill(cur.raw[size_t(i)].bytes, d);
+          }
+          for (size_t s = sb; s < se && !d.removed(); ++s) {
+            Tally& ts = t[s + 1];
+            const double a = now_s();
+            ts.docs_in += 1;
+            ts.bytes_in += int64_t(d.text.size());
+            stages[s]->process(d, first_position + i, ts.counters.data());
+            ts.seconds += now_s() - a;
+            if (d.removed()) cur.removed_slot[size_t(i)] = int(s + 1);
+            else ts.docs_out += 1, ts.bytes_out += int64_t(d.text.size());
+          }
+        }
+      }
+      if (io_error) std::rethrow_exception(io_error);
+      // Positions for the next corpus-wide stage: survivors in order.
+      std::vector<int64_t> next_pos(size_t(n), -1);
+      for (int64_t i = 0; i < n; ++i)
+        if (!cur.docs[size_t(i)].removed()) next_pos[size_t(i)] = position_out++;
+#pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
+      for (int64_t i = 0; i < n; ++i) {
+        const Document& d = cur.docs[size_t(i)];
+        if (d.removed()) {
+          cur.lines[size_t(i)] = document_to_jsonl(d, o.text_field);
+        } else if (next_wide) {
+          const double a = now_s();
+          next_wide->observe(d, next_pos[size_t(i)]);
+          tallies[size_t(omp_get_thread_num())][se + 1].seconds += now_s() - a;
+          cur.lines[size_t(i)] = spill_record(d);
+        } else {
+          cur.lines[size_t(i)] = document_to_jsonl(d, o.text_field);
+        }
+      }
       if (seg == 0) r.documents_in += n;
+      std::swap(prev, cur);
+      std::swap(cur, next);
       const double t = now_s();
       if (bar && t - last_progress >= (bar->terminal() ? 0.2 : 5.0)) {
         last_progress = t;
         bar->update(int64_t(seg == 0 ? reader.bytes_consumed() : spill_src->consumed()), counts());
       }
     }
+    write_batch(prev);
     if (bar) {
       bar->update(int64_t(seg == 0 ? reader.bytes_total() : uint64_t(fs::file_size(spill_in))), counts());
       bar->finish();
