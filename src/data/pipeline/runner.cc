@@ -259,25 +259,21 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
             if (d.removed()) cur.removed_slot[size_t(i)] = int(s + 1);
             else ts.docs_out += 1, ts.bytes_out += int64_t(d.text.size());
           }
+          // The output line, while the document is still in this core's cache.
+          cur.lines[size_t(i)] = !d.removed() && next_wide ? spill_record(d) : document_to_jsonl(d, o.text_field);
         }
       }
       if (io_error) std::rethrow_exception(io_error);
-      // Positions for the next corpus-wide stage: survivors in order.
-      std::vector<int64_t> next_pos(size_t(n), -1);
-      for (int64_t i = 0; i < n; ++i)
-        if (!cur.docs[size_t(i)].removed()) next_pos[size_t(i)] = position_out++;
+      if (next_wide) {  // the survivors, numbered in input order, are observed by the next corpus-wide stage
+        std::vector<int64_t> next_pos(size_t(n), -1);
+        for (int64_t i = 0; i < n; ++i)
+          if (!cur.docs[size_t(i)].removed()) next_pos[size_t(i)] = position_out++;
 #pragma omp parallel for num_threads(nthreads) schedule(dynamic, 1)
-      for (int64_t i = 0; i < n; ++i) {
-        const Document& d = cur.docs[size_t(i)];
-        if (d.removed()) {
-          cur.lines[size_t(i)] = document_to_jsonl(d, o.text_field);
-        } else if (next_wide) {
+        for (int64_t i = 0; i < n; ++i) {
+          if (next_pos[size_t(i)] < 0) continue;
           const double a = now_s();
-          next_wide->observe(d, next_pos[size_t(i)]);
+          next_wide->observe(cur.docs[size_t(i)], next_pos[size_t(i)]);
           tallies[size_t(omp_get_thread_num())][se + 1].seconds += now_s() - a;
-          cur.lines[size_t(i)] = spill_record(d);
-        } else {
-          cur.lines[size_t(i)] = document_to_jsonl(d, o.text_field);
         }
       }
       if (seg == 0) r.documents_in += n;
