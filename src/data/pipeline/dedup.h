@@ -73,6 +73,8 @@ class MinHasher {
  private:
   int ngram_;
   std::vector<uint64_t> a_, b_;
+  // The same numbers split into 32-bit halves for the vectorised signature loop.
+  std::vector<uint32_t> a_lo_, a_hi_, b_lo_, b_hi_;
 };
 
 class DedupStage : public Stage {

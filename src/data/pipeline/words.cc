@@ -1,5 +1,6 @@
 #include "data/pipeline/words.h"
 
+#define XXH_INLINE_ALL  // the same hashes, without a library call per word
 #include <xxhash.h>
 
 #include <array>

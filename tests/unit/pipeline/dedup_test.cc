@@ -12,6 +12,7 @@
 #include "data/pipeline/dedup.h"
 #include "data/pipeline/line_dedup.h"
 #include "data/pipeline/runner.h"
+#include "data/pipeline/words.h"
 #include "core/error.h"
 #include "support/oracle.h"
 
@@ -122,6 +123,37 @@ TEST(PipelineDedup, SignatureEstimatesJaccard) {
   h.signature(x, sx.data());
   h.signature(y, sy.data());
   EXPECT_NEAR(MinHasher::similarity(sx.data(), sy.data(), h.size()), j, 4 * std::sqrt(j * (1 - j) / 256));
+}
+
+TEST(PipelineDedup, SignatureIsTheDocumentedHashFamily) {
+  // h_i(x) = (a_i·x + b_i) >> 32 over the shingle hashes, a_i odd and b_i drawn in turn from
+  // mt19937_64(seed), as dedup.h defines it, computed here in plain 64-bit arithmetic; the
+  // signature (split into 32-bit halves and vectorised) must equal it bit for bit, with a
+  // number of hash functions that is not a multiple of the vector width too.
+  for (int rows : {8, 5}) {
+    DedupOptions o;
+    o.bands = 3, o.rows = rows, o.seed = 1234;
+    MinHasher h(o);
+    std::mt19937_64 rng(o.seed);
+    std::vector<uint64_t> a, b;
+    for (int i = 0; i < h.size(); ++i) a.push_back(rng() | 1), b.push_back(rng());
+    std::mt19937 pick(9);
+    for (int doc = 0; doc < 40; ++doc) {
+      std::string text;
+      const int n = 1 + int(pick() % 300);
+      for (int w = 0; w < n; ++w) text += "w" + std::to_string(pick() % 50) + (pick() % 7 ? " " : ". ");
+      std::vector<uint64_t> words;
+      word_hashes(text, words);
+      const int k = std::min(o.ngram, int(words.size()));
+      std::vector<uint32_t> want(size_t(h.size()), UINT32_MAX), got(size_t(h.size()));
+      for (size_t i = 0; i + size_t(k) <= words.size(); ++i) {
+        const uint64_t x = ngram_hash(&words[i], k);
+        for (size_t f = 0; f < want.size(); ++f) want[f] = std::min(want[f], uint32_t((a[f] * x + b[f]) >> 32));
+      }
+      h.signature(text, got.data());
+      ASSERT_EQ(got, want) << rows << " rows, document " << doc;
+    }
+  }
 }
 
 TEST(PipelineDedup, ShardedRunsMatchOneRun) {
