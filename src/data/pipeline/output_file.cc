@@ -35,9 +35,9 @@ void OutputFile::write_line(std::string_view line) {
   ++lines_;
 }
 
-void OutputFile::commit() {
+void OutputFile::commit(bool durable) {
   if (std::fflush(f_) != 0) throw Error("write failed for " + path_ + ": " + std::strerror(errno));
-  ::fsync(::fileno(f_));
+  if (durable) ::fsync(::fileno(f_));
   std::fclose(f_);
   f_ = nullptr;
   if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {

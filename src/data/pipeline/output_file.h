@@ -1,5 +1,6 @@
 // An output file written as a stream and committed atomically: bytes go to
-// "PATH.tmp.PID"; commit() flushes, fsyncs and renames it over PATH. A file that is
+// "PATH.tmp.PID"; commit() flushes, fsyncs (unless `durable` is false: a temporary file
+// of the run itself) and renames it over PATH. A file that is
 // destroyed without commit() (an error, an exception) removes its temporary, so a failed
 // run never leaves a torn or partial output behind.
 #pragma once
@@ -19,7 +20,7 @@ class OutputFile {
 
   void write(std::string_view bytes);
   void write_line(std::string_view line);  // line + '\n'
-  void commit();
+  void commit(bool durable = true);
   int64_t lines() const { return lines_; }
   const std::string& path() const { return path_; }
 

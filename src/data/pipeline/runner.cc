@@ -292,7 +292,7 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
     }
     if (seg > 0) std::remove(spill_in.c_str());
     if (next_wide) {
-      spill_out->commit();
+      spill_out->commit(false);  // read back and deleted by this run: no need to reach the disk
       spill_in = spill_out->path();
       spill_out.reset();
       const double a = now_s();
