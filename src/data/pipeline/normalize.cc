@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "data/pipeline/byte_masks.h"
 #include "data/pipeline/options.h"
 
 namespace lmf::data::pipeline {
@@ -93,9 +94,25 @@ void normalize_into(const std::string& text, const NormalizeOptions& o, std::str
   bool pending_space = false;
   bool started = false;
   for (utf8proc_ssize_t i = 0; i < len;) {
-    if (p[i] - 0x21u <= 0x7Eu - 0x21u) {  // a run of visible ASCII: neither space nor control
+    if (p[i] - 0x21u <= 0x7Eu - 0x21u) {
+      // A run of visible ASCII and single spaces each followed by visible ASCII: written as
+      // it is, in either mode (its spaces are the single ones the rules would write).
       utf8proc_ssize_t j = i + 1;
-      while (j < len && p[j] - 0x21u <= 0x7Eu - 0x21u) ++j;
+      const auto* c = reinterpret_cast<const char*>(p);
+      for (; j + 65 <= len; j += 64) {
+        const Block64 b(c + j), next(c + j + 1);
+        const uint64_t ok = b.in_range(0x21, 0x7E) | (b.eq(' ') & next.in_range(0x21, 0x7E));
+        if (~ok) {
+          j += __builtin_ctzll(~ok);
+          goto run_end;
+        }
+      }
+      for (; j < len; ++j) {
+        if (p[j] - 0x21u <= 0x7Eu - 0x21u) continue;
+        if (p[j] == ' ' && j + 1 < len && p[j + 1] - 0x21u <= 0x7Eu - 0x21u) continue;
+        break;
+      }
+    run_end:
       if (o.whitespace) {
         if (started) {
           if (newlines) out.append(newlines >= 2 ? "\n\n" : "\n");

@@ -58,3 +58,20 @@ TEST(PipelineNormalize, WhitespaceAndControls) {
   o.whitespace = false;
   EXPECT_EQ(normalize_text(" a\x7F  b\x1B\n", o), " a  b\n");
 }
+
+TEST(PipelineNormalize, SpaceRunsAnywhereInLongLines) {
+  // Lines longer than the 64-byte blocks the ASCII runs are scanned in, with a doubled
+  // space, a tab or trailing spaces at every offset: the words joined by single spaces.
+  NormalizeOptions o;
+  std::string words_line;
+  for (int w = 0; w < 40; ++w) words_line += (w ? " " : "") + std::string("w") + char('a' + w % 26) + "x";
+  for (size_t at = 1; at + 1 < words_line.size(); ++at) {
+    if (words_line[at] != ' ') continue;
+    for (const char* extra : {" ", "\t", "  \t "}) {
+      std::string text = words_line;
+      text.insert(at, extra);
+      EXPECT_EQ(normalize_text(text, o), words_line) << at;
+      EXPECT_EQ(normalize_text(text + "   \nnext", o), words_line + "\nnext") << at;
+    }
+  }
+}
