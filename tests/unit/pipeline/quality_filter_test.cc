@@ -2,6 +2,9 @@
 // and just past (removed) its published threshold, with the other rules switched off.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <random>
+
 #include "data/pipeline/quality_filter.h"
 
 using namespace lmf::data::pipeline;
@@ -210,4 +213,81 @@ TEST(PipelineC4, DocumentRules) {
   EXPECT_EQ(c4_filter(lorem, o), "c4_lorem_ipsum");
   std::string curly = five + "\nint main() { return 0; }.";
   EXPECT_EQ(c4_filter(curly, o), "c4_curly_bracket");
+}
+
+// The rules scan text 64 bytes at a time: word, symbol and sentence counts must not depend
+// on where words, white space of each kind, "...", "#" and multi-byte letters fall relative
+// to those blocks. Random texts with known counts (by construction), each rule set just at
+// and just past the count.
+TEST(PipelineGopherQuality, CountsDoNotDependOnBlockBoundaries) {
+  std::mt19937 rng(11);
+  const char* spaces[] = {" ", "\t", "\n", "\v", "\f", "\r", "  ", " \n ", "\n\n"};
+  for (int t = 0; t < 300; ++t) {
+    std::string text;
+    size_t words = 0, letters = 0, symbols = 0;
+    const int n = 1 + int(rng() % 60);
+    if (rng() % 2) text += spaces[rng() % 9];
+    for (int w = 0; w < n; ++w) {
+      if (w) text += spaces[rng() % 9];
+      const int len = 1 + int(rng() % (rng() % 4 ? 9 : 80));
+      for (int k = 0; k < len; ++k) text += rng() % 8 ? std::string(1, char('a' + rng() % 26)) : std::string("\xC3\xA9");
+      letters += size_t(len);
+      if (rng() % 6 == 0) text += "...", letters += 3, symbols += 1;  // a word with an ellipsis in it
+      if (rng() % 6 == 0) text += "#", letters += 1, symbols += 1;
+      ++words;
+    }
+    if (rng() % 2) text += spaces[rng() % 9];
+    auto o = quality_off();
+    o.min_doc_words = int(words);
+    EXPECT_EQ(gopher_quality(text, o), "") << t;
+    o.min_doc_words = int(words) + 1;
+    EXPECT_EQ(gopher_quality(text, o), "gopher_min_words") << t;
+    o = quality_off();
+    const double mean = double(letters) / double(words);
+    o.min_avg_word_length = mean;
+    EXPECT_EQ(gopher_quality(text, o), "") << t;
+    o.min_avg_word_length = std::nextafter(mean, 1e9);
+    EXPECT_EQ(gopher_quality(text, o), "gopher_short_words") << t;
+    o = quality_off();
+    const double ratio = double(symbols) / double(words);
+    o.max_symbol_word_ratio = ratio;
+    EXPECT_EQ(gopher_quality(text, o), "") << t;
+    o.max_symbol_word_ratio = std::nextafter(ratio, -1.0);
+    if (symbols) EXPECT_EQ(gopher_quality(text, o), "gopher_symbol_ratio") << t;
+  }
+}
+
+TEST(PipelineC4, SentenceCountDoesNotDependOnBlockBoundaries) {
+  std::mt19937 rng(12);
+  const char* ends[] = {".", "!", "?", "?!", "..!", "."};
+  for (int t = 0; t < 300; ++t) {
+    std::string text;
+    int sentences = 0;
+    const int lines = 1 + int(rng() % 5);
+    for (int l = 0; l < lines; ++l) {
+      if (l) text += "\n";
+      const int n = 3 + int(rng() % 30);
+      for (int w = 0; w < n; ++w) {
+        if (w) text += " ";
+        const int len = 1 + int(rng() % 12);
+        for (int k = 0; k < len; ++k) text += char('a' + rng() % 26);
+        if (w + 1 == n) {  // the line ends a sentence (terminal punctuation)
+          text += ends[rng() % 6], ++sentences;
+        } else if (rng() % 4 == 0) {  // a sentence end inside the line, before a space or a quote
+          text += ends[rng() % 6], ++sentences;
+          if (rng() % 3 == 0) text += "\"";
+        } else if (rng() % 5 == 0) {  // a dot inside a word is no sentence end
+          text += ".x";
+        }
+      }
+    }
+    C4Options o;
+    o.min_num_sentences = sentences;
+    std::string kept = text;
+    EXPECT_EQ(c4_filter(kept, o), "") << t << ": " << text;
+    EXPECT_EQ(kept, text);
+    o.min_num_sentences = sentences + 1;
+    std::string removed = text;
+    EXPECT_EQ(c4_filter(removed, o), "c4_too_few_sentences") << t << ": " << text;
+  }
 }
