@@ -6,6 +6,7 @@
 
 #include "data/pipeline/byte_masks.h"
 #include "data/pipeline/json_field.h"
+#include "data/pipeline/utf8.h"
 
 namespace lmf::data::pipeline {
 namespace {
@@ -28,6 +29,33 @@ bool splice_verdict(const Document& doc, std::string& out) {
   return true;
 }
 
+// A kept JSONL line that gains fields: the record is parsed and written again (so the
+// output is exactly what the full path below writes), but without its text, which is
+// written straight into the result: the line with its text literal emptied is parsed, a
+// marker takes the text's place and is replaced by the text once the record is written.
+// False when that might not be exact (the marker occurs twice, the text is not valid UTF-8).
+bool kept_with_fields(const Document& doc, const std::string& text_field, std::string& out) {
+  if (doc.removed() || doc.line.empty() || !doc.record.is_null() || doc.text_end <= doc.text_begin ||
+      !doc.fields.is_object() || find_invalid_utf8(doc.text) != std::string_view::npos)
+    return false;
+  static const std::string marker = "\x01lmforge text\x02", marker_json = json(marker).dump();
+  std::string small(doc.line, 0, doc.text_begin);
+  small += "\"\"";
+  small.append(doc.line, doc.text_end);
+  json record = json::parse(small, nullptr, false);
+  if (!record.is_object()) return false;
+  record[text_field] = marker;
+  for (auto& [k, v] : doc.fields.items()) record[k] = v;
+  const std::string dumped = record.dump(-1, ' ', false, json::error_handler_t::replace);
+  const size_t at = dumped.find(marker_json);
+  if (at == std::string::npos || dumped.find(marker_json, at + 1) != std::string::npos) return false;
+  out.reserve(dumped.size() + doc.text.size() + 16);
+  out.assign(dumped, 0, at);
+  append_json_string(out, doc.text);
+  out.append(dumped, at + marker_json.size());
+  return true;
+}
+
 }  // namespace
 
 uint64_t text_hash(std::string_view text) { return XXH3_64bits(text.data(), text.size()); }
@@ -47,6 +75,7 @@ std::string document_to_jsonl(const Document& doc, const std::string& text_field
       return out;
     }
   }
+  if (std::string fast; kept_with_fields(doc, text_field, fast)) return fast;
   json out;
   const json& record = doc.record.is_null() && !doc.line.empty() ? json::parse(doc.line) : doc.record;
   if (record.is_object()) {

@@ -1,11 +1,13 @@
 // read_json_string_field against nlohmann::json::parse (the full parser the reader used
 // before): the same verdict and the same decoded text on hand-picked records and on many
-// random mutations of them. append_json_string: nlohmann reads back what it wrote.
+// random mutations of them. append_json_string: nlohmann reads back what it wrote. Kept
+// lines that gain fields: written as nlohmann writes them.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "data/pipeline/document.h"
 #include "data/pipeline/json_field.h"
 #include "data/pipeline/utf8.h"
 
@@ -107,5 +109,35 @@ TEST(JsonField, WrittenStringsReadBackExactly) {
     std::string got;
     ASSERT_EQ(int(read_json_string_field(line, "text", got)), int(JsonField::Found));
     ASSERT_EQ(got, s);
+  }
+}
+
+// A kept JSONL line whose text changed and that gains fields is written as the full parser
+// writes the record with the new text and the fields (the writer parses it without its text
+// and splices the text in): compared with nlohmann doing the whole of it.
+TEST(JsonField, KeptLinesWithFieldsMatchTheFullWriter) {
+  using ojson = nlohmann::ordered_json;
+  const std::vector<std::string> lines = {
+      R"({"id": 1, "text": "old\ntext", "x": {"y": [1, 2.50, "z"], "text": ""}, "quality_score": 3})",
+      R"({"text":"a"})",
+      R"(  {"meta": null, "n": -0.0, "e": 1E5, "text": "\u00e9\ud83d\ude00", "s": "\u0001lmforge text\u0002"} )",
+      R"({"s": "\u0001lmforge text\u0002", "t": "\u0001lmforge text\u0002", "text": "x", "u": true})"};
+  const std::vector<std::string> texts = {"new \"text\"\n\t\x01 caf\xC3\xA9 \\ / end", "", "a"};
+  for (const std::string& line : lines) {
+    for (const std::string& text : texts) {
+      Document d;
+      d.line = line;
+      std::string decoded;
+      std::pair<size_t, size_t> span;
+      ASSERT_EQ(read_json_string_field(line, "text", decoded, &span), JsonField::Found);
+      d.line_text_hash = text_hash(decoded);
+      d.text_begin = span.first, d.text_end = span.second;
+      d.text = text;
+      d.fields = ojson{{"quality_score", 0.25}, {"contamination", ojson::array({"item 1"})}};
+      ojson want = ojson::parse(line);
+      want["text"] = text;
+      for (auto& [k, v] : d.fields.items()) want[k] = v;
+      EXPECT_EQ(document_to_jsonl(d, "text"), want.dump(-1, ' ', false, ojson::error_handler_t::replace)) << line;
+    }
   }
 }
