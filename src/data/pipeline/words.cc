@@ -3,44 +3,56 @@
 #define XXH_INLINE_ALL  // the same hashes, without a library call per word
 #include <xxhash.h>
 
-#include <array>
+#include <string>
+
+#include "data/pipeline/byte_masks.h"
 
 namespace lmf::data::pipeline {
 
+namespace {
+
+// ASCII whitespace and punctuation (isspace / ispunct in the C locale): word separators.
+uint64_t separators(const Block64& b) {
+  return b.space() | b.in_range('!', '/') | b.in_range(':', '@') | b.in_range('[', '`') | b.in_range('{', '~');
+}
+
+// The hash of one word (its bytes already lower-cased). A word longer than 256 bytes has
+// its 256-byte pieces folded into `seed` in turn and the rest hashed on its own; the seed
+// runs on from one long word of the text to the next (as it always has: trained
+// classifiers' features depend on it).
+uint64_t word_hash(const char* w, size_t len, uint64_t& seed) {
+  constexpr size_t kPiece = 256;
+  if (len <= kPiece) return XXH3_64bits(w, len);
+  const size_t full = (len - 1) / kPiece;  // pieces folded before the last, which holds 1..256 bytes
+  for (size_t k = 0; k < full; ++k) seed = XXH3_64bits_withSeed(w + k * kPiece, kPiece, seed);
+  return seed ^ XXH3_64bits(w + full * kPiece, len - full * kPiece);
+}
+
+}  // namespace
+
 void word_hashes(std::string_view text, std::vector<uint64_t>& out) {
   out.clear();
-  char buf[256];
-  size_t len = 0;
-  uint64_t long_hash = 0;
-  bool long_word = false;
-  auto flush = [&] {
-    if (long_word) out.push_back(long_hash ^ XXH3_64bits(buf, len));
-    else if (len) out.push_back(XXH3_64bits(buf, len));
-    len = 0;
-    long_word = false;
-  };
-  // ASCII whitespace and punctuation (isspace / ispunct in the C locale) separate words.
-  static constexpr auto separator = [] {
-    std::array<bool, 256> t{};
-    for (int c = 0; c < 0x80; ++c)
-      t[size_t(c)] = (c >= 9 && c <= 13) || c == ' ' || (c >= '!' && c <= '/') || (c >= ':' && c <= '@') ||
-                     (c >= '[' && c <= '`') || (c >= '{' && c <= '~');
-    return t;
-  }();
-  for (char c : text) {
-    const unsigned char u = (unsigned char)c;
-    if (separator[u]) {
-      flush();
-      continue;
-    }
-    if (len == sizeof buf) {  // very long words: fold the full buffer in
-      long_hash = XXH3_64bits_withSeed(buf, len, long_hash);
-      long_word = true;
-      len = 0;
-    }
-    buf[len++] = (u >= 'A' && u <= 'Z') ? char(u + 32) : char(u);
+  thread_local std::string low;  // text with ASCII letters lower-cased
+  low.resize(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char u = (unsigned char)text[i];
+    low[i] = (u >= 'A' && u <= 'Z') ? char(u + 32) : char(u);
   }
-  flush();
+  size_t begin = 0;
+  uint64_t seed = 0;        // of the long words' pieces
+  uint64_t prev_sep = 1;  // the byte before the block separates (bit 0 of the shifted masks)
+  for_each_block(text, ' ', [&](size_t off, const Block64& b, uint64_t) {
+    const uint64_t sep = separators(b), word = ~sep;
+    const uint64_t starts = word & (sep << 1 | prev_sep);
+    const uint64_t ends = sep & (word << 1 | (prev_sep ^ 1));
+    prev_sep = sep >> 63;
+    for (uint64_t ev = starts | ends; ev; ev &= ev - 1) {
+      const int bit = __builtin_ctzll(ev);
+      if (starts >> bit & 1) begin = off + size_t(bit);
+      else out.push_back(word_hash(low.data() + begin, off + size_t(bit) - begin, seed));
+    }
+  });
+  if (!prev_sep) out.push_back(word_hash(low.data() + begin, text.size() - begin, seed));  // ends inside a word
 }
 
 }  // namespace lmf::data::pipeline
