@@ -18,7 +18,10 @@
 //                  per character; only the value is replaced)
 // Matches never overlap: when two would, the earlier type in the list below wins
 // (secret, email, credit card, SSN, phone, IP). Patterns are PCRE2 (JIT) plus the checks
-// above; ASCII word boundaries.
+// above; ASCII word boundaries. One scan of the text (64-byte blocks) marks where each
+// pattern can begin (its first bytes and the byte before: a digit not after a word
+// character, a '+' and a digit, a key-name prefix, ...); a pattern is tried, anchored, only
+// there, which finds exactly the matches a search through the whole text would.
 #pragma once
 #include <array>
 #include <memory>
