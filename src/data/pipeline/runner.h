@@ -4,8 +4,10 @@
 //
 // Documents are read in batches of about batch_bytes and each batch is processed in
 // parallel (documents over threads, every stage in turn on a document); outputs keep the
-// input order. Memory is bounded by the batch size, except for what corpus-wide stages
-// keep (dedup: documented in data/pipeline/dedup.h).
+// input order. While a batch is processed, one of the threads first writes the previous
+// batch's outputs and reads the next batch, so three batches are in memory at most. Memory
+// is bounded by the batch size, except for what corpus-wide stages keep (dedup: documented
+// in data/pipeline/dedup.h).
 //
 // A corpus-wide stage splits the run: the survivors of the stages before it are observed
 // by it and spilled to OUT/.spill-K.jsonl; after finish() the spill is read back and the
