@@ -30,6 +30,7 @@ DecontaminateStage::DecontaminateStage(DecontaminateOptions o) : o_(std::move(o)
   std::vector<RawDocument> batch;
   std::vector<uint64_t> words;
   std::set<int> lengths = {o_.ngram};
+  vocabulary_.assign(size_t(1) << 14, 0);
   while (reader.next_batch(batch, size_t(16) << 20)) {
     for (RawDocument& raw : batch) {
       std::string text = repair_utf8(raw.bytes);
@@ -56,6 +57,7 @@ DecontaminateStage::DecontaminateStage(DecontaminateOptions o) : o_(std::move(o)
         items_.push_back(raw.json ? raw.source : raw.source + " line " + std::to_string(t + 1));
         const int n = std::min<int>(o_.ngram, int(words.size()));
         lengths.insert(n);
+        for (uint64_t w : words) vocabulary_[w >> 50] |= uint64_t(1) << (w >> 44 & 63);
         for (size_t i = 0; i + size_t(n) <= words.size(); ++i) grams_.emplace(ngram_hash(&words[i], n), id);
       }
     }
@@ -68,10 +70,16 @@ DecontaminateStage::DecontaminateStage(DecontaminateOptions o) : o_(std::move(o)
 
 void DecontaminateStage::process(Document& doc, int64_t, int64_t* counters) const {
   thread_local std::vector<uint64_t> words;
+  thread_local std::vector<uint32_t> run;  // per word: how many words from it on are eval words (maybe)
   word_hashes(doc.text, words);
+  run.resize(words.size() + 1);
+  run[words.size()] = 0;
+  for (size_t i = words.size(); i-- > 0;)
+    run[i] = vocabulary_[words[i] >> 50] >> (words[i] >> 44 & 63) & 1 ? run[i + 1] + 1 : 0;
   std::vector<uint32_t> found;
   for (int n : lengths_)
     for (size_t i = 0; i + size_t(n) <= words.size(); ++i) {
+      if (run[i] < uint32_t(n)) continue;  // a word of this n-gram is in no eval item
       auto it = grams_.find(ngram_hash(&words[i], n));
       if (it != grams_.end() && std::find(found.begin(), found.end(), it->second) == found.end())
         found.push_back(it->second);

@@ -6,7 +6,9 @@
 // one item per non-blank line: eval_text_unit "line"; gzip/zstd allowed). Words as in
 // data/pipeline/words.h. An item shorter than n words contributes its whole word sequence
 // (GPT-3's rule for short examples). The report lists every leaked item (its source and
-// the number of documents that contain it) and how many items were checked.
+// the number of documents that contain it) and how many items were checked. Only n-grams
+// whose words all occur in some eval item (a bit set of the eval words' hashes) are looked
+// up.
 #pragma once
 #include <atomic>
 #include <memory>
@@ -40,6 +42,7 @@ class DecontaminateStage : public Stage {
   std::vector<std::string> items_;                    // source of each eval item
   std::unordered_map<uint64_t, uint32_t> grams_;      // n-gram hash -> first item holding it
   std::vector<int> lengths_;                          // n-gram lengths to look up (n, and shorter items')
+  std::vector<uint64_t> vocabulary_;                  // bit set of the eval words (top 20 bits of their hashes)
   std::unique_ptr<std::atomic<int64_t>[]> hits_;      // documents per item
 };
 
