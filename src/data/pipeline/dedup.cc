@@ -14,6 +14,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "data/pipeline/byte_masks.h"
 #include "data/pipeline/options.h"
 #include "data/pipeline/output_file.h"
 #include "data/pipeline/words.h"
@@ -54,19 +55,33 @@ MinHasher::MinHasher(const DedupOptions& o) : ngram_(o.ngram) {
 }
 
 uint64_t MinHasher::exact_hash(std::string_view text) {
+  // Lower-cased, every white-space byte a space; then trimmed and each space that follows a
+  // space dropped (found 64 bytes at a time, moved in runs between them).
   thread_local std::string s;
   s.resize(text.size());
-  size_t n = 0;
-  bool space = false;
-  for (char c : text) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
-      space = n > 0;
-      continue;
-    }
-    if (space) s[n++] = ' ';
-    space = false;
-    s[n++] = (c >= 'A' && c <= 'Z') ? char(c + 32) : c;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = (unsigned char)text[i];
+    const unsigned char low = c - 'A' < 26u ? c + 32 : c;
+    s[i] = char(c == ' ' || c - 9u < 5u ? ' ' : low);
   }
+  size_t b = 0, e = s.size();
+  while (b < e && s[b] == ' ') ++b;
+  while (e > b && s[e - 1] == ' ') --e;
+  size_t n = 0, from = b;  // s[from, ...) is still to be moved to s[n, ...)
+  uint64_t prev = 0;
+  for_each_block(std::string_view(s).substr(b, e - b), 0, [&](size_t off, const Block64& blk, uint64_t) {
+    const uint64_t sp = blk.eq(' ');
+    uint64_t drop = sp & (sp << 1 | prev >> 63);
+    prev = sp;
+    for (; drop; drop &= drop - 1) {
+      const size_t at = b + off + size_t(__builtin_ctzll(drop));
+      std::memmove(&s[n], &s[from], at - from);
+      n += at - from;
+      from = at + 1;
+    }
+  });
+  std::memmove(&s[n], &s[from], e - from);
+  n += e - from;
   return XXH3_64bits(s.data(), n);
 }
 

@@ -3,6 +3,7 @@
 // J >= 0.85 are merged, at most 1% of those at J <= 0.5; every exact copy is found; the
 // first document of a cluster is the one kept.
 #include <gtest/gtest.h>
+#include <xxhash.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -153,6 +154,29 @@ TEST(PipelineDedup, SignatureIsTheDocumentedHashFamily) {
       h.signature(text, got.data());
       ASSERT_EQ(got, want) << rows << " rows, document " << doc;
     }
+  }
+}
+
+TEST(PipelineDedup, ExactHashIsOfTheLowerCasedCollapsedText) {
+  // dedup.h: xxh3 of the text lower-cased (ASCII), white-space runs collapsed to one space,
+  // trimmed; here built word by word, on texts with runs of every white-space byte falling
+  // anywhere in the 64-byte blocks the hash scans.
+  std::mt19937 rng(3);
+  const char* spaces[] = {" ", "  ", "\t", "\n\n", " \r\n ", "\v\f", "   \t   "};
+  for (int t = 0; t < 500; ++t) {
+    std::string text, want;
+    if (rng() % 2) text += spaces[rng() % 7];
+    const int n = int(rng() % 50);
+    for (int w = 0; w < n; ++w) {
+      if (w) text += spaces[rng() % 7], want += ' ';
+      const int len = 1 + int(rng() % 20);
+      for (int k = 0; k < len; ++k) {
+        const char c = char((rng() % 2 ? 'a' : 'A') + rng() % 26);
+        text += c, want += char(std::tolower(c));
+      }
+    }
+    if (rng() % 2) text += spaces[rng() % 7];
+    ASSERT_EQ(MinHasher::exact_hash(text), XXH3_64bits(want.data(), want.size())) << t;
   }
 }
 
