@@ -24,15 +24,28 @@ void HashedLinearClassifier::features(std::string_view text, std::vector<uint32_
   thread_local std::vector<uint64_t> words;
   word_hashes(text, words);
   out.clear();
+  const uint64_t b = uint64_t(buckets_);
+  const bool pow2 = (b & (b - 1)) == 0;  // x % b as a mask (2^20 by default): no division per feature
+  auto bucket = [&](uint64_t x) { return uint32_t(pow2 ? x & (b - 1) : x % b); };
   for (int n = 1; n <= word_ngrams_; ++n)
     for (size_t i = 0; i + size_t(n) <= words.size(); ++i)
-      out.push_back(uint32_t((n == 1 ? words[i] : ngram_hash(&words[i], n)) % uint64_t(buckets_)));
+      out.push_back(bucket(n == 1 ? words[i] : ngram_hash(&words[i], n)));
 }
 
 void HashedLinearClassifier::probabilities(const std::vector<uint32_t>& feats, float* p) const {
   const float inv = feats.empty() ? 0.0f : 1.0f / float(feats.size());
   float mx = -INFINITY;
-  for (int k = 0; k < classes_; ++k) {
+  int k = 0;
+  for (; k + 2 <= classes_; k += 2) {  // two classes' rows per pass over the features (the same sums)
+    const float* w0 = weight_.data() + size_t(k) * size_t(buckets_);
+    const float* w1 = w0 + size_t(buckets_);
+    float z0 = 0, z1 = 0;
+    for (uint32_t f : feats) z0 += w0[f], z1 += w1[f];
+    p[k] = bias_[size_t(k)] + z0 * inv;
+    p[k + 1] = bias_[size_t(k + 1)] + z1 * inv;
+    mx = std::max(mx, std::max(p[k], p[k + 1]));
+  }
+  for (; k < classes_; ++k) {
     const float* w = weight_.data() + size_t(k) * size_t(buckets_);
     float z = 0;
     for (uint32_t f : feats) z += w[f];
