@@ -61,7 +61,7 @@ uint64_t MinHasher::exact_hash(std::string_view text) {
   s.resize(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     const unsigned char c = (unsigned char)text[i];
-    const unsigned char low = c - 'A' < 26u ? c + 32 : c;
+    const unsigned char low = unsigned(c) - 'A' < 26u ? c + 32 : c;
     s[i] = char(c == ' ' || c - 9u < 5u ? ' ' : low);
   }
   size_t b = 0, e = s.size();

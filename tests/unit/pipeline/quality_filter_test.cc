@@ -253,7 +253,9 @@ TEST(PipelineGopherQuality, CountsDoNotDependOnBlockBoundaries) {
     o.max_symbol_word_ratio = ratio;
     EXPECT_EQ(gopher_quality(text, o), "") << t;
     o.max_symbol_word_ratio = std::nextafter(ratio, -1.0);
-    if (symbols) EXPECT_EQ(gopher_quality(text, o), "gopher_symbol_ratio") << t;
+    if (symbols) {
+      EXPECT_EQ(gopher_quality(text, o), "gopher_symbol_ratio") << t;
+    }
   }
 }
 
