@@ -245,6 +245,12 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+bool decode_json_string(std::string_view literal, std::string& out) {
+  out.clear();
+  Scanner s(literal);
+  return s.peek() == '"' && s.string(&out) && s.at_end();
+}
+
 JsonField read_json_string_field(std::string_view line, std::string_view key, std::string& out,
                                   std::pair<size_t, size_t>* span) {
   Scanner s(line);

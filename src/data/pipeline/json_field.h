@@ -23,6 +23,10 @@ enum class JsonField { Invalid, NotObject, Missing, NotString, Found };
 JsonField read_json_string_field(std::string_view line, std::string_view key, std::string& out,
                                   std::pair<size_t, size_t>* span = nullptr);
 
+// Decodes one JSON string literal (quotes included, nothing around it) into out; false
+// when `literal` is not exactly that.
+bool decode_json_string(std::string_view literal, std::string& out);
+
 // Appends s (valid UTF-8) as a JSON string literal: quotes, backslashes and control
 // characters escaped (\n, \t, ... or \u00XX), everything else as it is.
 void append_json_string(std::string& out, std::string_view s);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "data/pipeline/json_field.h"
 
 namespace lmf::data::pipeline {
 namespace {
@@ -41,7 +42,10 @@ std::string spill_record(const Document& d) {
   put_u64(out, 0);  // the payload size, set below
   put_u64(out, uint64_t(d.index));
   put_str(out, d.source);
-  put_str(out, d.text);
+  // The text itself only when it is not the one the line holds (then it is decoded from there).
+  const bool in_line = !d.line.empty() && d.text_end > d.text_begin && text_hash(d.text) == d.line_text_hash;
+  put_u64(out, in_line);
+  if (!in_line) put_str(out, d.text);
   put_str(out, d.line);
   put_u64(out, d.line_text_hash);
   put_u64(out, d.text_begin);
@@ -58,11 +62,15 @@ void unspill(std::string_view payload, Document& d) {
   Cursor c{payload};
   d.index = int64_t(c.u64());
   d.source = c.str();
-  d.text = c.str();
+  const bool in_line = c.u64() != 0;
+  if (!in_line) d.text = c.str();
   d.line = c.str();
   d.line_text_hash = c.u64();
   d.text_begin = size_t(c.u64());
   d.text_end = size_t(c.u64());
+  if (in_line && (d.text_end > d.line.size() || d.text_end <= d.text_begin ||
+                  !decode_json_string(std::string_view(d.line).substr(d.text_begin, d.text_end - d.text_begin), d.text)))
+    throw FormatError("data: torn spill record (text span)");
   const std::string_view record = c.str(), fields = c.str();
   if (!record.empty()) d.record = json::parse(record);
   if (!fields.empty()) d.fields = json::parse(fields);
