@@ -109,7 +109,18 @@ TEST(JsonField, WrittenStringsReadBackExactly) {
     std::string got;
     ASSERT_EQ(int(read_json_string_field(line, "text", got)), int(JsonField::Found));
     ASSERT_EQ(got, s);
+    std::string literal;  // the literal alone, as the spill decodes it
+    append_json_string(literal, s);
+    ASSERT_TRUE(decode_json_string(literal, got));
+    ASSERT_EQ(got, s);
+    EXPECT_FALSE(decode_json_string(literal + " ", got));
+    EXPECT_FALSE(decode_json_string(literal.substr(0, literal.size() - 1), got));
   }
+  std::string got;
+  EXPECT_FALSE(decode_json_string("abc", got));
+  EXPECT_FALSE(decode_json_string("\"a\\q\"", got));  // an unknown escape
+  EXPECT_TRUE(decode_json_string("\"\\u00e9\\n\"", got));
+  EXPECT_EQ(got, "\xC3\xA9\n");
 }
 
 // A kept JSONL line whose text changed and that gains fields is written as the full parser
