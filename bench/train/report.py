@@ -4,7 +4,7 @@ usage: report.py RESULTS.json  (prints the section; bench/doc_section.py puts it
 import json
 import sys
 
-NANOGPT_TOKENS_PER_S = 2300  # nanoGPT's own model, shakespeare-char shape, PyTorch 1.13, this machine
+NANOGPT_TOKENS_PER_S = 2300  # nanoGPT's own model, shakespeare-char shape, PyTorch 1.13, 2-core AVX-512 Zen 5
 
 
 def main():
@@ -27,8 +27,9 @@ def main():
               f"{x['lmforge']['peak_rss_mb']:.0f} / {x['pytorch']['peak_rss_mb']:.0f} |")
     first = rows[0]["lmforge"]["tokens_per_s"]
     print(f"\nFor scale: nanoGPT's own model on the shakespeare-char shape trains at about "
-          f"{NANOGPT_TOKENS_PER_S:,} tokens/s with PyTorch on this machine; the lmforge figure above is "
-          f"{first / NANOGPT_TOKENS_PER_S:.2f}x that.\n")
+          f"{NANOGPT_TOKENS_PER_S:,} tokens/s with PyTorch on a 2-core AVX-512 Zen 5; the lmforge figure above is "
+          f"{first / NANOGPT_TOKENS_PER_S:.2f}x that (on another CPU the PyTorch column of the same run is the "
+          f"fair comparison).\n")
     print("Command: `bench/train/run build` (also run by `make bench`); results in `bench/results/train.json`.")
 
 
