@@ -50,11 +50,11 @@ class GzipSource : public ByteSource {
   ~GzipSource() override { gzclose(f_); }
   size_t read(char* buf, size_t n) override {
     int got = gzread(f_, buf, unsigned(std::min<size_t>(n, 1 << 30)));
-    if (got < 0) {
-      int err = 0;
-      const char* msg = gzerror(f_, &err);
-      throw FormatError("corrupt gzip input " + path_ + ": " + msg);
-    }
+    int err = Z_OK;
+    const char* msg = got <= 0 ? gzerror(f_, &err) : nullptr;
+    // At the end, a stream cut short reads as 0 bytes with Z_BUF_ERROR ("unexpected end of
+    // file"): an error, not the end of the input.
+    if (got < 0 || (got == 0 && err != Z_OK)) throw FormatError("corrupt gzip input " + path_ + ": " + msg);
     return size_t(got);
   }
   uint64_t consumed() const override { return uint64_t(std::max<z_off_t>(0, gzoffset(f_))); }

@@ -142,3 +142,29 @@ TEST(PipelineRunner, ParagraphsShardsAndErrors) {
   // Only the extensions asked for are taken from folders.
   EXPECT_EQ(list_input_files({dir}, {".txt"}), std::vector<std::string>{in});
 }
+
+// A compressed input cut short is an error naming the file, and no output is left behind.
+TEST(PipelineRunner, TruncatedCompressedInputIsAnError) {
+  const std::string dir = lmf::test::temp_dir();
+  std::string body;
+  for (int i = 0; i < 2000; ++i) body += "{\"text\": \"line " + std::to_string(i * 7919 % 10007) + " of the input\"}\n";
+  for (const std::string tool : {"gzip", "zstd"}) {
+    const std::string in = dir + "/cut-" + tool + ".jsonl", ext = tool == "gzip" ? ".gz" : ".zst";
+    write(in, body);
+    ASSERT_EQ(lmf::test::run_command(tool + " -q -f " + in + (tool == "zstd" ? " --rm" : "")), 0);
+    const std::string packed = in + ext;
+    std::filesystem::resize_file(packed, std::filesystem::file_size(packed) / 2);
+    RunOptions o;
+    o.inputs = {packed};
+    o.out_dir = dir + "/out-" + tool;
+    o.progress = false;
+    std::vector<std::unique_ptr<Stage>> none;
+    try {
+      run_pipeline(none, o);
+      ADD_FAILURE() << tool << ": a truncated input was read as complete";
+    } catch (const lmf::FormatError& e) {
+      EXPECT_NE(std::string(e.what()).find(packed), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(std::filesystem::exists(o.out_dir + "/kept.jsonl")) << tool;
+  }
+}
