@@ -54,7 +54,11 @@ class GzipSource : public ByteSource {
     const char* msg = got <= 0 ? gzerror(f_, &err) : nullptr;
     // At the end, a stream cut short reads as 0 bytes with Z_BUF_ERROR ("unexpected end of
     // file"): an error, not the end of the input.
-    if (got < 0 || (got == 0 && err != Z_OK)) throw FormatError("corrupt gzip input " + path_ + ": " + msg);
+    if (got < 0 || (got == 0 && err != Z_OK)) {
+      std::string why = msg;  // zlib's message starts with the path it was opened with
+      if (why.rfind(path_ + ": ", 0) == 0) why = why.substr(path_.size() + 2);
+      throw FormatError("corrupt gzip input " + path_ + ": " + why);
+    }
     return size_t(got);
   }
   uint64_t consumed() const override { return uint64_t(std::max<z_off_t>(0, gzoffset(f_))); }
