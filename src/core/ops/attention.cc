@@ -13,7 +13,6 @@
 #include "core/ops/vec_math.h"
 #include "core/threads.h"
 
-
 namespace lmf {
 namespace {
 
