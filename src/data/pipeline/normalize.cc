@@ -93,6 +93,17 @@ void normalize_into(const std::string& text, const NormalizeOptions& o, std::str
   int newlines = 0;         // pending newlines (written before the next visible character)
   bool pending_space = false;
   bool started = false;
+  // Before a visible character: the pending separator (a paragraph break, a newline or
+  // one space; nothing at the start), then no separator pending.
+  auto visible_next = [&] {
+    if (started) {
+      if (newlines) out.append(newlines >= 2 ? "\n\n" : "\n");
+      else if (pending_space) out += ' ';
+    }
+    newlines = 0;
+    pending_space = false;
+    started = true;
+  };
   for (utf8proc_ssize_t i = 0; i < len;) {
     if (p[i] - 0x21u <= 0x7Eu - 0x21u) {
       // A run of visible ASCII and single spaces each followed by visible ASCII: written as
@@ -113,15 +124,7 @@ void normalize_into(const std::string& text, const NormalizeOptions& o, std::str
         break;
       }
     run_end:
-      if (o.whitespace) {
-        if (started) {
-          if (newlines) out.append(newlines >= 2 ? "\n\n" : "\n");
-          else if (pending_space) out += ' ';
-        }
-        newlines = 0;
-        pending_space = false;
-        started = true;
-      }
+      if (o.whitespace) visible_next();
       out.append(reinterpret_cast<const char*>(p + i), size_t(j - i));
       i = j;
       continue;
@@ -146,13 +149,7 @@ void normalize_into(const std::string& text, const NormalizeOptions& o, std::str
         pending_space = true;
         continue;
       }
-      if (started) {
-        if (newlines) out.append(newlines >= 2 ? "\n\n" : "\n");
-        else if (pending_space) out += ' ';
-      }
-      newlines = 0;
-      pending_space = false;
-      started = true;
+      visible_next();
     }
     if (c < 0x80) out += char(c);
     else append_utf8(out, c);
