@@ -1,17 +1,14 @@
 #include "support/align_fixture.h"
 
 #include <cstdlib>
-#include <filesystem>
 #include <mutex>
 #include <random>
-#include <unistd.h>
 
 #include "core/threads.h"
 #include "finetune/sft.h"
 #include "models/checkpoint.h"
 #include "support/byte_tokenizer.h"
-
-namespace fs = std::filesystem;
+#include "support/cached_dir.h"
 
 namespace lmf::test {
 namespace {
@@ -60,7 +57,6 @@ void build_model(const std::string& dir, const std::vector<align::PreferencePair
   opt.max_len = 16;
   opt.quiet = true;
   ft::train_sft(model, nullptr, data, opt);
-  fs::create_directories(dir);
   save_model(model, dir);
   tk.save_json(dir + "/tokenizer.json");
 }
@@ -93,17 +89,13 @@ const AlignFixture& align_fixture() {
       while (n < reply.size() && std::isdigit(static_cast<unsigned char>(reply[n]))) ++n;
       return n > 0 && reply.compare(0, n, std::to_string(want)) == 0 ? 1.0 : 0.0;
     };
-    f.model_dir = (fs::temp_directory_path() / ("lmforge-align-fixture-v" + std::to_string(kVersion))).string();
-    if (fs::exists(f.model_dir + "/model.safetensors")) return;
-    // Built in a private folder and renamed, so concurrent test processes never see half a model.
-    const std::string tmp = f.model_dir + ".tmp" + std::to_string(::getpid());
-    const int threads = threads::get();
-    threads::set(1);
-    build_model(tmp, f.train);
-    threads::set(threads);
-    std::error_code ec;
-    fs::rename(tmp, f.model_dir, ec);
-    if (ec) fs::remove_all(tmp);  // another process got there first
+    f.model_dir = cached_dir("lmforge-align-fixture-v" + std::to_string(kVersion), "model.safetensors",
+                             [&](const std::string& tmp) {
+                               const int threads = threads::get();
+                               threads::set(1);
+                               build_model(tmp, f.train);
+                               threads::set(threads);
+                             });
   });
   return f;
 }

@@ -8,7 +8,7 @@
 // instruction data asks for, so its exact-match on the held-out split is 0. Fine-tuning on
 // the training split only (180 examples, bare answers) must carry the form to the 20
 // held-out questions. The base is built once and kept under the system's temp folder, keyed
-// by kVersion.
+// by kVersion (test::cached_dir).
 //
 // Asserted per method (margins measured with headroom, see below):
 //   full, lora, adapter   held-out exact-match(after) - exact-match(before) >= 0.4
@@ -21,9 +21,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <mutex>
-#include <unistd.h>
 
 #include "core/autograd.h"
 #include "core/threads.h"
@@ -31,9 +29,9 @@
 #include "finetune/sft.h"
 #include "models/checkpoint.h"
 #include "support/byte_tokenizer.h"
+#include "support/cached_dir.h"
 
 using namespace lmf;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -52,33 +50,28 @@ const Fixture& fixture() {
   static std::once_flag once;
   static Fixture f;
   std::call_once(once, [] {
-    f.base_dir = (fs::temp_directory_path() / ("lmforge-finetune-base-v" + std::to_string(kVersion))).string();
-    if (fs::exists(f.base_dir + "/model.safetensors")) return;
-    tok::Tokenizer tk = test::byte_tokenizer(true);
-    ft::ChatTemplate tmpl(tk);
-    std::vector<ft::EncodedChat> corpus;
-    for (const auto* half : {&f.data.train, &f.data.test})
-      for (const ft::InstructionExample& x : *half) corpus.push_back(tmpl.encode(conversation(x, x.output + " is the answer.")));
-    ModelConfig cfg = ModelConfig::preset("tiny-gpt2");  // 2 layers, width 64, 4 heads
-    cfg.vocab_size = 259;
-    cfg.n_positions = 96;
-    Transformer base(cfg);
-    base.init_weights(7);
-    ft::SftOptions opt;
-    opt.batch = 32;
-    opt.steps = 600;
-    opt.lr = 3e-3;
-    opt.max_len = 64;
-    opt.quiet = true;
-    ft::train_sft(base, nullptr, corpus, opt);
-    // Written in a private folder and renamed, so concurrent test processes never see half a model.
-    const std::string tmp = f.base_dir + ".tmp" + std::to_string(::getpid());
-    fs::create_directories(tmp);
-    save_model(base, tmp);
-    tk.save_json(tmp + "/tokenizer.json");
-    std::error_code ec;
-    fs::rename(tmp, f.base_dir, ec);
-    if (ec) fs::remove_all(tmp);  // another process got there first
+    f.base_dir = test::cached_dir("lmforge-finetune-base-v" + std::to_string(kVersion), "model.safetensors",
+                                  [&](const std::string& tmp) {
+      tok::Tokenizer tk = test::byte_tokenizer(true);
+      ft::ChatTemplate tmpl(tk);
+      std::vector<ft::EncodedChat> corpus;
+      for (const auto* half : {&f.data.train, &f.data.test})
+        for (const ft::InstructionExample& x : *half) corpus.push_back(tmpl.encode(conversation(x, x.output + " is the answer.")));
+      ModelConfig cfg = ModelConfig::preset("tiny-gpt2");  // 2 layers, width 64, 4 heads
+      cfg.vocab_size = 259;
+      cfg.n_positions = 96;
+      Transformer base(cfg);
+      base.init_weights(7);
+      ft::SftOptions opt;
+      opt.batch = 32;
+      opt.steps = 600;
+      opt.lr = 3e-3;
+      opt.max_len = 64;
+      opt.quiet = true;
+      ft::train_sft(base, nullptr, corpus, opt);
+      save_model(base, tmp);
+      tk.save_json(tmp + "/tokenizer.json");
+    });
   });
   return f;
 }
