@@ -2,7 +2,11 @@
 
 usage: report.py RESULTS.json  (prints the section; bench/doc_section.py puts it in place)"""
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from md_table import table  # noqa: E402
 
 
 def main():
@@ -17,17 +21,18 @@ def main():
     print("reference decoder. Both sides run at 1 and at 2 threads; the last rows compare each side's faster")
     print("setting. lmforge puts only the response positions through the LM head; the last row times")
     print("PyTorch doing the same, at its faster thread count.\n")
-    print("| model | pairs | tokens / step (response) | threads | lmforge s/step | PyTorch s/step | lmforge / PyTorch |")
-    print("| --- | ---: | ---: | --- | ---: | ---: | ---: |")
+    cells = []
     for x in res["rows"]:
-        lead = f"| {x['shape']} | {x['pairs']} | {x['tokens_per_step']} ({x['response_tokens_per_step']})"
+        lead = [x["shape"], x["pairs"], f"{x['tokens_per_step']} ({x['response_tokens_per_step']})"]
         for th, r in sorted(x["threads"].items()):
-            print(f"{lead} | {th} | {r['lmforge']['step_s']:.3f} | {r['pytorch']['step_s']:.3f} | {r['speedup']:.2f}x |")
-        print(f"{lead} | best ({x['lmforge']['threads']} / {x['pytorch']['threads']}) | {x['lmforge']['step_s']:.3f} | "
-              f"{x['pytorch']['step_s']:.3f} | {x['speedup']:.2f}x |")
-        print(f"{lead} | PyTorch response-only head ({x['pytorch_response_head']['threads']}) | "
-              f"{x['lmforge']['step_s']:.3f} | {x['pytorch_response_head']['step_s']:.3f} | "
-              f"{x['speedup_vs_response_head']:.2f}x |")
+            cells.append(lead + [th, f"{r['lmforge']['step_s']:.3f}", f"{r['pytorch']['step_s']:.3f}", f"{r['speedup']:.2f}x"])
+        cells.append(lead + [f"best ({x['lmforge']['threads']} / {x['pytorch']['threads']})", f"{x['lmforge']['step_s']:.3f}",
+                             f"{x['pytorch']['step_s']:.3f}", f"{x['speedup']:.2f}x"])
+        cells.append(lead + [f"PyTorch response-only head ({x['pytorch_response_head']['threads']})",
+                             f"{x['lmforge']['step_s']:.3f}", f"{x['pytorch_response_head']['step_s']:.3f}",
+                             f"{x['speedup_vs_response_head']:.2f}x"])
+    table([("model", "l"), ("pairs", "r"), ("tokens / step (response)", "r"), ("threads", "l"), ("lmforge s/step", "r"),
+           ("PyTorch s/step", "r"), ("lmforge / PyTorch", "r")], cells)
     x = res["rows"][0]
     print(f"\nReference pass (both responses of every pair, no gradient): lmforge {x['lmforge']['reference_s']:.2f} s, "
           f"PyTorch {x['pytorch']['reference_s']:.2f} s. Both sides' mean log-probabilities at step 1 agree to "

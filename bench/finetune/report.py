@@ -2,7 +2,11 @@
 
 usage: report.py RESULTS.json  (prints the section; bench/doc_section.py puts it in place)"""
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from md_table import table  # noqa: E402
 
 
 def main():
@@ -21,14 +25,13 @@ def main():
     print(f"reference ({meta['torch']}) runs the PEFT definitions of `tests/reference/peft.py` on the same weights "
           "and shapes at 1 and 2 threads; its faster setting is the peer.")
     print(f"Load average when the run started: {meta['load_average_before']} ({meta['cores']} cores).\n")
-    print("| method | trainable params | lmforge step (s) | vs full | PyTorch step (s) | vs full | lmforge / PyTorch speed "
-          "| peak RSS lmforge / PyTorch (MB) | held-out exact-match |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for r in rows:
-        o, p = r["lmforge"], r["pytorch"]
-        print(f"| {r['method']} | {o['trainable']:,} of {o['total']:,} | {o['step_s']:.3f} | {o['step_vs_full']:.2f}x | "
-              f"{p['step_s']:.3f} ({p['threads']}) | {p['step_vs_full']:.2f}x | {r['speedup_vs_pytorch']:.2f}x | "
-              f"{o['peak_rss_mb']:.0f} / {p['peak_rss_mb']:.0f} | {o['exact_match']:.3f} |")
+    table([("method", "l"), ("trainable params", "r"), ("lmforge step (s)", "r"), ("vs full", "r"), ("PyTorch step (s)", "r"),
+           ("vs full", "r"), ("lmforge / PyTorch speed", "r"), ("peak RSS lmforge / PyTorch (MB)", "r"),
+           ("held-out exact-match", "r")],
+          [[r["method"], f"{o['trainable']:,} of {o['total']:,}", f"{o['step_s']:.3f}", f"{o['step_vs_full']:.2f}x",
+            f"{p['step_s']:.3f} ({p['threads']})", f"{p['step_vs_full']:.2f}x", f"{r['speedup_vs_pytorch']:.2f}x",
+            f"{o['peak_rss_mb']:.0f} / {p['peak_rss_mb']:.0f}", f"{o['exact_match']:.3f}"]
+           for r in rows for o, p in [(r["lmforge"], r["pytorch"])]])
     print("\nCommand: `bench/finetune/run build` (also run by `make bench`); results in `bench/results/finetune.json`.")
 
 

@@ -2,7 +2,11 @@
 
 usage: report.py RESULTS.json  (prints the section; bench/doc_section.py puts it in place)"""
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from md_table import table  # noqa: E402
 
 
 def main():
@@ -19,15 +23,14 @@ def main():
     print(f"batched KV cache for sampling). Each side runs at 1 and {meta['threads']} threads and its faster")
     print(f"setting counts. Load average before / after the run: {meta['loadavg_before']} /")
     print(f"{meta['loadavg_after']} on {meta['cores']} cores.\n")
-    print("| model | B x (prompt + new) | epochs x minibatch | lmforge s/iteration (rollout + update, threads) "
-          "| PyTorch s/iteration (rollout + update, threads) | PyTorch / lmforge |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for x in rows:
-        o, p = x["lmforge"], x["pytorch"]
-        print(f"| {x['model']} | {x['B']} x ({x['prompt']} + {x['new_tokens']}) | {x['epochs']} x {x['minibatch']} | "
-              f"{o['iteration_s']:.2f} ({o['rollout_s']:.2f} + {o['update_s']:.2f}, {o['threads']}) | "
-              f"{p['iteration_s']:.2f} ({p['rollout_s']:.2f} + {p['update_s']:.2f}, {p['threads']}) | "
-              f"{x['speedup']:.2f}x |")
+    def timing(t):
+        return f"{t['iteration_s']:.2f} ({t['rollout_s']:.2f} + {t['update_s']:.2f}, {t['threads']})"
+
+    table([("model", "l"), ("B x (prompt + new)", "r"), ("epochs x minibatch", "r"),
+           ("lmforge s/iteration (rollout + update, threads)", "r"), ("PyTorch s/iteration (rollout + update, threads)", "r"),
+           ("PyTorch / lmforge", "r")],
+          [[x["model"], f"{x['B']} x ({x['prompt']} + {x['new_tokens']})", f"{x['epochs']} x {x['minibatch']}",
+            timing(x["lmforge"]), timing(x["pytorch"]), f"{x['speedup']:.2f}x"] for x in rows])
     print("\nCommand: `bench/ppo/run build` (also run by `make bench`); results in `bench/results/ppo.json`.")
 
 

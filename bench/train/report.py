@@ -2,7 +2,11 @@
 
 usage: report.py RESULTS.json  (prints the section; bench/doc_section.py puts it in place)"""
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from md_table import table  # noqa: E402
 
 NANOGPT_TOKENS_PER_S = 2300  # nanoGPT's own model, shakespeare-char shape, PyTorch 1.13, 2-core AVX-512 Zen 5
 
@@ -17,14 +21,12 @@ def main():
     print("and its faster setting is the peer. FLOP/s counts 6 x params + attention per token; the")
     print("yardstick is the best plain oneDNN sgemm on the GPT-2 linear shapes in the same run")
     print(f"({meta['sgemm_peak_gflops']:.0f} GFLOP/s).\n")
-    print("| shape | lmforge tok/s | PyTorch tok/s (threads) | lmforge / PyTorch | lmforge GFLOP/s | of sgemm peak "
-          "| peak RSS lmforge / PyTorch (MB) |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for x in rows:
-        print(f"| {x['shape']} B={x['B']} T={x['T']} | {x['lmforge']['tokens_per_s']:.0f} | "
-              f"{x['pytorch']['tokens_per_s']:.0f} ({x['pytorch']['threads']}) | {x['speedup']:.2f}x | "
-              f"{x['lmforge_gflops']:.0f} | {100 * x['fraction_of_sgemm_peak']:.0f}% | "
-              f"{x['lmforge']['peak_rss_mb']:.0f} / {x['pytorch']['peak_rss_mb']:.0f} |")
+    table([("shape", "l"), ("lmforge tok/s", "r"), ("PyTorch tok/s (threads)", "r"), ("lmforge / PyTorch", "r"),
+           ("lmforge GFLOP/s", "r"), ("of sgemm peak", "r"), ("peak RSS lmforge / PyTorch (MB)", "r")],
+          [[f"{x['shape']} B={x['B']} T={x['T']}", f"{x['lmforge']['tokens_per_s']:.0f}",
+            f"{x['pytorch']['tokens_per_s']:.0f} ({x['pytorch']['threads']})", f"{x['speedup']:.2f}x",
+            f"{x['lmforge_gflops']:.0f}", f"{100 * x['fraction_of_sgemm_peak']:.0f}%",
+            f"{x['lmforge']['peak_rss_mb']:.0f} / {x['pytorch']['peak_rss_mb']:.0f}"] for x in rows])
     first = rows[0]["lmforge"]["tokens_per_s"]
     print(f"\nFor scale: nanoGPT's own model on the shakespeare-char shape trains at about "
           f"{NANOGPT_TOKENS_PER_S:,} tokens/s with PyTorch on a 2-core AVX-512 Zen 5; the lmforge figure above is "
