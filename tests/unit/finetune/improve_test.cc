@@ -20,10 +20,8 @@
 // the base gives 1.0 in its sentence form and 1.0 after the cue.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <mutex>
 
-#include "core/autograd.h"
 #include "core/threads.h"
 #include "finetune/instruction_tasks.h"
 #include "finetune/sft.h"
