@@ -21,6 +21,8 @@ struct FileLock {
   ~FileLock() {
     if (fd >= 0) ::close(fd);  // closing releases the lock
   }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
 };
 
 }  // namespace
