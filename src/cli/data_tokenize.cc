@@ -21,6 +21,8 @@ int run_data_tokenize(int argc, char** argv) {
   app.add_option("--val-fraction", o.val_fraction, "fraction of the documents (the last ones) for val.bin")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 0.999));
+  app.add_flag("--allow-special", o.allow_special,
+               "encode the tokenizer's special tokens that occur in the text as their ids (else as plain text)");
   app.add_option("--threads", o.threads, "encoding threads (default: LMFORGE_THREADS or all cores)");
   CLI11_PARSE(app, argc, argv);
   auto r = data::tokenize_corpus(o);

@@ -161,7 +161,7 @@ TokenizeCorpusReport tokenize_corpus(const TokenizeCorpusOptions& o) {
       texts.push_back(files[d.file].jsonl ? std::string_view(owned[size_t(k++)])
                                           : files[d.file].bytes.substr(d.offset, d.length));
     }
-    auto ids = tok.encode_batch(texts, false, o.threads);
+    auto ids = tok.encode_batch(texts, o.allow_special, o.threads);
     for (int64_t i = begin; i < end; ++i) {
       std::vector<uint32_t>& out = i < n_train ? train : val;
       out.push_back(*eot);
@@ -214,6 +214,7 @@ TokenizeCorpusReport tokenize_corpus(const TokenizeCorpusOptions& o) {
       {"vocab_size", tok.vocab_size()},
       {"eot_id", *eot},
       {"document_separator", "eot before every document"},
+      {"special_tokens_in_text", o.allow_special ? "ids" : "text"},
       {"val_fraction", o.val_fraction},
       {"split", n_docs == 1 && !val.empty() ? "tokens of the single document" : "documents"},
       {"train", {{"file", "train.bin"}, {"tokens", r.train_tokens}, {"documents", n_train}, {"version", train_version}}},

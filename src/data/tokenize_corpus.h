@@ -12,7 +12,9 @@
 // least one), train.bin the rest.
 //
 // Encoding: documents are encoded with the tokenizer's batch encoder, in parallel, without
-// special tokens (a literal "<|endoftext|>" in the text is ordinary text). As in llm.c's
+// special tokens (a literal "<|endoftext|>" in the text is ordinary text) unless
+// allow_special is set: then the tokenizer's special tokens that occur in the text become
+// their ids (tiktoken's allowed_special="all"), as for ChatML-formatted text. As in llm.c's
 // data scripts, every document is preceded by the tokenizer's end-of-text token, so the
 // shards start with it and it separates consecutive documents.
 //
@@ -34,6 +36,7 @@ struct TokenizeCorpusOptions {
   std::vector<std::string> inputs;
   std::string out_dir;
   double val_fraction = 0.05;
+  bool allow_special = false;  // special tokens in the text: their ids (else ordinary text)
   int threads = 0;        // <= 0: lmf::threads::get()
   bool progress = true;   // progress on stderr for inputs over 32 MB
 };

@@ -25,11 +25,13 @@ std::vector<uint32_t> ids_of(const std::string& path) {
   return ids;
 }
 
-void reference(const std::string& encoding, double fraction, const std::string& out, const std::string& inputs) {
+void reference(const std::string& encoding, double fraction, const std::string& out, const std::string& inputs,
+               bool allow_special = false) {
   fs::create_directories(out);
   std::string log;
-  int rc = test::run_command("node " + test::source_path("tests/unit/data/tokenize_reference.js") + " " + encoding + " " +
-                                 std::to_string(fraction) + " " + out + " " + inputs + " 2>&1",
+  int rc = test::run_command("node " + test::source_path("tests/unit/data/tokenize_reference.js") +
+                                 (allow_special ? " --allow-special " : " ") + encoding + " " + std::to_string(fraction) +
+                                 " " + out + " " + inputs + " 2>&1",
                              &log);
   ASSERT_EQ(rc, 0) << log;
 }
@@ -77,6 +79,27 @@ TEST(TokenizeCorpus, ShardsMatchTiktokenReference) {
     EXPECT_EQ(std::vector<uint32_t>(val.end() - long(want.size()), val.end()), want);
     EXPECT_EQ(val.front(), *tok.eot_id());
   }
+}
+
+TEST(TokenizeCorpus, AllowSpecialEncodesSpecialTokensAsTheirIds) {
+  std::string dir = test::temp_dir();
+  io::write_text_atomic(dir + "/chat.jsonl",
+                        "{\"text\": \"<|fim_prefix|>def f():<|fim_suffix|>\\n<|fim_middle|>  return 1<|endoftext|>\"}\n"
+                        "{\"text\": \"plain text, then <|endofprompt|> and <|endoftext|>\"}\n");
+  data::TokenizeCorpusOptions o;
+  o.tokenizer = "tiktoken:cl100k_base";
+  o.inputs = {dir + "/chat.jsonl"};
+  o.out_dir = dir + "/out";
+  o.val_fraction = 0.5;
+  o.allow_special = true;
+  data::tokenize_corpus(o);
+  reference("cl100k_base", 0.5, dir + "/ref", dir + "/chat.jsonl", true);
+  for (const char* f : {"/train.bin", "/val.bin"}) EXPECT_EQ(ids_of(o.out_dir + f), ids_of(dir + "/ref" + f)) << f;
+  auto meta = nlohmann::json::parse(io::read_file(o.out_dir + "/meta.json"));
+  EXPECT_EQ(meta["special_tokens_in_text"], "ids");
+  const uint32_t fim_prefix = 100258;  // cl100k_base's <|fim_prefix|>
+  auto train = ids_of(o.out_dir + "/train.bin");
+  EXPECT_EQ(train.at(1), fim_prefix);  // after the document's leading <|endoftext|>
 }
 
 TEST(TokenizeCorpus, OneDocumentIsSplitByTokensAndTokenizerFileIsCopied) {

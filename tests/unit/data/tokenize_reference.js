@@ -4,13 +4,17 @@
 // (at least 1, at most n-1, when n >= 2 and F > 0) in val, prefixes every document with
 // <|endoftext|> as llm.c's data scripts do, and writes OUTDIR/train.bin and
 // OUTDIR/val.bin in llm.c's shard format (256 int32 header: 20240520, version, count).
-// Usage: node tokenize_reference.js ENCODING VAL_FRACTION OUTDIR INPUT...
+// With --allow-special first, special tokens in the text are encoded as their ids
+// (tiktoken's allowed_special "all"); otherwise as ordinary text.
+// Usage: node tokenize_reference.js [--allow-special] ENCODING VAL_FRACTION OUTDIR INPUT...
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { get_encoding } = require(path.join(__dirname, '..', '..', '..', 'peers', 'node_modules', 'tiktoken'));
 
-const [encoding, fraction, outdir, ...inputs] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const allowSpecial = args[0] === '--allow-special';
+const [encoding, fraction, outdir, ...inputs] = allowSpecial ? args.slice(1) : args;
 const docs = [];
 for (const file of inputs) {
   const text = fs.readFileSync(file, 'utf8');
@@ -27,7 +31,7 @@ const eot = enc.encode('<|endoftext|>', 'all')[0];
 const split = { train: [], val: [] };
 docs.forEach((doc, i) => {
   const out = i < docs.length - nVal ? split.train : split.val;
-  out.push(eot, ...enc.encode_ordinary(doc));
+  out.push(eot, ...(allowSpecial ? enc.encode(doc, 'all') : enc.encode_ordinary(doc)));
 });
 enc.free();
 for (const name of ['train', 'val']) {
