@@ -31,10 +31,7 @@ Conversation parse_instruction(const std::string& line, const std::string& where
         c.push_back({role, m.at("content").get<std::string>()});
       }
     } else if (j.contains("instruction")) {
-      std::string user = j.at("instruction").get<std::string>();
-      std::string input = j.value("input", std::string());
-      if (!input.empty()) user += "\n\n" + input;
-      c.push_back({"user", user});
+      c.push_back({"user", alpaca_user_message(j.at("instruction").get<std::string>(), j.value("input", std::string()))});
       c.push_back({"assistant", j.at("output").get<std::string>()});
     } else {
       throw FormatError(where + ": expected \"messages\" or \"instruction\"/\"output\" fields");
@@ -44,6 +41,10 @@ Conversation parse_instruction(const std::string& line, const std::string& where
   }
   if (c.empty()) throw FormatError(where + ": no messages");
   return c;
+}
+
+std::string alpaca_user_message(const std::string& instruction, const std::string& input) {
+  return input.empty() ? instruction : instruction + "\n\n" + input;
 }
 
 std::vector<Conversation> read_instruction_jsonl(const std::string& path) {

@@ -34,6 +34,9 @@ using Conversation = std::vector<Message>;
 std::vector<Conversation> read_instruction_jsonl(const std::string& path);
 // One line of instruction data (Alpaca or chat form); `where` names it in errors.
 Conversation parse_instruction(const std::string& json_line, const std::string& where);
+// The user message of an Alpaca example: the instruction, then "\n\n" and the input when
+// there is one.
+std::string alpaca_user_message(const std::string& instruction, const std::string& input);
 
 // Token ids and, for each id, whether it is trained on.
 struct EncodedChat {

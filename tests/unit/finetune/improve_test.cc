@@ -39,7 +39,7 @@ constexpr const char* kCue = "Be brief.";  // the system message that asks for t
 ft::Conversation conversation(const ft::InstructionExample& x, const std::string& reply, const char* system = nullptr) {
   ft::Conversation c;
   if (system) c.push_back({"system", system});
-  c.push_back({"user", x.instruction + (x.input.empty() ? "" : "\n\n" + x.input)});
+  c.push_back({"user", ft::alpaca_user_message(x.instruction, x.input)});
   c.push_back({"assistant", reply});
   return c;
 }
