@@ -161,6 +161,34 @@ void for_each_block(std::string_view s, char pad, F&& f) {
   }
 }
 
+// Words (maximal runs of non-separator bytes) found block by block: block() takes each
+// block's separator mask in order and calls on_word(begin, end) for every word that ends
+// in it; finish() reports a word that runs to the end of the text (size % 64 == 0, as a
+// padded last block ends with separators).
+class WordEdges {
+ public:
+  template <class F>
+  void block(size_t off, uint64_t sep, F&& on_word) {
+    const uint64_t word = ~sep;
+    const uint64_t starts = word & (sep << 1 | prev_sep_);
+    const uint64_t ends = sep & (word << 1 | (prev_sep_ ^ 1));
+    prev_sep_ = sep >> 63;
+    for (uint64_t ev = starts | ends; ev; ev &= ev - 1) {
+      const int bit = __builtin_ctzll(ev);
+      if (starts >> bit & 1) begin_ = off + size_t(bit);
+      else on_word(begin_, off + size_t(bit));
+    }
+  }
+  template <class F>
+  void finish(size_t size, F&& on_word) {
+    if (!prev_sep_) on_word(begin_, size);
+  }
+
+ private:
+  size_t begin_ = 0;
+  uint64_t prev_sep_ = 1;  // the byte before the block separates (bit 0 of the shifted masks)
+};
+
 // Whether `needle` (not empty) occurs in `hay`: candidates where both its first and its last
 // byte match, 64 positions at a time, then compared whole; memmem for the last positions.
 inline bool contains(std::string_view hay, std::string_view needle) {

@@ -49,19 +49,11 @@ void scan_text(std::string_view s, TextScan& t) {
   t.words.clear();
   t.newlines.clear();
   t.continuation = t.hashes = 0;
-  size_t begin = 0;
-  uint64_t prev_space = 1;  // the byte before the block is white space (bit 0 of the shifted masks)
+  WordEdges edges;
+  const auto add_word = [&](size_t begin, size_t end) { t.words.emplace_back(s.data() + begin, end - begin); };
   uint64_t prev_dots = 0, high = 0, dots3 = 0;
   for_each_block(s, ' ', [&](size_t off, const Block64& b, uint64_t) {
-    const uint64_t space = b.space(), word = ~space;
-    const uint64_t starts = word & (space << 1 | prev_space);
-    const uint64_t ends = space & (word << 1 | (prev_space ^ 1));
-    prev_space = space >> 63;
-    for (uint64_t ev = starts | ends; ev; ev &= ev - 1) {
-      const int bit = __builtin_ctzll(ev);
-      if (starts >> bit & 1) begin = off + size_t(bit);
-      else t.words.emplace_back(s.data() + begin, off + size_t(bit) - begin);
-    }
+    edges.block(off, b.space(), add_word);
     for (uint64_t nl = b.eq('\n'); nl; nl &= nl - 1) t.newlines.push_back(off + size_t(__builtin_ctzll(nl)));
     const uint64_t dots = b.eq('.');
     dots3 |= dots & (dots << 1 | prev_dots >> 63) & (dots << 2 | prev_dots >> 62);
@@ -71,7 +63,7 @@ void scan_text(std::string_view s, TextScan& t) {
     high |= hi;
     if (hi) t.continuation += size_t(__builtin_popcountll(b.continuation()));
   });
-  if (!prev_space) t.words.emplace_back(s.data() + begin, s.size() - begin);  // s ends inside a word (size % 64 == 0)
+  edges.finish(s.size(), add_word);
   t.dots3 = dots3 != 0;
   t.ascii = high == 0;
 }

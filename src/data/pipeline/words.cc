@@ -38,21 +38,11 @@ void word_hashes(std::string_view text, std::vector<uint64_t>& out) {
     const unsigned char u = (unsigned char)text[i];
     low[i] = (u >= 'A' && u <= 'Z') ? char(u + 32) : char(u);
   }
-  size_t begin = 0;
-  uint64_t seed = 0;        // of the long words' pieces
-  uint64_t prev_sep = 1;  // the byte before the block separates (bit 0 of the shifted masks)
-  for_each_block(text, ' ', [&](size_t off, const Block64& b, uint64_t) {
-    const uint64_t sep = separators(b), word = ~sep;
-    const uint64_t starts = word & (sep << 1 | prev_sep);
-    const uint64_t ends = sep & (word << 1 | (prev_sep ^ 1));
-    prev_sep = sep >> 63;
-    for (uint64_t ev = starts | ends; ev; ev &= ev - 1) {
-      const int bit = __builtin_ctzll(ev);
-      if (starts >> bit & 1) begin = off + size_t(bit);
-      else out.push_back(word_hash(low.data() + begin, off + size_t(bit) - begin, seed));
-    }
-  });
-  if (!prev_sep) out.push_back(word_hash(low.data() + begin, text.size() - begin, seed));  // ends inside a word
+  uint64_t seed = 0;  // of the long words' pieces
+  WordEdges edges;
+  const auto add_word = [&](size_t begin, size_t end) { out.push_back(word_hash(low.data() + begin, end - begin, seed)); };
+  for_each_block(text, ' ', [&](size_t off, const Block64& b, uint64_t) { edges.block(off, separators(b), add_word); });
+  edges.finish(text.size(), add_word);
 }
 
 }  // namespace lmf::data::pipeline
