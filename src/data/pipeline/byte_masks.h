@@ -173,11 +173,13 @@ class WordEdges {
     const uint64_t starts = word & (sep << 1 | prev_sep_);
     const uint64_t ends = sep & (word << 1 | (prev_sep_ ^ 1));
     prev_sep_ = sep >> 63;
+    size_t begin = begin_;  // a local: on_word's stores cannot alias it
     for (uint64_t ev = starts | ends; ev; ev &= ev - 1) {
       const int bit = __builtin_ctzll(ev);
-      if (starts >> bit & 1) begin_ = off + size_t(bit);
-      else on_word(begin_, off + size_t(bit));
+      if (starts >> bit & 1) begin = off + size_t(bit);
+      else on_word(begin, off + size_t(bit));
     }
+    begin_ = begin;
   }
   template <class F>
   void finish(size_t size, F&& on_word) {
