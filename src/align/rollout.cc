@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/loss.h"
-#include "core/ops/vec_math.h"
+#include "core/kernels/vec_math.h"
 #include "core/random.h"
 
 namespace lmf::align {

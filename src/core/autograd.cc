@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "core/profiler.h"
-#include "core/strided_copy.h"
+#include "core/kernels/strided_copy.h"
 
 namespace lmf::autograd {
 namespace {

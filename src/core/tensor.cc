@@ -4,7 +4,7 @@
 
 #include "core/autograd.h"
 #include "core/random.h"
-#include "core/strided_copy.h"
+#include "core/kernels/strided_copy.h"
 
 namespace lmf {
 namespace {

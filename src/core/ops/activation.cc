@@ -4,8 +4,8 @@
 #include "core/ops/activation.h"
 
 #include "core/autograd.h"
-#include "core/ops/grad_store.h"
-#include "core/ops/vec_math.h"
+#include "core/kernels/grad_store.h"
+#include "core/kernels/vec_math.h"
 
 namespace lmf {
 namespace {

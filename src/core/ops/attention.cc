@@ -9,8 +9,8 @@
 #include <tuple>
 
 #include "core/autograd.h"
-#include "core/ops/tile_gemm.h"
-#include "core/ops/vec_math.h"
+#include "core/kernels/tile_gemm.h"
+#include "core/kernels/vec_math.h"
 #include "core/threads.h"
 
 namespace lmf {

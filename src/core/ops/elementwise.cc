@@ -14,7 +14,7 @@
 #include <omp.h>
 
 #include "core/autograd.h"
-#include "core/ops/grad_store.h"
+#include "core/kernels/grad_store.h"
 
 namespace lmf {
 namespace {

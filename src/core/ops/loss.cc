@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "core/autograd.h"
-#include "core/ops/vec_math.h"
+#include "core/kernels/vec_math.h"
 
 namespace lmf {
 namespace {

@@ -4,8 +4,8 @@
 #include <optional>
 
 #include "core/autograd.h"
-#include "core/ops/gemm.h"
-#include "core/ops/gemv.h"
+#include "core/kernels/gemm.h"
+#include "core/kernels/gemv.h"
 
 namespace lmf {
 namespace {

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "core/autograd.h"
-#include "core/ops/grad_store.h"
+#include "core/kernels/grad_store.h"
 
 namespace lmf {
 namespace {

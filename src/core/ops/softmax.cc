@@ -8,8 +8,8 @@
 #include <cmath>
 
 #include "core/autograd.h"
-#include "core/ops/grad_store.h"
-#include "core/ops/vec_math.h"
+#include "core/kernels/grad_store.h"
+#include "core/kernels/vec_math.h"
 
 namespace lmf {
 namespace {

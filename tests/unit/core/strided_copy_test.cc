@@ -5,7 +5,7 @@
 #include <numeric>
 #include <random>
 
-#include "core/strided_copy.h"
+#include "core/kernels/strided_copy.h"
 #include "core/tensor.h"
 
 using namespace lmf;

@@ -9,7 +9,7 @@
 
 #include "core/allocator.h"
 #include "core/autograd.h"
-#include "core/ops/gemm.h"
+#include "core/kernels/gemm.h"
 #include "core/ops/matmul.h"
 #include "unit/ops/op_cases.h"
 

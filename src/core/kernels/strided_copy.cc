@@ -1,4 +1,4 @@
-#include "core/strided_copy.h"
+#include "core/kernels/strided_copy.h"
 
 #include <array>
 

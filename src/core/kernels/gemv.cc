@@ -1,6 +1,6 @@
-#include "core/ops/gemv.h"
+#include "core/kernels/gemv.h"
 
-#include "core/ops/simd.h"
+#include "core/kernels/simd.h"
 #include "core/threads.h"
 
 namespace lmf::kernels {

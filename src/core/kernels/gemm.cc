@@ -1,4 +1,4 @@
-#include "core/ops/gemm.h"
+#include "core/kernels/gemm.h"
 
 #include <algorithm>
 #include <cstring>

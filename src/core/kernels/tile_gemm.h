@@ -8,7 +8,7 @@
 // transpose) costs nothing; B and C are row-major with row strides ldb and ldc, and N is a
 // multiple of 16 (callers pad B with zero columns). The summation order over k is fixed,
 // so results do not depend on the caller's thread. The register block is 6 rows × 4
-// vectors with AVX-512 and 6 rows × 2 vectors with AVX or SSE (core/ops/simd.h).
+// vectors with AVX-512 and 6 rows × 2 vectors with AVX or SSE (core/kernels/simd.h).
 #pragma once
 #include <cstdint>
 

@@ -1,9 +1,9 @@
-#include "core/ops/tile_gemm.h"
+#include "core/kernels/tile_gemm.h"
 
 #include <array>
 #include <utility>
 
-#include "core/ops/simd.h"
+#include "core/kernels/simd.h"
 
 namespace lmf::kernels {
 namespace {
