@@ -1,42 +1,48 @@
-# The README's commands. Each target installs what is missing and builds first, so on a
-# fresh Debian 12 machine `make test` alone goes from nothing to green.
+# The README's commands. `build` only configures and compiles (it never installs anything);
+# `test`, `test-long`, `test-sanitize`, `bench` and `demo` first install what is missing
+# (scripts/install-deps: Debian packages and the npm peers) and build, so on a fresh Debian 12
+# machine `make test` alone goes from nothing to green.
 BUILD      ?= build
 JOBS       ?= $(shell nproc)
 PY         := /usr/bin/python3
 CMAKE_ARGS ?=
+CTEST      := ctest --output-on-failure -j $(JOBS)
 
 .PHONY: all deps build test test-long test-sanitize bench demo clean
+
+# Prerequisites run one after another, in the order written (deps before build).
+.NOTPARALLEL:
 
 all: build
 
 deps:
 	@scripts/install-deps
 
-build: deps
+build:
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # Unit and conformance tests (PyTorch and npm peers are called by the tests). < 15 min on 2 cores.
-test: build
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE long
+test: deps build
+	@cd $(BUILD) && $(CTEST) -LE long
 
-# Long checks (bigger models, more steps) kept out of `make test`.
-test-long: build
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L long
+# Long checks, labelled `long` and kept out of `make test`: models trained for their effect
+# and wider parity sweeps against PyTorch (tests/long/).
+test-long: deps build
+	@cd $(BUILD) && $(CTEST) -L long
 
 # Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-sanitize: deps
 	@cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLMFORGE_SANITIZE=ON >/dev/null
 	@cmake --build build-sanitize -j $(JOBS)
-	@cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --output-on-failure -j $(JOBS) -LE long
+	@cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CTEST) -LE long
 
 # Benchmarks against the peers in the same run; results in bench/results/, table in docs/benchmarks.md.
-bench: build
+bench: deps build
 	@bench/run-all $(BUILD)
 
 # The main job on the embedded default data.
-demo: build
+demo: deps build
 	@scripts/demo $(BUILD)
 
 clean:
