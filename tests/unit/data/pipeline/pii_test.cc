@@ -1,4 +1,4 @@
-// PII detection against a labeled set (tests/unit/pipeline/pii_labeled.tsv): positives of
+// PII detection against a labeled set (tests/unit/data/pipeline/pii_labeled.tsv): positives of
 // each type in varied formats and hard negatives (versions, dates, prices, ISBNs, hashes,
 // MAC addresses, ordinary words). Recall >= 0.98 and precision >= 0.95 per type, where a
 // true positive is a match of the right type covering exactly the labeled value.
@@ -25,7 +25,7 @@ struct Case {
 };
 
 std::vector<Case> labeled_set() {
-  std::ifstream in(lmf::test::source_path("tests/unit/pipeline/pii_labeled.tsv"));
+  std::ifstream in(lmf::test::source_path("tests/unit/data/pipeline/pii_labeled.tsv"));
   std::vector<Case> cases;
   std::string line;
   while (std::getline(in, line)) {
