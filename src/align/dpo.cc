@@ -14,9 +14,10 @@
 #include "core/error.h"
 #include "core/ops/loss.h"
 #include "core/optim/clip.h"
-#include "finetune/chat_template.h"
+#include "infer/chat_template.h"
 #include "finetune/trainable.h"
 #include "io/atomic_file.h"
+#include "io/jsonl.h"
 #include "io/progress.h"
 #include "models/checkpoint.h"
 #include "train/metrics_log.h"
@@ -193,21 +194,16 @@ nlohmann::json run_dpo(const DpoCommand& c) {
   const int64_t max_len = c.dpo.max_len > 0 ? c.dpo.max_len : model.config().n_positions;
 
   // Pairs with the line each came from, so a bad one is named FILE:LINE.
-  std::ifstream in(c.data_path);
-  if (!in) throw FormatError(c.data_path + ": cannot open");
   PreferenceEncoder enc(tk);
   std::vector<EncodedPair> pairs;
   std::vector<int64_t> line_of;
   bool chat = false;
-  std::string line;
-  for (int64_t n = 1; std::getline(in, line); ++n) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    const PreferencePair p = parse_preference(line, c.data_path + ":" + std::to_string(n));
+  io::for_each_jsonl_line(c.data_path, [&](const std::string& line, int64_t n, const std::string& where) {
+    const PreferencePair p = parse_preference(line, where);
     chat = chat || p.chat;
     pairs.push_back(enc.encode(p));
     line_of.push_back(n);
-  }
-  if (pairs.empty()) throw FormatError(c.data_path + ": no examples");
+  });
   check_lengths(pairs, max_len, [&](size_t i) { return c.data_path + ":" + std::to_string(line_of[i]); });
 
   std::unique_ptr<ft::PeftMethod> method;
@@ -235,7 +231,7 @@ nlohmann::json run_dpo(const DpoCommand& c) {
                         train::line_chart_svg({loss, margins}, {"DPO (beta " + nlohmann::json(c.dpo.beta).dump() + ")",
                                                                 "step", "loss / reward margin"}));
   ft::save_tuned(model, method.get(), c.tokenizer_spec, c.out_dir);
-  if (chat || ft::has_chat_template(c.model_dir)) ft::write_chat_template(c.out_dir);
+  if (chat || has_chat_template(c.model_dir)) write_chat_template(c.out_dir);
 
   if (!c.dpo.quiet)
     std::fprintf(stderr, "trainable parameters: %lld of %lld, reference log-probs %.2f s, %.3f s/step\n",

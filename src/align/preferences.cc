@@ -4,15 +4,16 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "io/jsonl.h"
 
 namespace lmf::align {
 namespace {
 
 // The messages of a chat-form field; `want_role` (if set) is required of every message.
-ft::Conversation messages(const nlohmann::json& v, const std::string& where, const char* field,
+Conversation messages(const nlohmann::json& v, const std::string& where, const char* field,
                           const char* want_role) {
   if (!v.is_array() || v.empty()) throw FormatError(where + ": \"" + field + "\" must be a non-empty message list");
-  ft::Conversation c;
+  Conversation c;
   for (const auto& m : v) {
     if (!m.is_object() || !m.contains("role") || !m.contains("content") || !m["role"].is_string() ||
         !m["content"].is_string())
@@ -34,7 +35,7 @@ std::string response_text(const nlohmann::json& j, const std::string& where, con
     if (!v.is_string()) throw FormatError(where + ": \"" + field + "\" must be a string (plain form)");
     return v.get<std::string>();
   }
-  ft::Conversation c = messages(v, where, field, "assistant");
+  Conversation c = messages(v, where, field, "assistant");
   if (c.size() != 1) throw FormatError(where + ": \"" + field + "\" must hold exactly one assistant message");
   return c[0].content;
 }
@@ -67,15 +68,10 @@ PreferencePair parse_preference(const std::string& line, const std::string& wher
 }
 
 std::vector<PreferencePair> read_preferences_jsonl(const std::string& path, bool need_responses) {
-  std::ifstream in(path);
-  if (!in) throw FormatError(path + ": cannot open");
   std::vector<PreferencePair> out;
-  std::string line;
-  for (int64_t n = 1; std::getline(in, line); ++n) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    out.push_back(parse_preference(line, path + ":" + std::to_string(n), need_responses));
-  }
-  if (out.empty()) throw FormatError(path + ": no examples");
+  io::for_each_jsonl_line(path, [&](const std::string& line, int64_t, const std::string& where) {
+    out.push_back(parse_preference(line, where, need_responses));
+  });
   return out;
 }
 
@@ -101,14 +97,14 @@ EncodedPair PreferenceEncoder::encode(const PreferencePair& p) const {
 std::vector<int32_t> PreferenceEncoder::stop_ids(const PreferencePair& p) const {
   std::vector<int32_t> ids;
   if (p.chat)
-    for (uint32_t id : tk_.encode(ft::kEndOfTurn, true)) ids.push_back(int32_t(id));
+    for (uint32_t id : tk_.encode(kEndOfTurn, true)) ids.push_back(int32_t(id));
   return ids;
 }
 
 std::string PreferenceEncoder::decode_response(const PreferencePair& p, const std::vector<int32_t>& ids) const {
   std::vector<uint32_t> u(ids.begin(), ids.end());
   std::string text = tk_.decode_bytes(u);
-  const std::string end = ft::kEndOfTurn;
+  const std::string end = kEndOfTurn;
   if (p.chat && text.size() >= end.size() && text.ends_with(end)) text.resize(text.size() - end.size());
   return text;
 }

@@ -11,7 +11,7 @@
 //   plain  prompt ids = tk.encode(prompt), response ids = tk.encode(response), both as
 //          `lmforge tokenize` does (no special tokens); the sequence is prompt ++ response.
 //   chat   prompt ids = the ChatML rendering of the prompt messages followed by the
-//          generation prompt (finetune/chat_template.h); response ids = the content's ids
+//          generation prompt (infer/chat_template.h); response ids = the content's ids
 //          followed by the end-of-turn marker's, exactly the tokens SFT trains on.
 // Only response tokens are scored (the sum of their log-probabilities, as in the DPO paper).
 #pragma once
@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "finetune/chat_template.h"
+#include "infer/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace lmf::align {
@@ -27,7 +27,7 @@ namespace lmf::align {
 struct PreferencePair {
   bool chat = false;
   std::string prompt;                   // plain form
-  ft::Conversation prompt_messages;     // chat form
+  Conversation prompt_messages;     // chat form
   std::string chosen, rejected;         // response texts (chat form: the assistant contents)
 };
 
@@ -55,7 +55,7 @@ class PreferenceEncoder {
 
  private:
   const tok::Tokenizer& tk_;
-  ft::ChatTemplate tmpl_;
+  ChatTemplate tmpl_;
 };
 
 }  // namespace lmf::align

@@ -8,6 +8,7 @@
 #include "data/token_shard.h"
 #include "eval/perplexity.h"
 #include "finetune/sft.h"
+#include "infer/greedy.h"
 
 namespace lmf::align {
 namespace {
@@ -37,7 +38,7 @@ AlignReport compare_models(const std::function<Transformer&(bool aligned)>& mode
     double reward = 0;
     for (const PreferencePair& p : prompts) {
       const std::vector<int32_t> prompt = enc.prompt(p);
-      const std::vector<int32_t> reply = ft::greedy_reply(m, prompt, opt.max_new_tokens, enc.stop_ids(p));
+      const std::vector<int32_t> reply = greedy_reply(m, prompt, opt.max_new_tokens, enc.stop_ids(p));
       s.replies.push_back(enc.decode_response(p, reply));
       judged[side].push_back(opt.judge(p, s.replies.back()));
       if (opt.reward) reward += opt.reward(prompt, reply);

@@ -14,7 +14,7 @@
 #include "align/reward_model.h"
 #include "cli/align_method.h"
 #include "cli/command.h"
-#include "cli/model_flags.h"
+#include "cli/flags.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "io/atomic_file.h"
@@ -46,7 +46,7 @@ nlohmann::json report(const AlignShared& s, const ReportFlags& f) {
   std::unique_ptr<ft::PeftMethod> adapter;
   if (s.peft.method == "lora") {
     after.emplace(load_model(s.model_dir));
-    adapter = attach_adapter(*after, s.out_dir);
+    adapter = ft::attach_adapter(*after, s.out_dir);
   } else {
     after.emplace(load_model(s.out_dir));
   }
@@ -103,16 +103,16 @@ int run_align(int argc, char** argv) {
   rep->add_option("--eval", rf.eval_shard, "token shard of held-out pretraining text: perplexity before and after");
   rep->add_flag("--no-report", rf.skip, "skip the report");
   app.add_flag("--quiet", s.quiet, "no progress output");
-  app.add_option("--threads", threads, "threads (default: LMFORGE_THREADS or all cores)");
+  add_threads_flag(app, threads);
   for (const AlignMethodInfo& m : align_methods()) m.add_flags(*app.add_option_group(m.name, m.help));
-  CLI11_PARSE(app, argc, argv);
-  if (threads > 0) threads::set(threads);
+  LMF_PARSE(app, argc, argv);
+  apply_threads(threads);
   if (s.steps <= 0 || s.batch <= 0) throw Error("--steps and --batch must be positive");
   if (s.lr < 0) throw Error("--lr must be positive");
   if (rf.prompts <= 0 || rf.max_new <= 0) throw Error("--report-prompts and --report-max-new must be positive");
   s.peft.method = lora ? "lora" : "full";
   s.peft.seed = s.seed;
-  s.tokenizer_spec = tokenizer_spec_for(s.model_dir, s.tokenizer_spec);
+  s.tokenizer_spec = model_tokenizer_spec(s.model_dir, s.tokenizer_spec);
   for (const AlignMethodInfo& m : align_methods()) {
     if (m.name != method) continue;
     nlohmann::json out = m.run(s);

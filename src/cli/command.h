@@ -4,10 +4,15 @@
 //   static lmf::cli::Command reg("tokenize", "encode text to token ids", run_tokenize);
 //
 // The function receives the arguments after the subcommand name (argv[0] is
-// "lmforge <name>") and returns the process exit code. lmf::Error escaping it is printed
-// as "lmforge <name>: error: <what>" with exit code 1.
+// "lmforge <name>") and returns the process exit code. It parses its flags with
+// LMF_PARSE(app, argc, argv). Exit statuses (docs/cli.md): 0 success (and --help), 2 a
+// usage error (unknown flag, missing or invalid value; printed as
+// "lmforge <name>: error: <what>"), 1 a failure at run time (an lmf::Error escaping the
+// function, printed the same way).
 #pragma once
+#include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,4 +33,14 @@ struct Command {
   }
 };
 
+constexpr int kExitUsage = 2;    // bad command line
+constexpr int kExitFailure = 1;  // the command failed while running
+
+// Parses the command line into `app`: nothing (go on) on success; the exit status when the
+// command should end now (--help printed: 0; a usage error printed to stderr: 2).
+std::optional<int> parse(CLI::App& app, int argc, char** argv);
+
 }  // namespace lmf::cli
+
+#define LMF_PARSE(app, argc, argv) \
+  if (std::optional<int> lmf_parse_rc = ::lmf::cli::parse((app), (argc), (argv))) return *lmf_parse_rc

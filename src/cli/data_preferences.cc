@@ -20,7 +20,7 @@ int run_data_preferences(int argc, char** argv) {
   app.add_option("--out", out, "output directory (train.jsonl, test.jsonl)")->required();
   app.add_option("--n", n, "pairs in all (a tenth held out for test)")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--seed", seed, "random seed")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  LMF_PARSE(app, argc, argv);
   align::PreferenceSplit s = align::preference_tasks(n, seed);
   std::filesystem::create_directories(out);
   io::write_text_atomic(out + "/train.jsonl", align::to_jsonl(s.train));

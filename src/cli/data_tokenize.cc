@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "data/tokenize_corpus.h"
 
 namespace lmf::cli {
@@ -23,8 +24,10 @@ int run_data_tokenize(int argc, char** argv) {
       ->check(CLI::Range(0.0, 0.999));
   app.add_flag("--allow-special", o.allow_special,
                "encode the tokenizer's special tokens that occur in the text as their ids (else as plain text)");
-  app.add_option("--threads", o.threads, "encoding threads (default: LMFORGE_THREADS or all cores)");
-  CLI11_PARSE(app, argc, argv);
+  int threads = 0;
+  add_threads_flag(app, threads);
+  LMF_PARSE(app, argc, argv);
+  apply_threads(threads);
   auto r = data::tokenize_corpus(o);
   std::fprintf(stderr,
                "tokenized %lld documents (%.1f MB) in %.1f s: %s/train.bin %lld tokens (%lld documents), "

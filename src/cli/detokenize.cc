@@ -52,7 +52,7 @@ int run_detokenize(int argc, char** argv) {
   app.add_option("--tokenizer", spec, "tiktoken:NAME, a directory holding tokenizer.json, or a tokenizer.json")->required();
   app.add_option("--input", input, "input file of ids, or - for standard input")->capture_default_str();
   app.add_flag("--jsonl", jsonl, "one document per line, written as a JSON object {\"text\": ...}");
-  CLI11_PARSE(app, argc, argv);
+  LMF_PARSE(app, argc, argv);
   auto tok = tok::Tokenizer::load(spec);
   std::string name = input == "-" ? "<stdin>" : input;
   std::ifstream file;

@@ -1,9 +1,9 @@
 // lmforge eval: how good a model is, in one of two ways.
 //   --data SHARD            mean next-token loss and perplexity over a token shard (JSON).
 //   --instructions FILE     held-out exact-match on instruction data (Alpaca or chat JSONL,
-//                           src/finetune/chat_template.h): the greedy reply to every
+//                           src/infer/chat_template.h): the greedy reply to every
 //                           conversation but its last message must equal that message
-//                           exactly (ft::exact_match_report); prints --show N examples with
+//                           exactly (eval::exact_match_report); prints --show N examples with
 //                           question, expected answer and reply, then the score (--json: one
 //                           JSON object).
 // Either way --adapter DIR applies a PEFT adapter to the model first.
@@ -14,14 +14,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "cli/model_flags.h"
-#include "core/autograd.h"
-#include "core/threads.h"
-#include "data/token_shard.h"
+#include "cli/flags.h"
+#include "eval/exact_match.h"
 #include "eval/perplexity.h"
-#include "finetune/chat_template.h"
+#include "finetune/inference_model.h"
 #include "finetune/peft.h"
-#include "finetune/sft.h"
 #include "io/progress.h"
 #include "models/checkpoint.h"
 
@@ -30,7 +27,7 @@ namespace {
 
 // The question of a conversation: its messages but the last, one "role: content" line each
 // (only the content when it is a single user message).
-std::string question_of(const ft::Conversation& c) {
+std::string question_of(const Conversation& c) {
   if (c.size() == 2 && c[0].role == "user") return c[0].content;
   std::string q;
   for (size_t i = 0; i + 1 < c.size(); ++i) q += (i ? "\n" : "") + c[i].role + ": " + c[i].content;
@@ -45,18 +42,11 @@ std::string one_line(const std::string& s, size_t width = 100) {
   return out;
 }
 
-int run_instructions(Transformer& model, const std::string& model_dir, const std::string& tok_flag,
-                     const std::string& path, int64_t show, int64_t max_new, bool json_out) {
-  ft::check_chat_template(model_dir);
-  tok::Tokenizer tk = tok::Tokenizer::load(tokenizer_spec_for(model_dir, tok_flag));
-  std::vector<ft::Conversation> test = ft::read_instruction_jsonl(path);
-  if (test.empty()) throw Error(path + ": no examples");
-  for (size_t i = 0; i < test.size(); ++i)
-    if (test[i].size() < 2 || test[i].back().role != "assistant")
-      throw Error(path + ":" + std::to_string(i + 1) + ": the last message must be the assistant's answer");
+int run_instructions(ft::InferenceModel& m, const std::string& path, int64_t show, int64_t max_new, bool json_out) {
+  std::vector<Conversation> test = eval::read_exact_match_set(path);
   io::Progress bar(int64_t(test.size()), 1, 0, std::max<int64_t>(1, int64_t(test.size()) / 10));
   bar.set_units({"example", "ex/s", false});
-  ft::ExactMatchReport r = ft::exact_match_report(model, tk, test, max_new, [&](int64_t done) {
+  eval::ExactMatchReport r = eval::exact_match_report(m.model, m.tokenizer, test, max_new, [&](int64_t done) {
     bar.update(done, "");
   });
   bar.finish();
@@ -85,42 +75,47 @@ int run_instructions(Transformer& model, const std::string& model_dir, const std
 int run_eval(int argc, char** argv) {
   CLI::App app{"Evaluate a model: perplexity over a token shard (--data), or held-out exact-match on instruction data (--instructions)",
                "lmforge eval"};
-  std::string model_dir, data_path, inst_path, adapter_dir, tok_flag;
+  ModelFlags mf;
+  std::string data_path, inst_path;
   int64_t seq = 0, batch = 8, max_windows = 0, show = 5, max_new = 64;
   int threads = 0;
   bool json_out = false;
-  app.add_option("--model", model_dir, "model directory (config.json, model.safetensors)")->required();
-  app.add_option("--adapter", adapter_dir, "PEFT adapter directory (adapter_config.json, adapter_model.safetensors) applied to the model");
+  app.add_option("--model", mf.model_dir, "model directory (config.json, model.safetensors)")->required();
+  app.add_option("--adapter", mf.adapter_dir, "PEFT adapter directory (adapter_config.json, adapter_model.safetensors) applied to the model");
   auto* data_opt = app.add_option("--data", data_path, "token shard (.bin, llm.c format): perplexity");
   auto* inst_opt = app.add_option("--instructions", inst_path,
                                   "instruction data, JSONL (Alpaca or chat messages): exact-match of greedy replies");
   data_opt->excludes(inst_opt);
-  app.add_option("--seq", seq, "--data: window length T (default: the model's context length)");
-  app.add_option("--batch", batch, "--data: windows per forward pass")->capture_default_str();
-  app.add_option("--max-windows", max_windows, "--data: score only the first N windows (0 = all)")->capture_default_str();
-  app.add_option("--show", show, "--instructions: examples printed with question, answer and reply")->capture_default_str();
-  app.add_option("--max-new", max_new, "--instructions: most tokens generated per reply")->capture_default_str();
-  app.add_option("--tokenizer", tok_flag, "--instructions: tokenizer SPEC (default: the model's tokenizer.json)");
+  app.add_option("--seq", seq, "--data: window length T (default: the model's context length)")->check(int_at_least<int64_t>(1));
+  app.add_option("--batch", batch, "--data: windows per forward pass")->check(int_at_least<int64_t>(1))->capture_default_str();
+  app.add_option("--max-windows", max_windows, "--data: score only the first N windows (0 = all)")
+      ->check(int_at_least<int64_t>(0))
+      ->capture_default_str();
+  app.add_option("--show", show, "--instructions: examples printed with question, answer and reply")
+      ->check(int_at_least<int64_t>(0))
+      ->capture_default_str();
+  add_max_new_tokens_flag(app, max_new, "--instructions: most tokens generated per reply");
+  app.add_option("--max-new", max_new, "the same as --max-new-tokens (an older name)")
+      ->check(int_range<int64_t>(1, 1000000))
+      ->group("");
+  app.add_option("--tokenizer", mf.tokenizer, "--instructions: tokenizer SPEC (default: the model's tokenizer.json)");
   app.add_flag("--json", json_out, "--instructions: print one JSON object (--data always prints JSON)");
-  app.add_option("--threads", threads, "threads (default: LMFORGE_THREADS or all cores)");
-  CLI11_PARSE(app, argc, argv);
-  if (data_path.empty() && inst_path.empty()) throw Error("lmforge eval: pass --data SHARD or --instructions FILE.jsonl");
-  if (max_new <= 0) throw Error("--max-new must be positive");
-  if (threads > 0) threads::set(threads);
+  add_threads_flag(app, threads);
+  LMF_PARSE(app, argc, argv);
+  if (data_path.empty() && inst_path.empty()) {
+    std::fprintf(stderr, "lmforge eval: error: pass --data SHARD or --instructions FILE.jsonl\n");
+    return kExitUsage;
+  }
+  apply_threads(threads);
 
-  Transformer model = load_model(model_dir);
-  std::unique_ptr<ft::PeftMethod> adapter = attach_adapter(model, adapter_dir);
-  if (!inst_path.empty()) return run_instructions(model, model_dir, tok_flag, inst_path, show, max_new, json_out);
-
-  if (seq <= 0) seq = model.config().n_positions;
-  if (seq > model.config().n_positions)
-    throw Error("--seq " + std::to_string(seq) + " exceeds the model's context length " +
-                std::to_string(model.config().n_positions));
-  data::TokenShard shard = data::TokenShard::open(data_path);
-  autograd::NoGradGuard no_grad;
-  eval::PerplexityResult r = eval::evaluate_perplexity(
-      shard, seq, batch, [&](const Tensor& x, const Tensor& y) { return double(model.loss(x, y).item()); },
-      max_windows);
+  if (!inst_path.empty()) {
+    ft::InferenceModel m({mf.model_dir, mf.tokenizer, mf.adapter_dir});
+    check_chat_template(mf.model_dir);
+    return run_instructions(m, inst_path, show, max_new, json_out);
+  }
+  Transformer model = load_model(mf.model_dir);
+  std::unique_ptr<ft::PeftMethod> adapter = ft::attach_adapter(model, mf.adapter_dir);
+  eval::PerplexityResult r = eval::model_perplexity(model, data_path, seq, batch, max_windows);
   nlohmann::json out = {{"loss", r.loss}, {"ppl", r.ppl}, {"tokens", r.tokens}};
   std::printf("%s\n", out.dump().c_str());
   return 0;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "core/threads.h"
 #include "finetune/sft.h"
 
@@ -23,31 +24,31 @@ int run_finetune_cmd(int argc, char** argv) {
       ->check(CLI::IsMember({"full", "lora", "adapter", "prefix", "prompt"}))
       ->capture_default_str();
   app.add_option("--tokenizer", c.tokenizer_spec, "tokenizer SPEC (default: the model's tokenizer.json)");
-  app.add_option("--steps", c.sft.steps, "optimizer steps")->capture_default_str();
-  app.add_option("--batch", c.sft.batch, "examples per step")->capture_default_str();
-  app.add_option("--max-len", c.sft.max_len, "tokens per example (longer ones are cut)")->capture_default_str();
+  app.add_option("--steps", c.sft.steps, "optimizer steps")->check(int_at_least<int64_t>(1))->capture_default_str();
+  app.add_option("--batch", c.sft.batch, "examples per step")->check(int_at_least<int64_t>(1))->capture_default_str();
+  app.add_option("--max-len", c.sft.max_len, "tokens per example (longer ones are cut)")->check(int_at_least<int64_t>(2))->capture_default_str();
   app.add_flag("--pack", c.sft.pack,
                "pack several examples into each row of --max-len tokens (no attention across examples)");
-  app.add_option("--lr", c.sft.lr, "learning rate")->capture_default_str();
-  app.add_option("--weight-decay", c.sft.weight_decay, "AdamW weight decay")->capture_default_str();
-  app.add_option("--grad-clip", c.sft.grad_clip, "global gradient-norm clip (0 = off)")->capture_default_str();
+  app.add_option("--lr", c.sft.lr, "learning rate")->check(real_positive())->capture_default_str();
+  app.add_option("--weight-decay", c.sft.weight_decay, "AdamW weight decay")->check(real_at_least(0))->capture_default_str();
+  app.add_option("--grad-clip", c.sft.grad_clip, "global gradient-norm clip (0 = off)")->check(real_at_least(0))->capture_default_str();
   app.add_option("--seed", c.sft.seed, "random seed (data order, initialisation)")->capture_default_str();
-  app.add_option("--rank", c.peft.rank, "LoRA rank r")->capture_default_str();
-  app.add_option("--alpha", c.peft.alpha, "LoRA alpha (scaling alpha/r)")->capture_default_str();
-  app.add_option("--dropout", c.peft.dropout, "LoRA dropout")->capture_default_str();
+  app.add_option("--rank", c.peft.rank, "LoRA rank r")->check(int_at_least<int64_t>(1))->capture_default_str();
+  app.add_option("--alpha", c.peft.alpha, "LoRA alpha (scaling alpha/r)")->check(real_positive())->capture_default_str();
+  app.add_option("--dropout", c.peft.dropout, "LoRA dropout")->check(real_range(0, 0.999))->capture_default_str();
   app.add_option("--target", c.peft.target, "LoRA target module names (repeatable; default attention and MLP)");
-  app.add_option("--bottleneck", c.peft.bottleneck, "adapter bottleneck width")->capture_default_str();
-  app.add_option("--prefix-length", c.peft.num_virtual_tokens, "prefix tuning: prefix positions per layer");
+  app.add_option("--bottleneck", c.peft.bottleneck, "adapter bottleneck width")->check(int_at_least<int64_t>(1))->capture_default_str();
+  app.add_option("--prefix-length", c.peft.num_virtual_tokens, "prefix tuning: prefix positions per layer")->check(int_at_least<int64_t>(1));
   app.add_option("--prefix-hidden", c.peft.prefix_hidden,
-                 "prefix tuning: train the prefix through an MLP of this width (PEFT's prefix_projection); 0: none")
+                 "prefix tuning: train the prefix through an MLP of this width (PEFT's prefix_projection); 0: none")->check(int_at_least<int64_t>(0))
       ->capture_default_str();
-  app.add_option("--num-virtual-tokens", c.peft.num_virtual_tokens, "prompt tuning: virtual tokens")->capture_default_str();
+  app.add_option("--num-virtual-tokens", c.peft.num_virtual_tokens, "prompt tuning: virtual tokens")->check(int_at_least<int64_t>(1))->capture_default_str();
   app.add_option("--init", c.peft.prompt_init, "prompt tuning init: text | random")->capture_default_str();
   app.add_option("--init-text", c.init_text, "prompt tuning: the text whose embeddings start the prompt");
   app.add_flag("--quiet", c.sft.quiet, "no progress output");
-  app.add_option("--threads", threads, "threads (default: LMFORGE_THREADS or all cores)");
-  CLI11_PARSE(app, argc, argv);
-  if (threads > 0) threads::set(threads);
+  add_threads_flag(app, threads);
+  LMF_PARSE(app, argc, argv);
+  apply_threads(threads);
   c.peft.seed = c.sft.seed;
   ft::SftResult r = ft::run_finetune(c);
   std::printf("{\"method\": \"%s\", \"steps\": %lld, \"loss\": %.6f, \"trainable\": %lld, \"total\": %lld}\n",

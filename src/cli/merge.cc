@@ -4,7 +4,7 @@
 #include <filesystem>
 
 #include "cli/command.h"
-#include "finetune/chat_template.h"
+#include "infer/chat_template.h"
 #include "finetune/lora.h"
 #include "models/checkpoint.h"
 
@@ -18,7 +18,7 @@ int run_merge(int argc, char** argv) {
   app.add_option("--adapter", adapter_dir, "LoRA adapter directory (adapter_config.json, adapter_model.safetensors)")
       ->required();
   app.add_option("--out", out_dir, "output model directory")->required();
-  CLI11_PARSE(app, argc, argv);
+  LMF_PARSE(app, argc, argv);
   Transformer model = load_model(model_dir);
   std::unique_ptr<ft::PeftMethod> lora = ft::load_adapter(model, adapter_dir);
   ft::merge_lora(model, *lora);
@@ -28,7 +28,7 @@ int run_merge(int argc, char** argv) {
     if (fs::exists(dir + "/tokenizer.json") && !fs::exists(out_dir + "/tokenizer.json"))
       fs::copy_file(dir + "/tokenizer.json", out_dir + "/tokenizer.json");
   if (fs::exists(adapter_dir + "/tokenizer_config.json") || fs::exists(model_dir + "/tokenizer_config.json"))
-    ft::write_chat_template(out_dir);
+    write_chat_template(out_dir);
   return 0;
 }
 

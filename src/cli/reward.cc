@@ -9,8 +9,9 @@
 #include "align/reward_model.h"
 #include "align/reward_train.h"
 #include "cli/command.h"
-#include "cli/model_flags.h"
+#include "cli/flags.h"
 #include "core/threads.h"
+#include "models/checkpoint.h"
 
 namespace lmf::cli {
 namespace {
@@ -40,9 +41,9 @@ int run_reward_train(int argc, char** argv) {
   app.add_option("--seed", c.train.seed, "random seed (data order, score head initialisation)")->capture_default_str();
   app.add_flag("--json", json, "print the result as JSON on stdout");
   app.add_flag("--quiet", c.train.quiet, "no progress output");
-  app.add_option("--threads", threads, "threads (default: LMFORGE_THREADS or all cores)");
-  CLI11_PARSE(app, argc, argv);
-  if (threads > 0) threads::set(threads);
+  add_threads_flag(app, threads);
+  LMF_PARSE(app, argc, argv);
+  apply_threads(threads);
   align::RewardRunResult r = align::run_reward_train(c);
   if (json) {
     nlohmann::json j = {{"steps", r.train.steps},
@@ -65,10 +66,10 @@ int run_reward_score(int argc, char** argv) {
   app.add_option("--prompt", prompt, "prompt text (encoded as `lmforge tokenize` does)")->required();
   app.add_option("--response", response, "response text, scored after the prompt")->required();
   app.add_option("--tokenizer", tokenizer, "tokenizer SPEC (default: the model's tokenizer.json)");
-  app.add_option("--threads", threads, "threads (default: LMFORGE_THREADS or all cores)");
-  CLI11_PARSE(app, argc, argv);
-  if (threads > 0) threads::set(threads);
-  const tok::Tokenizer tk = tok::Tokenizer::load(tokenizer_spec_for(model_dir, tokenizer));
+  add_threads_flag(app, threads);
+  LMF_PARSE(app, argc, argv);
+  apply_threads(threads);
+  const tok::Tokenizer tk = tok::Tokenizer::load(model_tokenizer_spec(model_dir, tokenizer));
   align::RewardModel model = align::RewardModel::load(model_dir);
   align::PreferencePair p;
   p.prompt = prompt;

@@ -13,6 +13,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "io/atomic_file.h"
@@ -45,9 +46,9 @@ int run_tokenize(int argc, char** argv) {
   app.add_option("--input", input, "input file, or - for standard input")->capture_default_str();
   app.add_flag("--jsonl", jsonl, "input lines are JSON objects; encode each one's \"text\" to one output line");
   app.add_flag("--allow-special", allow_special, "encode special tokens in the text as their ids (else as plain text)");
-  app.add_option("--threads", threads, "threads (default: LMFORGE_THREADS or all cores)");
-  CLI11_PARSE(app, argc, argv);
-  if (threads > 0) threads::set(threads);
+  add_threads_flag(app, threads);
+  LMF_PARSE(app, argc, argv);
+  apply_threads(threads);
   auto tok = tok::Tokenizer::load(spec);
   std::string name = input == "-" ? "<stdin>" : input;
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "tokenizer/trainer.h"
@@ -28,13 +29,22 @@ int run_tokenizer_train(int argc, char** argv) {
   app.add_option("--pattern", pattern, "pretokenizer regex: gpt2 | cl100k | o200k | llama3")
       ->check(CLI::IsMember(tok::builtin_pattern_names()))
       ->capture_default_str();
-  app.add_option("--special", opt.special_tokens, "special tokens, given the last ids in this order")->expected(1, -1);
+  opt.special_tokens = {"<|endoftext|>"};
+  app.add_option("--special", opt.special_tokens,
+                 "special tokens, given the last ids in this order; the list replaces the default, so name "
+                 "<|endoftext|> in it to keep the end-of-text token that `data tokenize` separates documents with")
+      ->expected(1, -1)
+      ->capture_default_str();
   app.add_option("--min-frequency", opt.min_frequency, "least count of a pair to be merged")->capture_default_str();
   app.add_option("--out", out_dir, "output directory; receives tokenizer.json")->required();
-  app.add_option("--threads", threads, "threads (default: LMFORGE_THREADS or all cores)");
-  CLI11_PARSE(app, argc, argv);
-  if (threads > 0) threads::set(threads);
+  add_threads_flag(app, threads);
+  LMF_PARSE(app, argc, argv);
+  apply_threads(threads);
   opt.pattern = tok::builtin_pattern(pattern);
+  if (!tok::has_eot_token(opt.special_tokens))
+    std::fprintf(stderr,
+                 "lmforge tokenizer train: note: no end-of-text token among --special; `lmforge data tokenize` will "
+                 "refuse this tokenizer (add '<|endoftext|>')\n");
   auto t0 = std::chrono::steady_clock::now();
   auto tok = tok::train_bpe(inputs, opt);
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

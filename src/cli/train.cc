@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "models/config.h"
@@ -24,32 +25,32 @@ int run_train(int argc, char** argv) {
   auto* pre = app.add_option("--preset", o.preset, "start from random weights with a preset: " + presets);
   init->excludes(cfg)->excludes(pre);
   cfg->excludes(pre);
-  app.add_option("--batch", o.batch, "sequences per micro-batch (B)")->capture_default_str();
-  app.add_option("--seq", o.seq, "sequence length (T)")->capture_default_str();
-  app.add_option("--grad-accum", o.grad_accum, "micro-batches per optimizer step")->capture_default_str();
-  app.add_option("--steps", o.steps, "optimizer steps in total")->capture_default_str();
-  app.add_option("--lr", o.lr, "peak learning rate")->capture_default_str();
+  app.add_option("--batch", o.batch, "sequences per micro-batch (B)")->check(int_at_least<int64_t>(1))->capture_default_str();
+  app.add_option("--seq", o.seq, "sequence length (T)")->check(int_at_least<int64_t>(1))->capture_default_str();
+  app.add_option("--grad-accum", o.grad_accum, "micro-batches per optimizer step")->check(int_at_least<int64_t>(1))->capture_default_str();
+  app.add_option("--steps", o.steps, "optimizer steps in total")->check(int_at_least<int64_t>(1))->capture_default_str();
+  app.add_option("--lr", o.lr, "peak learning rate")->check(real_positive())->capture_default_str();
   app.add_option("--schedule", o.schedule, "constant | cosine (linear warm-up, cosine decay to --min-lr)")
       ->check(CLI::IsMember({"constant", "cosine"}))
       ->capture_default_str();
-  app.add_option("--warmup", o.warmup, "warm-up steps (cosine)")->capture_default_str();
-  app.add_option("--min-lr", o.min_lr, "learning-rate floor (cosine)")->capture_default_str();
-  app.add_option("--weight-decay", o.weight_decay, "AdamW decoupled weight decay on >= 2-D tensors")->capture_default_str();
-  app.add_option("--grad-clip", o.grad_clip, "global gradient-norm clip (0 = off)")->capture_default_str();
+  app.add_option("--warmup", o.warmup, "warm-up steps (cosine)")->check(int_at_least<int64_t>(0))->capture_default_str();
+  app.add_option("--min-lr", o.min_lr, "learning-rate floor (cosine)")->check(real_at_least(0))->capture_default_str();
+  app.add_option("--weight-decay", o.weight_decay, "AdamW decoupled weight decay on >= 2-D tensors")->check(real_at_least(0))->capture_default_str();
+  app.add_option("--grad-clip", o.grad_clip, "global gradient-norm clip (0 = off)")->check(real_at_least(0))->capture_default_str();
   app.add_option("--seed", o.seed, "seed for initialisation, data order and dropout")->capture_default_str();
   app.add_option("--order", o.order, "sequential (llm.c) | shuffled")
       ->check(CLI::IsMember({"sequential", "shuffled"}))
       ->capture_default_str();
-  app.add_option("--eval-every", o.eval_every, "validation loss every N steps (0 = at the end only)")->capture_default_str();
-  app.add_option("--eval-batches", o.eval_batches, "micro-batches per validation")->capture_default_str();
-  app.add_option("--save-every", o.save_every, "checkpoint every N steps (0 = at the end only)")->capture_default_str();
+  app.add_option("--eval-every", o.eval_every, "validation loss every N steps (0 = at the end only)")->check(int_at_least<int64_t>(0))->capture_default_str();
+  app.add_option("--eval-batches", o.eval_batches, "micro-batches per validation")->check(int_at_least<int64_t>(1))->capture_default_str();
+  app.add_option("--save-every", o.save_every, "checkpoint every N steps (0 = at the end only)")->check(int_at_least<int64_t>(0))->capture_default_str();
   app.add_flag("--resume", o.resume, "continue the run in --out from its last checkpoint");
-  app.add_option("--dropout", o.dropout, "dropout probability (default: the config's, 0 for presets)");
-  app.add_option("--time-limit", o.time_limit_s, "stop and save after this many seconds of training (0 = none)");
+  app.add_option("--dropout", o.dropout, "dropout probability (default: the config's, 0 for presets)")->check(real_range(0, 0.999));
+  app.add_option("--time-limit", o.time_limit_s, "stop and save after this many seconds of training (0 = none)")->check(real_at_least(0));
   app.add_flag("--quiet", o.quiet, "no progress output");
-  app.add_option("--threads", threads, "threads (default: LMFORGE_THREADS or all cores)");
-  CLI11_PARSE(app, argc, argv);
-  if (threads > 0) threads::set(threads);
+  add_threads_flag(app, threads);
+  LMF_PARSE(app, argc, argv);
+  apply_threads(threads);
   if (!o.resume && o.init_dir.empty() && o.config_path.empty() && o.preset.empty())
     throw lmf::Error("give one of --init MODEL_DIR, --config config.json or --preset NAME (or --resume)");
   train::TrainResult r = train::run_training(o);

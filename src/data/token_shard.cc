@@ -53,6 +53,11 @@ TokenShard TokenShard::open(const std::string& path) {
     ::close(fd);
     throw FormatError("cannot stat token shard " + path + ": " + std::strerror(err));
   }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw FormatError(path + ": not a token shard file (" + (S_ISDIR(st.st_mode) ? "a directory" : "not a regular file") +
+                      ")");
+  }
   const size_t len = size_t(st.st_size);
   if (len < kShardHeaderBytes) {
     ::close(fd);

@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "data/token_shard.h"
 #include "io/atomic_file.h"
+#include "io/output_dir.h"
 #include "tokenizer/tokenizer.h"
 
 namespace lmf::data {
@@ -185,7 +186,7 @@ TokenizeCorpusReport tokenize_corpus(const TokenizeCorpusOptions& o) {
     train.resize(train.size() - size_t(k));
   }
 
-  fs::create_directories(o.out_dir);
+  io::OutputDir out(o.out_dir);  // removed again if this fails before writing to it
   const fs::path dir(o.out_dir);
   const int train_version = write_token_shard((dir / "train.bin").string(), train);
   const int val_version = write_token_shard((dir / "val.bin").string(), val);

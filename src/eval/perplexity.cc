@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "core/autograd.h"
 #include "core/error.h"
 
 namespace lmf::eval {
@@ -43,6 +44,18 @@ PerplexityResult evaluate_perplexity(const data::TokenShard& shard, int64_t T, i
   r.loss = sum / double(r.tokens);
   r.ppl = std::exp(r.loss);
   return r;
+}
+
+PerplexityResult model_perplexity(Transformer& model, const std::string& shard_path, int64_t T, int64_t B,
+                                  int64_t max_windows) {
+  const int64_t context = model.config().n_positions;
+  if (T <= 0) T = context;
+  if (T > context)
+    throw Error("window length " + std::to_string(T) + " exceeds the model's context length " + std::to_string(context));
+  data::TokenShard shard = data::TokenShard::open(shard_path);
+  autograd::NoGradGuard no_grad;
+  return evaluate_perplexity(
+      shard, T, B, [&](const Tensor& x, const Tensor& y) { return double(model.loss(x, y).item()); }, max_windows);
 }
 
 }  // namespace lmf::eval

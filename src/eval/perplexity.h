@@ -16,6 +16,7 @@
 
 #include "core/tensor.h"
 #include "data/token_shard.h"
+#include "models/transformer.h"
 
 namespace lmf::eval {
 
@@ -32,5 +33,11 @@ using BatchLossFn = std::function<double(const Tensor& inputs, const Tensor& tar
 // Error naming the shard when it holds fewer than T+1 tokens or T, B < 1.
 PerplexityResult evaluate_perplexity(const data::TokenShard& shard, int64_t T, int64_t B, const BatchLossFn& loss,
                                      int64_t max_windows = 0);
+
+// The perplexity of `model` (hooks included, no gradients) over the token shard at
+// `shard_path`: windows of T tokens (T = 0: the model's context; more than it is an Error),
+// B windows a forward pass.
+PerplexityResult model_perplexity(Transformer& model, const std::string& shard_path, int64_t T, int64_t B,
+                                  int64_t max_windows = 0);
 
 }  // namespace lmf::eval

@@ -74,4 +74,11 @@ std::unique_ptr<PeftMethod> load_adapter(Transformer& model, const std::string& 
 
 void freeze(Transformer& model) { model.set_requires_grad(false); }
 
+std::unique_ptr<PeftMethod> attach_adapter(Transformer& model, const std::string& dir) {
+  if (dir.empty()) return nullptr;
+  std::unique_ptr<PeftMethod> adapter = load_adapter(model, dir);
+  model.set_hooks(adapter.get());
+  return adapter;
+}
+
 }  // namespace lmf::ft

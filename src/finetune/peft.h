@@ -76,6 +76,9 @@ void save_adapter(const PeftMethod& m, const std::string& dir);
 // missing file, an unknown peft_type or a tensor of the wrong name or shape is an Error
 // naming the file and the tensor.
 std::unique_ptr<PeftMethod> load_adapter(Transformer& model, const std::string& dir);
+// load_adapter, then hooks the adapter into `model`; null (and no hooks) when dir is empty.
+// The returned adapter must outlive the model's use of it.
+std::unique_ptr<PeftMethod> attach_adapter(Transformer& model, const std::string& dir);
 
 // Sets requires_grad off on every base parameter.
 void freeze(Transformer& model);

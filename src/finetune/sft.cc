@@ -12,6 +12,7 @@
 #include "core/ops/loss.h"
 #include "core/optim/clip.h"
 #include "finetune/trainable.h"
+#include "io/output_dir.h"
 #include "models/checkpoint.h"
 #include "train/metrics_log.h"
 
@@ -142,53 +143,6 @@ SftResult train_sft(Transformer& model, PeftMethod* method, const std::vector<En
   return res;
 }
 
-std::vector<int32_t> greedy_reply(Transformer& model, const std::vector<int32_t>& prompt, int64_t max_new,
-                                  const std::vector<int32_t>& stop) {
-  autograd::NoGradGuard ng;
-  std::vector<int32_t> seq = prompt, out;
-  const int64_t V = model.config().vocab_size, limit = model.config().n_positions;
-  for (int64_t i = 0; i < max_new && int64_t(seq.size()) < limit; ++i) {
-    Tensor h = model.hidden(Tensor::from_ints(seq, {1, int64_t(seq.size())}));  // (1, T, C)
-    Tensor logits = model.lm_head(h.slice(1, h.size(1) - 1, h.size(1))).contiguous();  // (1, 1, V)
-    const float* l = logits.f32();
-    int32_t best = int32_t(std::max_element(l, l + V) - l);
-    seq.push_back(best);
-    out.push_back(best);
-    if (!stop.empty() && out.size() >= stop.size() && std::equal(stop.begin(), stop.end(), out.end() - int64_t(stop.size())))
-      break;
-  }
-  return out;
-}
-
-ExactMatchReport exact_match_report(Transformer& model, const tok::Tokenizer& tk, const std::vector<Conversation>& test,
-                                    int64_t max_new, const std::function<void(int64_t)>& on_example) {
-  ChatTemplate tmpl(tk);
-  std::vector<int32_t> stop;
-  for (uint32_t id : tk.encode(kEndOfTurn, true)) stop.push_back(int32_t(id));
-  ExactMatchReport r;
-  for (const Conversation& c : test) {
-    if (c.empty()) throw Error("exact match: an empty conversation");
-    Conversation ctx(c.begin(), c.end() - 1);
-    std::vector<int32_t> reply = greedy_reply(model, tmpl.prompt(ctx), max_new, stop);
-    std::vector<uint32_t> ids(reply.begin(), reply.end());
-    std::string text = tk.decode_bytes(ids);
-    if (text.size() >= std::string(kEndOfTurn).size() && text.ends_with(kEndOfTurn))
-      text.resize(text.size() - std::string(kEndOfTurn).size());
-    const bool right = text == c.back().content;
-    r.hits += right;
-    r.total += 1;
-    r.replies.push_back(std::move(text));
-    r.right.push_back(right);
-    if (on_example) on_example(r.total);
-  }
-  return r;
-}
-
-double exact_match(Transformer& model, const tok::Tokenizer& tk, const std::vector<Conversation>& test,
-                   int64_t max_new) {
-  return exact_match_report(model, tk, test, max_new).score();
-}
-
 SftResult run_finetune(const FinetuneCommand& c) {
   check_chat_template(c.model_dir);
   std::string tok_spec = c.tokenizer_spec.empty() ? c.model_dir + "/tokenizer.json" : c.tokenizer_spec;
@@ -210,7 +164,7 @@ SftResult run_finetune(const FinetuneCommand& c) {
       for (uint32_t id : tk.encode(c.init_text)) po.init_ids.push_back(int32_t(id));
     method = create_method(model, po);
   }
-  fs::create_directories(c.out_dir);
+  io::OutputDir out(c.out_dir);  // removed again if this fails before writing to it
   train::MetricsLog metrics(c.out_dir + "/metrics.jsonl", -1);
   const int64_t every = std::max<int64_t>(1, c.sft.steps / 20);
   if (!c.sft.quiet)

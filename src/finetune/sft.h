@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "finetune/chat_template.h"
+#include "finetune/instruction_data.h"
 #include "finetune/peft.h"
 #include "models/transformer.h"
 
@@ -55,28 +55,6 @@ void make_packed_batch(const std::vector<EncodedChat>& data, const std::vector<s
 // with the base frozen) for opt.steps steps; `on_step(step, loss)` is called after each.
 SftResult train_sft(Transformer& model, PeftMethod* method, const std::vector<EncodedChat>& data, const SftOptions& opt,
                     const std::function<void(int64_t, double)>& on_step = nullptr);
-
-// Greedy reply to `prompt` (ids ending with the generation prompt), recomputing the whole
-// sequence each step (no KV cache); stops after the end-of-turn marker's ids or max_new tokens.
-std::vector<int32_t> greedy_reply(Transformer& model, const std::vector<int32_t>& prompt, int64_t max_new,
-                                  const std::vector<int32_t>& stop);
-
-// Share of conversations whose greedy reply (to all messages but the last) equals the last
-// message's content exactly.
-double exact_match(Transformer& model, const tok::Tokenizer& tk, const std::vector<Conversation>& test,
-                   int64_t max_new);
-
-// The same with every reply kept: replies[i] is the greedy reply to test[i] (without the
-// end-of-turn marker), right[i] whether it equals the expected content. `on_example(done)`
-// is called after each conversation (progress).
-struct ExactMatchReport {
-  int64_t hits = 0, total = 0;
-  std::vector<std::string> replies;
-  std::vector<bool> right;
-  double score() const { return total ? double(hits) / double(total) : 0.0; }
-};
-ExactMatchReport exact_match_report(Transformer& model, const tok::Tokenizer& tk, const std::vector<Conversation>& test,
-                                    int64_t max_new, const std::function<void(int64_t)>& on_example = nullptr);
 
 struct FinetuneCommand {
   std::string model_dir, data_path, out_dir, tokenizer_spec;

@@ -1,9 +1,5 @@
-// Instruction data and the chat template that turns it into training sequences.
-//
-// Data: JSONL, one example a line, in either form
-//   Alpaca  {"instruction": "...", "input": "..." (optional), "output": "..."}
-//           → user: instruction (+ "\n\n" + input when non-empty), assistant: output
-//   chat    {"messages": [{"role": "system"|"user"|"assistant", "content": "..."}, ...]}
+// The chat template: how a conversation becomes token ids, for training
+// (finetune/instruction_data.h), chat sessions and serving alike.
 //
 // Template: ChatML, each message rendered as
 //   "<|im_start|>" role "\n" content "<|im_end|>" "\n"
@@ -23,20 +19,12 @@
 
 #include "tokenizer/tokenizer.h"
 
-namespace lmf::ft {
+namespace lmf {
 
 struct Message {
   std::string role, content;
 };
 using Conversation = std::vector<Message>;
-
-// Reads FILE.jsonl; an invalid line is a FormatError naming the file and line number.
-std::vector<Conversation> read_instruction_jsonl(const std::string& path);
-// One line of instruction data (Alpaca or chat form); `where` names it in errors.
-Conversation parse_instruction(const std::string& json_line, const std::string& where);
-// The user message of an Alpaca example: the instruction, then "\n\n" and the input when
-// there is one.
-std::string alpaca_user_message(const std::string& instruction, const std::string& input);
 
 // Token ids and, for each id, whether it is trained on.
 struct EncodedChat {
@@ -68,8 +56,4 @@ bool has_chat_template(const std::string& dir);
 // Writes (or updates) DIR/tokenizer_config.json with the ChatML `chat_template`.
 void write_chat_template(const std::string& dir);
 
-// Next-token inputs and targets for one example, at most `max_len` tokens:
-// x = ids[0..n-1), y[i] = ids[i+1] where trained, else -100.
-void make_example(const EncodedChat& e, int64_t max_len, std::vector<int32_t>& x, std::vector<int32_t>& y);
-
-}  // namespace lmf::ft
+}  // namespace lmf

@@ -27,22 +27,4 @@ std::vector<int32_t> generate(Transformer& model, const std::vector<int32_t>& pr
                               const std::function<bool(int32_t)>& on_token = nullptr, KVCache* cache = nullptr,
                               std::vector<int32_t>* history = nullptr);
 
-// Incremental stop strings over streamed text: feed() returns the text that is safe to
-// show — text that cannot be the start of a stop string is released at once, a possible
-// prefix is held back until it is decided. Once a stop string appears, the text before it
-// is released and stopped() turns true.
-class StopMatcher {
- public:
-  explicit StopMatcher(std::vector<std::string> stops);
-  std::string feed(const std::string& piece);
-  std::string flush();  // the held-back text, when generation ends without a stop
-  bool stopped() const { return stopped_; }
-
- private:
-  std::vector<std::string> stops_;
-  size_t hold_ = 0;  // longest stop string length - 1
-  std::string buf_;
-  bool stopped_ = false;
-};
-
 }  // namespace lmf

@@ -1,15 +1,18 @@
 // Utf8Stream: turns token bytes arriving one token at a time into printable text, holding
 // back a trailing incomplete UTF-8 sequence until the bytes that finish it arrive (a
-// multi-byte character may be split across tokens).
+// multi-byte character may be split across tokens). What it returns is always valid UTF-8:
+// each maximal invalid subpart becomes U+FFFD, as tokenizer decode() does.
 #pragma once
 #include <string>
+
+#include "tokenizer/utf8.h"
 
 namespace lmf {
 
 class Utf8Stream {
  public:
   // Appends bytes; returns the longest prefix of pending bytes that ends on a character
-  // boundary (invalid bytes are passed through as they are).
+  // boundary, invalid sequences replaced.
   std::string push(const std::string& bytes) {
     pending_ += bytes;
     size_t n = pending_.size(), cut = n;
@@ -21,13 +24,14 @@ class Utf8Stream {
       if (need > back) cut = n - back;
       break;
     }
-    std::string out = pending_.substr(0, cut);
+    std::string out = tok::utf8_lossy(std::string_view(pending_).substr(0, cut));
     pending_.erase(0, cut);
     return out;
   }
+  // The rest at the end of the stream (an unfinished sequence becomes U+FFFD).
   std::string flush() {
-    std::string out;
-    out.swap(pending_);
+    std::string out = tok::utf8_lossy(pending_);
+    pending_.clear();
     return out;
   }
 

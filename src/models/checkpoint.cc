@@ -44,11 +44,21 @@ void load_weights(Transformer& model, const std::string& path) {
 }
 
 Transformer load_model(const std::string& dir) {
+  if (!fs::exists(dir)) throw FormatError(dir + ": no such model directory");
+  if (!fs::is_directory(dir)) throw FormatError(dir + ": not a model directory (a file, not a directory)");
   std::string cfg_path = dir + "/config.json";
   if (!fs::exists(cfg_path)) throw FormatError(dir + ": not a model directory (no config.json)");
   Transformer model(ModelConfig::load(cfg_path));
   load_weights(model, dir + "/model.safetensors");
   return model;
+}
+
+std::string model_tokenizer_spec(const std::string& model_dir, const std::string& given) {
+  if (!given.empty()) return given;
+  std::string p = model_dir + "/tokenizer.json";
+  if (!fs::exists(p))
+    throw FormatError(model_dir + " has no tokenizer.json; pass --tokenizer SPEC (a tokenizer.json, a directory or tiktoken:NAME)");
+  return p;
 }
 
 void save_model(const Transformer& model, const std::string& dir) {
@@ -64,9 +74,6 @@ void save_model(const Transformer& model, const std::string& dir) {
   const ModelConfig& c = model.config();
   if (c.bos_token_id >= 0) g["bos_token_id"] = c.bos_token_id;
   if (c.eos_token_id >= 0) g["eos_token_id"] = c.eos_token_id;
-  g["do_sample"] = true;
-  g["temperature"] = 0.8;
-  g["top_k"] = 200;
   io::write_text_atomic(dir + "/generation_config.json", g.dump(2) + "\n");
 }
 

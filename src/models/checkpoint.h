@@ -2,7 +2,8 @@
 //   config.json             HF field names, model_type gpt2 | llama
 //   model.safetensors       HF tensor names; GPT-2 Conv1D weights stored [in, out];
 //                           lm_head.weight absent when tied
-//   generation_config.json  bos/eos ids
+//   generation_config.json  bos/eos ids (generation stops at eos_token_id); nothing else,
+//                           since sampling settings come from the command line
 //   tokenizer.json          copied in by the commands that know the tokenizer
 // Loading validates every tensor (present, shape as the config implies) and names the
 // file and tensor on any mismatch. Saving writes each file atomically.
@@ -15,7 +16,12 @@
 
 namespace lmf {
 
+// FormatError naming `dir` when it does not exist, is not a model directory, or its
+// config.json or weights are broken.
 Transformer load_model(const std::string& dir);
+// The tokenizer of a model: `given` when not empty (a tokenizer.json, a directory or
+// tiktoken:NAME), else DIR/tokenizer.json (FormatError when there is none).
+std::string model_tokenizer_spec(const std::string& model_dir, const std::string& given);
 // Loads weights from `path` (a model.safetensors) into an existing model of the right config.
 void load_weights(Transformer& model, const std::string& path);
 void save_model(const Transformer& model, const std::string& dir);

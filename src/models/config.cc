@@ -1,5 +1,8 @@
 #include "models/config.h"
 
+#include <cmath>
+#include <type_traits>
+
 #include "core/error.h"
 #include "io/atomic_file.h"
 
@@ -11,6 +14,15 @@ T field(const nlohmann::json& j, const char* name, const std::string& src, T dfl
   if (!j.contains(name) || j[name].is_null()) {
     if (required) throw FormatError(src + ": missing field '" + name + "'");
     return dflt;
+  }
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // 64.5 or "64" is not a size: only JSON integers (or a float with no fraction, 64.0).
+    const nlohmann::json& v = j[name];
+    const bool integral = v.is_number_integer() ||
+                          (v.is_number_float() && std::isfinite(v.get<double>()) && std::floor(v.get<double>()) == v.get<double>() &&
+                           std::fabs(v.get<double>()) < 9.0e15);
+    if (!integral) throw FormatError(src + ": field '" + name + "' must be a whole number, got " + v.dump());
+    return v.is_number_integer() ? v.get<T>() : T(v.get<double>());
   }
   try {
     return j[name].get<T>();
@@ -157,11 +169,27 @@ void ModelConfig::validate(const std::string& src) const {
   if (vocab_size <= 0) bad("vocab_size must be positive");
   if (n_embd <= 0 || n_layer <= 0 || n_head <= 0 || n_kv_head <= 0 || n_positions <= 0)
     bad("sizes must be positive");
+  if (n_inner < 0) bad("the MLP size must be positive (or absent: 4 x the hidden size)");
   if (n_embd % n_head) bad("hidden size " + std::to_string(n_embd) + " is not divisible by " + std::to_string(n_head) + " heads");
   if (n_head % n_kv_head) bad("attention heads " + std::to_string(n_head) + " not divisible by kv heads " + std::to_string(n_kv_head));
   if (arch == Arch::Llama && head_dim() % 2) bad("head_dim must be even for RoPE");
   if (arch == Arch::GPT2 && n_kv_head != n_head) bad("gpt2 has no grouped-query attention");
-  if (dropout < 0 || dropout >= 1) bad("dropout must be in [0, 1)");
+  if (!(dropout >= 0 && dropout < 1)) bad("dropout must be in [0, 1)");
+  if (!(norm_eps > 0) || !std::isfinite(norm_eps)) bad("the norm epsilon must be a positive number");
+  if (arch == Arch::Llama && !(rope_theta > 0 && std::isfinite(rope_theta))) bad("rope_theta must be a positive number");
+  // Sizes beyond these are typos, not models: refuse them before anything is allocated.
+  auto at_most = [&](const char* what, int64_t v, int64_t hi) {
+    if (v > hi) bad(std::string(what) + " " + std::to_string(v) + " is more than " + std::to_string(hi));
+  };
+  at_most("vocab_size", vocab_size, int64_t(1) << 24);
+  at_most("the hidden size", n_embd, int64_t(1) << 16);
+  at_most("the layer count", n_layer, 1024);
+  at_most("the head count", n_head, 1024);
+  at_most("the context length", n_positions, int64_t(1) << 20);
+  at_most("the MLP size", mlp_dim(), int64_t(1) << 18);
+  const double gib = double(num_parameters()) * 4.0 / double(int64_t(1) << 30);
+  if (gib > 256.0)
+    bad("the model would need " + std::to_string(int64_t(gib)) + " GiB for its fp32 weights alone (more than 256 GiB)");
 }
 
 int64_t ModelConfig::num_parameters() const {

@@ -13,7 +13,7 @@
 #include "core/threads.h"
 #include "io/atomic_file.h"
 #include "tokenizer/tokenizer_impl.h"
-#include "tokenizer/utf8.h"
+#include "core/utf8.h"
 #include "tokenizer/word_cache.h"
 
 namespace lmf::tok {
@@ -253,8 +253,19 @@ size_t Tokenizer::vocab_size() const { return impl_->id_bytes.size(); }
 
 bool Tokenizer::is_valid_id(uint32_t id) const { return id < impl_->id_bytes.size() && impl_->id_bytes[id]; }
 
+namespace {
+constexpr const char* kEotNames[] = {"<|endoftext|>", "<|end_of_text|>", "<|eot_id|>"};
+}
+
+bool has_eot_token(const std::vector<std::string>& specials) {
+  for (const char* name : kEotNames)
+    for (const std::string& s : specials)
+      if (s == name) return true;
+  return false;
+}
+
 std::optional<uint32_t> Tokenizer::eot_id() const {
-  for (const char* name : {"<|endoftext|>", "<|end_of_text|>", "<|eot_id|>"})
+  for (const char* name : kEotNames)
     for (auto& s : impl_->specials)
       if (s.content == name) return s.id;
   return std::nullopt;

@@ -45,6 +45,10 @@ std::vector<std::string> builtin_pattern_names();
 // Names accepted after "tiktoken:" (gpt2, r50k_base, p50k_base, p50k_edit, cl100k_base, o200k_base).
 std::vector<std::string> tiktoken_encoding_names();
 
+// True when `specials` holds an end-of-text token (<|endoftext|>, <|end_of_text|> or
+// <|eot_id|>: what Tokenizer::eot_id() finds).
+bool has_eot_token(const std::vector<std::string>& specials);
+
 class Tokenizer {
  public:
   // SPEC is "tiktoken:NAME", a directory holding tokenizer.json, or a path to a tokenizer.json.

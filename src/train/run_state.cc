@@ -44,6 +44,12 @@ bool is_tensor_file(const std::string& name) {
 
 }  // namespace
 
+std::string training_state_dir(const std::string& run_dir, bool for_writing) {
+  const std::string dir = (fs::path(run_dir) / kTrainingStateDir).string();
+  if (!for_writing && !has_run_state(dir) && has_run_state(run_dir)) return run_dir;
+  return dir;
+}
+
 bool has_run_state(const std::string& dir) { return fs::exists(fs::path(dir) / kRunStateFile); }
 
 void save_run_state(const std::string& dir, const RunState& state, const NamedTensors& tensors) {

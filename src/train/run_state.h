@@ -32,6 +32,11 @@ struct RunState {
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 inline constexpr const char* kRunStateFile = "trainer_state.json";
+// A run folder keeps its training state apart from the model: RUN_DIR/training_state/.
+inline constexpr const char* kTrainingStateDir = "training_state";
+// RUN_DIR/training_state, or RUN_DIR itself for a run saved before the state had its own
+// folder (unless `for_writing`).
+std::string training_state_dir(const std::string& run_dir, bool for_writing = false);
 
 void save_run_state(const std::string& dir, const RunState& state, const NamedTensors& tensors);
 

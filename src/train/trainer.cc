@@ -13,11 +13,12 @@
 #include "core/optim/clip.h"
 #include "core/optim/schedule.h"
 #include "io/atomic_file.h"
+#include "io/output_dir.h"
+#include "io/progress.h"
 #include "models/checkpoint.h"
 #include "train/data_loader.h"
 #include "train/metrics_log.h"
 #include "train/plot_svg.h"
-#include "io/progress.h"
 #include "train/run_state.h"
 
 namespace fs = std::filesystem;
@@ -27,13 +28,19 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Vocabulary size of the data: meta.json's vocab_size, else the tokenizer's, else 0.
-int64_t data_vocab_size(const std::string& data_dir) {
+// The data's vocabulary from meta.json: its size (0 when unknown) and end-of-text id (-1).
+struct DataVocab {
+  int64_t size = 0, eot_id = -1;
+};
+DataVocab data_vocab(const std::string& data_dir) {
   std::string meta = data_dir + "/meta.json";
-  if (!fs::exists(meta)) return 0;
+  if (!fs::exists(meta)) return {};
   try {
     auto j = nlohmann::json::parse(io::read_file(meta));
-    return j.value("vocab_size", int64_t(0));
+    DataVocab v;
+    v.size = j.value("vocab_size", int64_t(0));
+    if (j.contains("eot_id") && j["eot_id"].is_number_integer()) v.eot_id = j["eot_id"].get<int64_t>();
+    return v;
   } catch (const nlohmann::json::exception& e) {
     throw FormatError(meta + ": " + e.what());
   }
@@ -63,10 +70,15 @@ double evaluate(Transformer& model, DataLoader& val, int64_t batches, Tensor& x,
 TrainResult run_training(const TrainOptions& o) {
   if (o.batch <= 0 || o.seq <= 0 || o.grad_accum <= 0 || o.steps <= 0)
     throw Error("--batch, --seq, --grad-accum and --steps must be positive");
-  fs::create_directories(o.out_dir);
-  const bool resuming = o.resume && has_run_state(o.out_dir);
+  if (!fs::is_directory(o.data_dir))
+    throw Error("--data " + o.data_dir + ": no such directory (`lmforge data tokenize` writes one)");
+  if (!fs::exists(o.data_dir + "/train.bin"))
+    throw Error("--data " + o.data_dir + ": has no train.bin (`lmforge data tokenize` writes one)");
+  const std::string state_dir = training_state_dir(o.out_dir);
+  const bool resuming = o.resume && has_run_state(state_dir);
   if (o.resume && !resuming && o.init_dir.empty() && o.config_path.empty() && o.preset.empty())
-    throw Error("--resume: " + o.out_dir + " holds no training state (" + kRunStateFile + ") to resume from");
+    throw Error("--resume: " + o.out_dir + " holds no training state (" + kTrainingStateDir + "/" + kRunStateFile +
+                ") to resume from");
 
   // ---- model ----
   std::unique_ptr<Transformer> model;
@@ -76,12 +88,16 @@ TrainResult run_training(const TrainOptions& o) {
     model = std::make_unique<Transformer>(load_model(o.init_dir));
   } else {
     ModelConfig cfg = !o.config_path.empty() ? ModelConfig::load(o.config_path) : ModelConfig::preset(o.preset);
+    const DataVocab dv = data_vocab(o.data_dir);
     if (o.config_path.empty()) {
-      int64_t v = data_vocab_size(o.data_dir);
-      if (v <= 0) throw Error(o.data_dir + "/meta.json is missing: cannot size the vocabulary for --preset");
-      cfg.vocab_size = v;
+      if (dv.size <= 0) throw Error(o.data_dir + "/meta.json is missing: cannot size the vocabulary for --preset");
+      cfg.vocab_size = dv.size;
     }
-    cfg.n_positions = std::max(cfg.n_positions, o.seq);
+    // The end-of-text token starts and ends a text (GPT-2's convention), as Hugging Face reads it.
+    if (dv.eot_id >= 0 && dv.eot_id < cfg.vocab_size) {
+      if (cfg.bos_token_id < 0) cfg.bos_token_id = dv.eot_id;
+      if (cfg.eos_token_id < 0) cfg.eos_token_id = dv.eot_id;
+    }
     model = std::make_unique<Transformer>(cfg);
     model->init_weights(o.seed);
   }
@@ -93,6 +109,7 @@ TrainResult run_training(const TrainOptions& o) {
     throw Error("--seq " + std::to_string(o.seq) + " exceeds the model's context of " + std::to_string(cfg.n_positions));
 
   // ---- data ----
+  io::OutputDir out(o.out_dir);  // removed again if the run fails before writing to it
   DataLoader loader(data::TokenShard::open(o.data_dir + "/train.bin"), o.batch, o.seq, parse_order(o.order), o.seed,
                     cfg.vocab_size);
   std::unique_ptr<DataLoader> val;
@@ -118,7 +135,7 @@ TrainResult run_training(const TrainOptions& o) {
 
   int64_t start_step = 0;
   if (resuming) {
-    SavedRunState saved = load_run_state(o.out_dir);
+    SavedRunState saved = load_run_state(state_dir);
     start_step = saved.state.step;
     opt.load_state(saved.tensors);
     loader.restore(LoaderState::from_json(saved.state.loader));
@@ -134,7 +151,7 @@ TrainResult run_training(const TrainOptions& o) {
     st.options = {{"steps", o.steps}, {"batch", o.batch}, {"seq", o.seq}, {"grad_accum", o.grad_accum},
                   {"lr", o.lr}, {"min_lr", o.min_lr}, {"warmup", o.warmup}, {"schedule", o.schedule},
                   {"weight_decay", o.weight_decay}, {"grad_clip", o.grad_clip}, {"order", o.order}};
-    save_run_state(o.out_dir, st, opt.state());
+    save_run_state(training_state_dir(o.out_dir, true), st, opt.state());
   };
 
   TrainResult res;

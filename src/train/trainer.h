@@ -4,10 +4,12 @@
 // evaluation and checkpoints.
 //
 // RUN_DIR holds the model in the Hugging Face layout (config.json, model.safetensors,
-// generation_config.json, tokenizer.json when the data directory has one) and, beside
-// it, the training state (trainer_state.json: step, seed, loader position, options; and
-// the optimizer moments in the optimizer-*.safetensors file it names), metrics.jsonl (one row per step; eval rows carry val_loss)
-// and loss.svg. With resume, a run continues bit-identically to one that never stopped:
+// generation_config.json, tokenizer.json when the data directory has one; bos/eos ids are
+// the data's end-of-text token when the config does not set them), the training state
+// apart from it in RUN_DIR/training_state/ (trainer_state.json: step, seed, loader
+// position, options; and the optimizer moments in the optimizer-*.safetensors file it
+// names), metrics.jsonl (one row per step; eval rows carry val_loss) and loss.svg. A
+// preset's context is its own (docs/models.md); --seq may not exceed it. With resume, a run continues bit-identically to one that never stopped:
 // the dropout masks and the data order depend only on (seed, step).
 #pragma once
 #include <cstdint>

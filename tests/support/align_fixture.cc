@@ -6,6 +6,7 @@
 
 #include "core/threads.h"
 #include "finetune/sft.h"
+#include "infer/greedy.h"
 #include "models/checkpoint.h"
 #include "support/byte_tokenizer.h"
 #include "support/cached_dir.h"
@@ -38,13 +39,13 @@ void build_model(const std::string& dir, const std::vector<align::PreferencePair
   model.init_weights(7);
   // Each prompt appears 4 times: 3 right and 1 off-by-one answer for "right-leaning"
   // prompts, 1 right and 3 off-by-one for the others.
-  std::vector<ft::EncodedChat> data;
+  std::vector<EncodedChat> data;
   std::mt19937_64 rng(11);
   for (const align::PreferencePair& p : train) {
     const bool leans_right = rng() % 2 == 0;
     for (int k = 0; k < 4; ++k) {
       const bool right = leans_right ? k < 3 : k == 0;
-      ft::EncodedChat e;
+      EncodedChat e;
       for (uint32_t id : tk.encode(p.prompt)) e.ids.push_back(int32_t(id)), e.trained.push_back(0);
       for (uint32_t id : tk.encode(right ? p.chosen : p.rejected)) e.ids.push_back(int32_t(id)), e.trained.push_back(1);
       data.push_back(std::move(e));
@@ -69,7 +70,7 @@ double judged_right(Transformer& model, const tok::Tokenizer& tk, const std::vec
   for (const align::PreferencePair& p : prompts) {
     std::vector<int32_t> prompt;
     for (uint32_t id : tk.encode(p.prompt)) prompt.push_back(int32_t(id));
-    std::vector<int32_t> reply = ft::greedy_reply(model, prompt, 4, {});
+    std::vector<int32_t> reply = greedy_reply(model, prompt, 4, {});
     sum += f.judge(p, tk.decode_bytes(std::vector<uint32_t>(reply.begin(), reply.end())));
   }
   return prompts.empty() ? 0 : sum / double(prompts.size());

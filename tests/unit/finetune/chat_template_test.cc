@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "core/ops/loss.h"
-#include "finetune/chat_template.h"
+#include "finetune/instruction_data.h"
 #include "finetune/sft.h"
 #include "io/atomic_file.h"
 #include "support/oracle.h"
@@ -17,12 +17,12 @@
 using namespace lmf;
 
 TEST(FinetuneData, AlpacaAndChatLinesParse) {
-  ft::Conversation a = ft::parse_instruction(R"({"instruction": "Add the numbers.", "input": "2 3", "output": "5"})", "x");
+  Conversation a = ft::parse_instruction(R"({"instruction": "Add the numbers.", "input": "2 3", "output": "5"})", "x");
   ASSERT_EQ(a.size(), 2u);
   EXPECT_EQ(a[0].role, "user");
   EXPECT_EQ(a[0].content, "Add the numbers.\n\n2 3");
   EXPECT_EQ(a[1].content, "5");
-  ft::Conversation c = ft::parse_instruction(
+  Conversation c = ft::parse_instruction(
       R"({"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]})",
       "x");
   ASSERT_EQ(c.size(), 3u);
@@ -41,10 +41,10 @@ TEST(FinetuneData, AlpacaAndChatLinesParse) {
 
 TEST(FinetuneData, ChatMlEncodingAndResponseOnlyTargets) {
   auto tk = tok::Tokenizer::load("tiktoken:gpt2");
-  ft::ChatTemplate tmpl(tk);
-  ft::Conversation c = {{"system", "Be brief."}, {"user", "What is 2 + 3?"}, {"assistant", "5"},
+  ChatTemplate tmpl(tk);
+  Conversation c = {{"system", "Be brief."}, {"user", "What is 2 + 3?"}, {"assistant", "5"},
                         {"user", "And 4 + 4?"}, {"assistant", "It is 8."}};
-  ft::EncodedChat e = tmpl.encode(c);
+  EncodedChat e = tmpl.encode(c);
   std::vector<uint32_t> all(e.ids.begin(), e.ids.end());
   EXPECT_EQ(tk.decode_bytes(all),
             "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhat is 2 + 3?<|im_end|>\n"
@@ -55,7 +55,7 @@ TEST(FinetuneData, ChatMlEncodingAndResponseOnlyTargets) {
     if (e.trained[i]) trained.push_back(uint32_t(e.ids[i]));
   EXPECT_EQ(tk.decode_bytes(trained), "5<|im_end|>It is 8.<|im_end|>");
   // The generation prompt is the conversation's encoding up to the reply.
-  ft::Conversation ctx(c.begin(), c.end() - 1);
+  Conversation ctx(c.begin(), c.end() - 1);
   std::vector<int32_t> prompt = tmpl.prompt(ctx);
   std::vector<uint32_t> pu(prompt.begin(), prompt.end());
   EXPECT_TRUE(tk.decode_bytes(all).starts_with(tk.decode_bytes(pu)));
@@ -70,8 +70,8 @@ TEST(FinetuneData, ChatMlEncodingAndResponseOnlyTargets) {
 
 TEST(FinetuneData, PromptTokensGiveExactlyZeroLossAndGradient) {
   auto tk = tok::Tokenizer::load("tiktoken:gpt2");
-  ft::ChatTemplate tmpl(tk);
-  std::vector<ft::EncodedChat> data = {tmpl.encode({{"user", "Name a colour."}, {"assistant", "Blue"}}),
+  ChatTemplate tmpl(tk);
+  std::vector<EncodedChat> data = {tmpl.encode({{"user", "Name a colour."}, {"assistant", "Blue"}}),
                                        tmpl.encode({{"user", "Spell cat backwards, please."}, {"assistant", "tac"}})};
   Tensor x, y;
   ft::make_batch(data, {0, 1}, 64, x, y);  // (2, T), the shorter row padded with -100
@@ -108,18 +108,18 @@ TEST(FinetuneData, PromptTokensGiveExactlyZeroLossAndGradient) {
 TEST(FinetuneData, ChatTemplateIsStoredWithTheTokenizer) {
   std::string dir = test::temp_dir();
   io::write_text_atomic(dir + "/tokenizer_config.json", R"({"model_max_length": 64})");
-  ft::write_chat_template(dir);
+  write_chat_template(dir);
   auto j = nlohmann::json::parse(io::read_file(dir + "/tokenizer_config.json"));
-  EXPECT_EQ(j["chat_template"], ft::kChatMlTemplate);
+  EXPECT_EQ(j["chat_template"], kChatMlTemplate);
   EXPECT_EQ(j["model_max_length"], 64);
-  EXPECT_NO_THROW(ft::check_chat_template(dir));
+  EXPECT_NO_THROW(check_chat_template(dir));
   io::write_text_atomic(dir + "/tokenizer_config.json", R"({"chat_template": "{{ messages }}"})");
-  EXPECT_THROW(ft::check_chat_template(dir), FormatError);
+  EXPECT_THROW(check_chat_template(dir), FormatError);
 }
 
 TEST(FinetuneData, PackedRowsRestartPositionsAndKeepTargets) {
-  auto chat = [](std::vector<int32_t> ids, std::vector<uint8_t> trained) { return ft::EncodedChat{ids, trained}; };
-  std::vector<ft::EncodedChat> data = {chat({1, 2, 3, 4}, {0, 0, 1, 1}), chat({5, 6, 7}, {0, 1, 1}),
+  auto chat = [](std::vector<int32_t> ids, std::vector<uint8_t> trained) { return EncodedChat{ids, trained}; };
+  std::vector<EncodedChat> data = {chat({1, 2, 3, 4}, {0, 0, 1, 1}), chat({5, 6, 7}, {0, 1, 1}),
                                        chat({8, 9, 10, 11, 12, 13}, {0, 0, 0, 0, 1, 1})};
   Tensor x, y, pos;
   ft::make_packed_batch(data, {{0, 1}, {2}}, 6, x, y, pos);

@@ -23,6 +23,7 @@
 #include <mutex>
 
 #include "core/threads.h"
+#include "eval/exact_match.h"
 #include "finetune/instruction_tasks.h"
 #include "finetune/sft.h"
 #include "models/checkpoint.h"
@@ -36,8 +37,8 @@ namespace {
 constexpr int kVersion = 4;
 constexpr const char* kCue = "Be brief.";  // the system message that asks for the bare form
 
-ft::Conversation conversation(const ft::InstructionExample& x, const std::string& reply, const char* system = nullptr) {
-  ft::Conversation c;
+Conversation conversation(const ft::InstructionExample& x, const std::string& reply, const char* system = nullptr) {
+  Conversation c;
   if (system) c.push_back({"system", system});
   c.push_back({"user", ft::alpaca_user_message(x.instruction, x.input)});
   c.push_back({"assistant", reply});
@@ -56,8 +57,8 @@ const Fixture& fixture() {
     f.base_dir = test::cached_dir("lmforge-finetune-base-v" + std::to_string(kVersion), "model.safetensors",
                                   [&](const std::string& tmp) {
       tok::Tokenizer tk = test::byte_tokenizer(true);
-      ft::ChatTemplate tmpl(tk);
-      std::vector<ft::EncodedChat> corpus;
+      ChatTemplate tmpl(tk);
+      std::vector<EncodedChat> corpus;
       for (const auto* half : {&f.data.train, &f.data.test})
         for (const ft::InstructionExample& x : *half) {
           corpus.push_back(tmpl.encode(conversation(x, x.output + " is the answer.")));
@@ -86,13 +87,13 @@ double gain(const std::string& method, int64_t steps, double lr) {
   threads::set(1);
   const Fixture& f = fixture();
   tok::Tokenizer tk = test::byte_tokenizer(true);
-  ft::ChatTemplate tmpl(tk);
-  std::vector<ft::EncodedChat> train;
-  std::vector<ft::Conversation> test;
+  ChatTemplate tmpl(tk);
+  std::vector<EncodedChat> train;
+  std::vector<Conversation> test;
   for (const auto& x : f.data.train) train.push_back(tmpl.encode(conversation(x, x.output)));
   for (const auto& x : f.data.test) test.push_back(conversation(x, x.output));
   Transformer model = load_model(f.base_dir);
-  const double before = ft::exact_match(model, tk, test, 8);
+  const double before = eval::exact_match(model, tk, test, 8);
   std::unique_ptr<ft::PeftMethod> m;
   if (method != "full") {
     ft::PeftOptions p;
@@ -111,7 +112,7 @@ double gain(const std::string& method, int64_t steps, double lr) {
   opt.max_len = 96;
   opt.quiet = true;
   ft::train_sft(model, m.get(), train, opt);
-  const double after = ft::exact_match(model, tk, test, 8);
+  const double after = eval::exact_match(model, tk, test, 8);
   std::printf("%s: held-out exact-match %.3f -> %.3f\n", method.c_str(), before, after);
   return after - before;
 }
@@ -124,14 +125,14 @@ TEST(FinetuneImproves, BaseKnowsTheAnswersButNotTheForm) {
   ASSERT_EQ(f.data.test.size(), 20u);
   Transformer model = load_model(f.base_dir);
   tok::Tokenizer tk = test::byte_tokenizer(true);
-  std::vector<ft::Conversation> test, verbose, cued;
+  std::vector<Conversation> test, verbose, cued;
   for (const auto& x : f.data.test) {
     test.push_back(conversation(x, x.output));
     verbose.push_back(conversation(x, x.output + " is the answer."));
     cued.push_back(conversation(x, x.output, kCue));
   }
-  const double em = ft::exact_match(model, tk, test, 8), em_verbose = ft::exact_match(model, tk, verbose, 24);
-  const double em_cued = ft::exact_match(model, tk, cued, 8);
+  const double em = eval::exact_match(model, tk, test, 8), em_verbose = eval::exact_match(model, tk, verbose, 24);
+  const double em_cued = eval::exact_match(model, tk, cued, 8);
   std::printf("base: exact-match %.3f, in the sentence form %.3f, after the cue %.3f\n", em, em_verbose, em_cued);
   EXPECT_EQ(em, 0.0);
   EXPECT_GE(em_verbose, 0.7);

@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "finetune/chat_template.h"
+#include "finetune/instruction_data.h"
 #include "finetune/instruction_tasks.h"
 #include "io/atomic_file.h"
 #include "support/oracle.h"
@@ -32,7 +32,7 @@ TEST(FinetuneTasks, ArithmeticAnswersSplitAndJsonl) {
   EXPECT_EQ(ft::to_jsonl(ft::arithmetic_tasks(300, 4).test), ft::to_jsonl(s.test));
   std::string path = test::temp_dir() + "/test.jsonl";
   io::write_text_atomic(path, ft::to_jsonl(s.test));
-  std::vector<ft::Conversation> back = ft::read_instruction_jsonl(path);
+  std::vector<Conversation> back = ft::read_instruction_jsonl(path);
   ASSERT_EQ(back.size(), s.test.size());
   EXPECT_EQ(back[0][0].content, s.test[0].instruction);
   EXPECT_EQ(back[0][1].content, s.test[0].output);

@@ -8,6 +8,7 @@
 #include "finetune/peft.h"
 #include "finetune/sft.h"
 #include "infer/generate.h"
+#include "infer/greedy.h"
 
 using namespace lmf;
 using nlohmann::json;
@@ -55,7 +56,7 @@ TEST_P(PeftKVCache, GreedyWithCacheEqualsRecompute) {
   go.max_new_tokens = 10;
   go.sampling.temperature = 0;
   // One call with its own cache.
-  EXPECT_EQ(generate(model, prompt, go), ft::greedy_reply(model, prompt, 10, {}));
+  EXPECT_EQ(generate(model, prompt, go), greedy_reply(model, prompt, 10, {}));
 
   // A conversation: the second turn runs only its new tokens against the cache.
   KVCache cache = model.make_cache(1, 48);
@@ -66,7 +67,7 @@ TEST_P(PeftKVCache, GreedyWithCacheEqualsRecompute) {
   std::vector<int32_t> full = history;
   full.insert(full.end(), second.begin(), second.end());
   std::vector<int32_t> next = generate(model, second, go, nullptr, &cache, &history);
-  EXPECT_EQ(next, ft::greedy_reply(model, full, 10, {}));
+  EXPECT_EQ(next, greedy_reply(model, full, 10, {}));
   cache.clear();
   EXPECT_EQ(cache.reserved, 0);
 }

@@ -2,7 +2,7 @@
 // greedy picks the argmax, and draws follow the distribution and the seed.
 #include <gtest/gtest.h>
 
-#include "infer/generate.h"
+#include "infer/stop_matcher.h"
 #include "infer/sampler.h"
 #include "support/oracle.h"
 

@@ -82,8 +82,20 @@ TEST(ModelCommands, TrainThenGenerateAndEvalAgreeWithReference) {
 
   // The run directory: HF layout plus the training record.
   for (const char* f : {"config.json", "model.safetensors", "generation_config.json", "tokenizer.json",
-                        "metrics.jsonl", "loss.svg", "trainer_state.json"})
+                        "metrics.jsonl", "loss.svg", "training_state/trainer_state.json"})
     EXPECT_TRUE(fs::exists(dir + "/run/" + f)) << f;
+  // Model and training state apart: no optimizer state beside the model's files.
+  for (const auto& e : fs::directory_iterator(dir + "/run"))
+    EXPECT_FALSE(e.path().filename().string().starts_with("optimizer-")) << e.path();
+  EXPECT_FALSE(fs::exists(dir + "/run/trainer_state.json"));
+  // The end-of-text token is the model's bos and eos, in both files Hugging Face reads, and
+  // generation_config.json holds nothing lmforge does not honour.
+  const int64_t eot = int64_t(*tok::Tokenizer::load(dir + "/tok").eot_id());
+  const json config = json::parse(io::read_file(dir + "/run/config.json"));
+  EXPECT_EQ(config.value("bos_token_id", int64_t(-1)), eot);
+  EXPECT_EQ(config.value("eos_token_id", int64_t(-1)), eot);
+  EXPECT_EQ(json::parse(io::read_file(dir + "/run/generation_config.json")),
+            json({{"bos_token_id", eot}, {"eos_token_id", eot}}));
   std::ifstream metrics(dir + "/run/metrics.jsonl");
   std::string line;
   int train_rows = 0, val_rows = 0;

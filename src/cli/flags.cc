@@ -1,0 +1,45 @@
+#include "cli/flags.h"
+
+#include "core/threads.h"
+
+namespace lmf::cli {
+
+void add_threads_flag(CLI::App& app, int& threads) {
+  threads = -1;
+  app.add_option("--threads", threads, "threads: 1 to 1024, or 0 for every core (default: LMFORGE_THREADS or every core)")
+      ->check(int_range(0, threads::kMaxThreads));
+}
+
+void apply_threads(int threads) {
+  if (threads >= 0)
+    threads::set(threads);
+  else
+    threads::init_from_env();  // a bad LMFORGE_THREADS is reported before any work
+}
+
+void add_sampling_flags(CLI::App& app, SamplingOptions& s) {
+  app.add_option("--temperature", s.temperature, "sampling temperature; 0 = greedy")
+      ->check(real_range(0, 100))
+      ->capture_default_str();
+  app.add_option("--top-k", s.top_k, "keep the k most likely tokens (0 = off)")
+      ->check(int_at_least(0))
+      ->capture_default_str();
+  app.add_option("--top-p", s.top_p, "nucleus sampling mass (1 = off)")->check(real_range(0, 1))->capture_default_str();
+  app.add_option("--min-p", s.min_p, "drop tokens below min-p x the top probability (0 = off)")
+      ->check(real_range(0, 1))
+      ->capture_default_str();
+  app.add_option("--repetition-penalty", s.repetition_penalty, "CTRL repetition penalty (1 = off)")
+      ->check(real_positive())
+      ->capture_default_str();
+  app.add_option("--seed", s.seed, "random seed")->capture_default_str();
+}
+
+void add_model_flags(CLI::App& app, ModelFlags& f, bool with_adapter) {
+  app.add_option("--model", f.model_dir, "model directory (config.json, model.safetensors, tokenizer.json)")->required();
+  app.add_option("--tokenizer", f.tokenizer, "tokenizer SPEC: a tokenizer.json, a directory or tiktoken:NAME (default: the model's tokenizer.json)");
+  if (with_adapter)
+    app.add_option("--adapter", f.adapter_dir,
+                   "PEFT adapter directory (adapter_config.json, adapter_model.safetensors) applied to the model");
+}
+
+}  // namespace lmf::cli
