@@ -11,20 +11,31 @@ from md_table import table  # noqa: E402
 NANOGPT_TOKENS_PER_S = 2300  # nanoGPT's own model, shakespeare-char shape, PyTorch 1.13, 2-core AVX-512 Zen 5
 
 
+def spread(side):
+    """Median and, when several rounds ran, the min-max spread."""
+    if "min" not in side:
+        return f"{side['tokens_per_s']:.0f}"
+    return f"{side['tokens_per_s']:.0f} [{side['min']:.0f}-{side['max']:.0f}]"
+
+
 def main():
     res = json.load(open(sys.argv[1]))
     rows, meta = res["rows"], res["meta"]
     print("## Pretraining\n")
     print("Training throughput (forward + backward + AdamW + clipping, median step after two warm-up")
     print("steps), random tokens, lmforge vs the PyTorch reference decoder (`tests/reference/models.py`,")
-    print(f"the same HF layout) in the same run. PyTorch {meta['torch']} (OpenBLAS) runs at 1 and 2 threads")
-    print("and its faster setting is the peer. FLOP/s counts 6 x params + attention per token; the")
+    print(f"the same HF layout) in the same run. PyTorch {meta['torch']} (OpenBLAS) runs at 1 and 2 threads;")
+    print("the sides are interleaved round by round, each figure is the median over the rounds with the")
+    print("spread (min-max) in brackets, and PyTorch's setting with the higher median is the peer (the other")
+    print("setting's median is given too). FLOP/s counts 6 x params + attention per token; the")
     print("yardstick is the best plain oneDNN sgemm on the GPT-2 linear shapes in the same run")
     print(f"({meta['sgemm_peak_gflops']:.0f} GFLOP/s).\n")
     table([("shape", "l"), ("lmforge tok/s", "r"), ("PyTorch tok/s (threads)", "r"), ("lmforge / PyTorch", "r"),
            ("lmforge GFLOP/s", "r"), ("of sgemm peak", "r"), ("peak RSS lmforge / PyTorch (MB)", "r")],
-          [[f"{x['shape']} B={x['B']} T={x['T']}", f"{x['lmforge']['tokens_per_s']:.0f}",
-            f"{x['pytorch']['tokens_per_s']:.0f} ({x['pytorch']['threads']})", f"{x['speedup']:.2f}x",
+          [[f"{x['shape']} B={x['B']} T={x['T']}", spread(x["lmforge"]),
+            f"{spread(x['pytorch'])} ({x['pytorch']['threads']} thr.; "
+            f"{x['pytorch']['other_threads']['tokens_per_s']:.0f} at {x['pytorch']['other_threads']['threads']})",
+            f"{x['speedup']:.2f}x",
             f"{x['lmforge_gflops']:.0f}", f"{100 * x['fraction_of_sgemm_peak']:.0f}%",
             f"{x['lmforge']['peak_rss_mb']:.0f} / {x['pytorch']['peak_rss_mb']:.0f}"] for x in rows])
     first = rows[0]["lmforge"]["tokens_per_s"]

@@ -8,6 +8,9 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "data/brown.h"
+#include "io/atomic_file.h"
+#include "io/output_dir.h"
 
 namespace lmf::ft {
 namespace {
@@ -140,6 +143,27 @@ std::string to_jsonl(const std::vector<InstructionExample>& xs) {
   for (const InstructionExample& x : xs)
     out += nlohmann::json{{"instruction", x.instruction}, {"input", x.input}, {"output", x.output}}.dump() + "\n";
   return out;
+}
+
+InstructionSplit default_instruction_data(const InstructionDataOptions& o) {
+  InstructionSplit all = arithmetic_tasks(o.arithmetic, o.seed);
+  auto append = [&](const InstructionSplit& s) {
+    all.train.insert(all.train.end(), s.train.begin(), s.train.end());
+    all.test.insert(all.test.end(), s.test.begin(), s.test.end());
+  };
+  if (!o.brown_dir.empty()) {
+    std::vector<std::string> texts;
+    for (const auto& d : data::read_brown_corpus(o.brown_dir)) texts.push_back(d.text);
+    append(sentence_tasks(texts, o.sentences, o.seed));
+  }
+  if (!o.wordnet_dir.empty()) append(wordnet_tasks(o.wordnet_dir, o.definitions, o.seed));
+  return all;
+}
+
+void write_instruction_split(const InstructionSplit& s, const std::string& out_dir) {
+  io::OutputDir out(out_dir);
+  io::write_text_atomic(out_dir + "/train.jsonl", to_jsonl(s.train));
+  io::write_text_atomic(out_dir + "/test.jsonl", to_jsonl(s.test));
 }
 
 }  // namespace lmf::ft

@@ -39,4 +39,16 @@ InstructionSplit wordnet_tasks(const std::string& dir, int64_t n, uint64_t seed)
 // One Alpaca JSON object per line.
 std::string to_jsonl(const std::vector<InstructionExample>& xs);
 
+// What `lmforge data instructions` writes: arithmetic always, sentence tasks when a Brown
+// corpus folder is given, definitions when a WordNet folder is given (in that order in
+// each split).
+struct InstructionDataOptions {
+  std::string brown_dir, wordnet_dir;  // empty: none
+  int64_t arithmetic = 2000, sentences = 1000, definitions = 500;
+  uint64_t seed = 1;
+};
+InstructionSplit default_instruction_data(const InstructionDataOptions& o);
+// OUT/train.jsonl and OUT/test.jsonl, each written atomically.
+void write_instruction_split(const InstructionSplit& s, const std::string& out_dir);
+
 }  // namespace lmf::ft

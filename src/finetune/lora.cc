@@ -1,10 +1,14 @@
 #include "finetune/lora.h"
 
 #include <cmath>
+#include <filesystem>
 #include <regex>
 
 #include "core/autograd.h"
 #include "core/error.h"
+#include "infer/chat_template.h"
+#include "io/output_dir.h"
+#include "models/checkpoint.h"
 #include "core/ops/dropout.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/matmul.h"
@@ -140,6 +144,20 @@ void merge_lora(Transformer& model, PeftMethod& lora) {
   if (!l) throw Error("merge: only LoRA adapters can be merged into the weights, this one is " + lora.peft_type());
   l->merge();
   if (model.hooks() == &lora) model.set_hooks(nullptr);
+}
+
+void merge_lora_dirs(const std::string& model_dir, const std::string& adapter_dir, const std::string& out_dir) {
+  namespace fs = std::filesystem;
+  Transformer model = load_model(model_dir);
+  std::unique_ptr<PeftMethod> lora = load_adapter(model, adapter_dir);
+  merge_lora(model, *lora);
+  io::OutputDir out(out_dir);
+  save_model(model, out_dir);
+  for (const std::string& dir : {adapter_dir, model_dir})
+    if (fs::exists(dir + "/tokenizer.json") && !fs::exists(out_dir + "/tokenizer.json"))
+      fs::copy_file(dir + "/tokenizer.json", out_dir + "/tokenizer.json");
+  if (fs::exists(adapter_dir + "/tokenizer_config.json") || fs::exists(model_dir + "/tokenizer_config.json"))
+    write_chat_template(out_dir);
 }
 
 }  // namespace lmf::ft

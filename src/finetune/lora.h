@@ -20,5 +20,9 @@ PeftOptions lora_options_from_config(const nlohmann::json& cfg, const std::strin
 // Folds the update into the base weights (W += alpha/r · B·A) and detaches `lora` from the
 // model; the merged model gives the adapted model's outputs with no hook.
 void merge_lora(Transformer& model, PeftMethod& lora);
+// `lmforge merge`: the model in `model_dir` with the LoRA adapter in `adapter_dir` folded
+// in, saved to `out_dir` with the tokenizer.json (the adapter's, else the model's) and the
+// chat template when either carries one.
+void merge_lora_dirs(const std::string& model_dir, const std::string& adapter_dir, const std::string& out_dir);
 
 }  // namespace lmf::ft

@@ -5,8 +5,8 @@
 //
 //   LORA           y = W·x + b + (alpha/r) · B·A·dropout(x) on the named projections    (lora.h)
 //   ADAPTER        Houlsby bottlenecks after each attention and MLP output               (adapter.h)
-//   PROMPT_TUNING  P trainable input embeddings before the sequence                      (prompt.h)
-//   PREFIX_TUNING  P trainable keys and values before the sequence in every layer       (prefix.h)
+//   PROMPT_TUNING  P trainable input embeddings before the sequence                      (virtual_tokens.h)
+//   PREFIX_TUNING  P trainable keys and values before the sequence in every layer       (virtual_tokens.h)
 //
 // Promises: a method attached to a model changes nothing until its tensors differ from
 // their initial values where PEFT starts from an identity (LoRA B = 0, adapter up = 0);
