@@ -25,13 +25,7 @@ namespace lmf::data::pipeline {
 DedupOptions DedupOptions::from_json(const nlohmann::json& j) {
   DedupOptions o;
   OptionReader r("dedup", j);
-  r.get("exact", o.exact);
-  r.get("near", o.near);
-  r.get("ngram", o.ngram);
-  r.get("bands", o.bands);
-  r.get("rows", o.rows);
-  r.get("threshold", o.threshold);
-  r.get("seed", o.seed);
+  read_settings(r, o);
   r.get("signatures_out", o.signatures_out);
   r.get("removals", o.removals);
   r.done();
@@ -373,8 +367,7 @@ void DedupStage::process(Document& doc, int64_t position, int64_t*) const {
 void DedupStage::report(nlohmann::ordered_json& out) const {
   if (!o_.removals.empty()) out["removals"] = o_.removals;
   if (!o_.signatures_out.empty()) out["signatures_out"] = o_.signatures_out;
-  out["settings"] = {{"exact", o_.exact}, {"near", o_.near}, {"ngram", o_.ngram}, {"bands", o_.bands},
-                     {"rows", o_.rows}, {"threshold", o_.threshold}, {"seed", o_.seed}};
+  out["settings"] = settings_json(o_);
   out["candidate_pairs"] = candidate_pairs_;
   out["verified_pairs"] = verified_pairs_;
   nlohmann::ordered_json sizes = nlohmann::ordered_json::object();

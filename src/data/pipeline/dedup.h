@@ -57,6 +57,19 @@ struct DedupOptions {
   std::string signatures_out;  // step 1 of a sharded run: write the index here, remove nothing
   std::string removals;        // step 3: remove the documents listed in this file
   static DedupOptions from_json(const nlohmann::json& j);
+
+  // The settings report.json lists, f(name, field) each (see options.h); the two files
+  // above are read too and reported beside them.
+  template <class Self, class F>
+  static void each_setting(Self& o, F&& f) {
+    f("exact", o.exact);
+    f("near", o.near);
+    f("ngram", o.ngram);
+    f("bands", o.bands);
+    f("rows", o.rows);
+    f("threshold", o.threshold);
+    f("seed", o.seed);
+  }
 };
 
 class MinHasher {

@@ -2,6 +2,11 @@
 // command line's --set KEY=VALUE pairs): typed look-ups with the default kept when a key is
 // absent, and an error naming the stage and key for a wrong type or an unknown key, so a
 // misspelt setting never passes silently.
+//
+// A stage whose settings are plain values lists them once, in its options struct:
+//   template <class Self, class F> static void each_setting(Self& o, F&& f)
+// calls f("name", o.member) for each; read_settings() reads them with an OptionReader and
+// settings_json() writes them (report.json's "settings") in that order.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <set>
@@ -48,5 +53,19 @@ class OptionReader {
   const nlohmann::json& j_;
   std::set<std::string> used_;
 };
+
+// Reads every setting Options::each_setting lists into o.
+template <class Options>
+void read_settings(OptionReader& r, Options& o) {
+  Options::each_setting(o, [&](const char* key, auto& value) { r.get(key, value); });
+}
+
+// {"name": value, ...} of every setting Options::each_setting lists, in its order.
+template <class Options>
+nlohmann::ordered_json settings_json(const Options& o) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  Options::each_setting(o, [&](const char* key, const auto& value) { out[key] = value; });
+  return out;
+}
 
 }  // namespace lmf::data::pipeline

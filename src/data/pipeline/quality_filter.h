@@ -1,75 +1,24 @@
-// The `filter` stage: the hand-designed quality rules of Gopher (Rae et al., 2021, as
-// datatrove implements them for FineWeb) and C4 (Raffel et al., 2020), each threshold
-// configurable, defaults as published.
+// The `filter` stage: applies the Gopher quality and repetition rules (gopher_rules.h) and
+// the C4 rules (c4_rules.h), in FineWeb's order: Gopher repetition, Gopher quality, then
+// C4. The first rule that fires removes the document with its reason; C4's line rules
+// rewrite the text of the documents it keeps and are counted per rule
+// (c4_lines_no_terminal_punct, c4_lines_too_few_words, c4_lines_long_word,
+// c4_lines_javascript, c4_lines_policy).
 //
-// Words are the whitespace-separated tokens; a token made only of ASCII punctuation is a
-// symbol, not a word; lengths are in code points. Each rule names its removal reason.
-//
-// Gopher quality (reason in brackets), documents removed when:
-//   words < min_doc_words 50 [gopher_min_words], > max_doc_words 100000 [gopher_max_words]
-//   mean word length < 3 [gopher_short_words] or > 10 [gopher_long_words]
-//   ("#" count + "..."/"…" count) / words > max_symbol_word_ratio 0.1 [gopher_symbol_ratio]
-//   lines starting with "•" or "-" (after spaces) / lines > 0.9 [gopher_bullet_lines]
-//   lines ending with "..." or "…" / lines > 0.3 [gopher_ellipsis_lines]
-//   tokens with a letter / tokens < min_alpha_word_ratio 0.8 [gopher_alpha_words]
-//   tokens among the stop words (the, be, to, of, and, that, have, with) < 2 [gopher_stop_words]
-// Gopher repetition, removed when:
-//   lines equal to an earlier line / lines > 0.3 [gopher_dup_lines], their characters /
-//   all characters > 0.2 [gopher_dup_line_chars]; the same for paragraphs (split at blank
-//   lines) [gopher_dup_paragraphs 0.3, gopher_dup_paragraph_chars 0.2]
-//   the characters of the most frequent n-gram (word lengths × occurrences, when it occurs
-//   twice or more) / characters of all words > 0.20, 0.18, 0.16 for n = 2, 3, 4 [gopher_top_Ngram]
-//   characters of words covered by an n-gram occurring more than once / characters of all
-//   words > 0.15, 0.14, 0.13, 0.12, 0.11, 0.10 for n = 5..10 [gopher_dup_Ngram]
-// C4 (line rules drop lines and rewrite the text; document rules remove it):
-//   lines without terminal punctuation (. ! ? " or ”, and not "...") are dropped, lines with
-//   fewer than 3 words, lines with a word longer than 1000 characters, lines mentioning
-//   "javascript", and lines with a cookie / privacy / terms-of-use notice; citation marks
-//   like "[1]" are removed from lines;
-//   documents containing "lorem ipsum" [c4_lorem_ipsum] or "{" [c4_curly_bracket], or with
-//   fewer than 5 sentences left [c4_too_few_sentences] are removed.
+// Settings (docs/pipeline.md), flat, by the names of the option fields: the rule sets'
+// switches gopher_quality, gopher_repetition and c4, then every threshold of
+// GopherQualityOptions, GopherRepetitionOptions and C4Options. report.json lists them all
+// but C4's six on/off switches (filter_no_terminal_punct ... filter_curly_bracket).
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "data/pipeline/c4_rules.h"
+#include "data/pipeline/gopher_rules.h"
 #include "data/pipeline/stage.h"
 
 namespace lmf::data::pipeline {
-
-struct GopherQualityOptions {
-  int min_doc_words = 50, max_doc_words = 100000;
-  double min_avg_word_length = 3, max_avg_word_length = 10;
-  double max_symbol_word_ratio = 0.1, max_bullet_lines_ratio = 0.9, max_ellipsis_lines_ratio = 0.3;
-  double min_alpha_word_ratio = 0.8;
-  int min_stop_words = 2;
-};
-
-struct GopherRepetitionOptions {
-  double dup_line_frac = 0.3, dup_para_frac = 0.3, dup_line_char_frac = 0.2, dup_para_char_frac = 0.2;
-  std::vector<std::pair<int, double>> top_n_grams = {{2, 0.20}, {3, 0.18}, {4, 0.16}};
-  std::vector<std::pair<int, double>> dup_n_grams = {{5, 0.15}, {6, 0.14}, {7, 0.13}, {8, 0.12}, {9, 0.11}, {10, 0.10}};
-};
-
-struct C4Options {
-  bool filter_no_terminal_punct = true;
-  int min_words_per_line = 3;
-  int max_word_length = 1000;
-  bool filter_javascript = true, filter_policy = true, remove_citations = true;
-  bool filter_lorem_ipsum = true, filter_curly_bracket = true;
-  int min_num_sentences = 5;
-};
-
-// Line counts of C4's line rules.
-struct C4LineCounts {
-  int64_t no_terminal_punct = 0, too_few_words = 0, long_word = 0, javascript = 0, policy = 0;
-};
-
-// The reason a rule set removes `text`, or "" to keep it.
-std::string gopher_quality(const std::string& text, const GopherQualityOptions& o);
-std::string gopher_repetition(const std::string& text, const GopherRepetitionOptions& o);
-// C4: rewrites text (lines dropped) and returns the removal reason or "".
-std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* counts = nullptr);
 
 struct FilterOptions {
   bool gopher_quality = true, gopher_repetition = true, c4 = true;
@@ -78,9 +27,44 @@ struct FilterOptions {
   C4Options c4_rules;
   // Settings by their names above, flat: {"min_doc_words": 30, "c4": false, ...}.
   static FilterOptions from_json(const nlohmann::json& j);
+
+  // The settings report.json lists, f(name, field) each (see options.h).
+  template <class Self, class F>
+  static void each_setting(Self& o, F&& f) {
+    f("gopher_quality", o.gopher_quality);
+    f("gopher_repetition", o.gopher_repetition);
+    f("c4", o.c4);
+    f("min_doc_words", o.quality.min_doc_words);
+    f("max_doc_words", o.quality.max_doc_words);
+    f("min_avg_word_length", o.quality.min_avg_word_length);
+    f("max_avg_word_length", o.quality.max_avg_word_length);
+    f("max_symbol_word_ratio", o.quality.max_symbol_word_ratio);
+    f("max_bullet_lines_ratio", o.quality.max_bullet_lines_ratio);
+    f("max_ellipsis_lines_ratio", o.quality.max_ellipsis_lines_ratio);
+    f("min_alpha_word_ratio", o.quality.min_alpha_word_ratio);
+    f("min_stop_words", o.quality.min_stop_words);
+    f("dup_line_frac", o.repetition.dup_line_frac);
+    f("dup_para_frac", o.repetition.dup_para_frac);
+    f("dup_line_char_frac", o.repetition.dup_line_char_frac);
+    f("dup_para_char_frac", o.repetition.dup_para_char_frac);
+    f("top_n_grams", o.repetition.top_n_grams);
+    f("dup_n_grams", o.repetition.dup_n_grams);
+    f("min_words_per_line", o.c4_rules.min_words_per_line);
+    f("max_word_length", o.c4_rules.max_word_length);
+    f("min_num_sentences", o.c4_rules.min_num_sentences);
+  }
+  // C4's on/off switches, read but not reported.
+  template <class Self, class F>
+  static void each_c4_switch(Self& o, F&& f) {
+    f("filter_no_terminal_punct", o.c4_rules.filter_no_terminal_punct);
+    f("filter_javascript", o.c4_rules.filter_javascript);
+    f("filter_policy", o.c4_rules.filter_policy);
+    f("remove_citations", o.c4_rules.remove_citations);
+    f("filter_lorem_ipsum", o.c4_rules.filter_lorem_ipsum);
+    f("filter_curly_bracket", o.c4_rules.filter_curly_bracket);
+  }
 };
 
-// Order: Gopher repetition, Gopher quality, then C4 (as FineWeb runs them).
 class FilterStage : public Stage {
  public:
   explicit FilterStage(FilterOptions o) : o_(std::move(o)) {}
