@@ -1,4 +1,4 @@
-#include "data/pipeline/classify.h"
+#include "data/pipeline/classify_stage.h"
 
 #include <cmath>
 

@@ -1,12 +1,12 @@
 // The `classify` stage: scores each document with a HashedLinearClassifier
-// (data/pipeline/classifier.h), writes the score to the output field `field` (default
+// (data/pipeline/quality_classifier.h), writes the score to the output field `field` (default
 // "quality_score") and removes documents scoring below `threshold` (default 0.5; reason
 // "low_score").
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "data/pipeline/classifier.h"
+#include "data/pipeline/quality_classifier.h"
 #include "data/pipeline/stage.h"
 
 namespace lmf::data::pipeline {

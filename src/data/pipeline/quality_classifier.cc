@@ -1,4 +1,4 @@
-#include "data/pipeline/classifier.h"
+#include "data/pipeline/quality_classifier.h"
 
 #include <algorithm>
 #include <cmath>

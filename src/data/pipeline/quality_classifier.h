@@ -10,6 +10,9 @@
 //
 // Files are safetensors: "weight" (classes, buckets) and "bias" (classes) in F32, with
 // metadata format = "lmforge-hashed-linear", labels, buckets and word_ngrams.
+//
+// This is the model alone: `lmforge data classifier train` trains it (train_classifier
+// below) and the pipeline's `classify` stage (classify_stage.h) applies it.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,7 +1,7 @@
 #include "data/pipeline/stage_factory.h"
 
 #include "core/error.h"
-#include "data/pipeline/classify.h"
+#include "data/pipeline/classify_stage.h"
 #include "data/pipeline/decontaminate.h"
 #include "data/pipeline/dedup.h"
 #include "data/pipeline/line_dedup.h"

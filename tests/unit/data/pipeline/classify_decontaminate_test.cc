@@ -10,8 +10,8 @@
 
 #include "core/error.h"
 #include "data/brown.h"
-#include "data/pipeline/classifier.h"
 #include "data/pipeline/decontaminate.h"
+#include "data/pipeline/quality_classifier.h"
 #include "io/atomic_file.h"
 #include "support/oracle.h"
 
