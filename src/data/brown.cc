@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/error.h"
@@ -63,6 +64,21 @@ std::vector<BrownDocument> read_brown_corpus(const std::string& dir) {
   if (docs.empty()) throw FormatError(dir + " holds no Brown corpus files (ca01 … cr09)");
   std::sort(docs.begin(), docs.end(), [](auto& a, auto& b) { return a.id < b.id; });
   return docs;
+}
+
+size_t write_brown_corpus(const std::vector<BrownDocument>& docs, const std::string& path) {
+  const bool jsonl = path.size() >= 6 && path.compare(path.size() - 6, 6, ".jsonl") == 0;
+  size_t bytes = 0;
+  io::write_file_atomic(path, [&](std::ostream& os) {
+    for (size_t i = 0; i < docs.size(); ++i) {
+      if (jsonl)
+        os << nlohmann::json{{"id", docs[i].id}, {"text", docs[i].text}}.dump() << '\n';
+      else
+        os << (i ? "\n\n" : "") << docs[i].text;
+      bytes += docs[i].text.size();
+    }
+  });
+  return bytes;
 }
 
 }  // namespace lmf::data

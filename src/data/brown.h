@@ -19,4 +19,9 @@ struct BrownDocument {
 // FormatError naming the directory when it holds none.
 std::vector<BrownDocument> read_brown_corpus(const std::string& dir);
 
+// Writes the documents to `path` atomically: a name ending in ".jsonl" gets one
+// {"id", "text"} object a line, any other the texts separated by blank lines. Returns the
+// bytes of text written (without separators or JSON).
+size_t write_brown_corpus(const std::vector<BrownDocument>& docs, const std::string& path);
+
 }  // namespace lmf::data

@@ -4,9 +4,9 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/utf8.h"
 #include "data/pipeline/options.h"
 #include "data/pipeline/reader.h"
-#include "data/pipeline/utf8.h"
 #include "data/pipeline/words.h"
 
 namespace lmf::data::pipeline {
@@ -33,13 +33,8 @@ DecontaminateStage::DecontaminateStage(DecontaminateOptions o) : o_(std::move(o)
   vocabulary_.assign(size_t(1) << 14, 0);
   while (reader.next_batch(batch, size_t(16) << 20)) {
     for (RawDocument& raw : batch) {
-      std::string text = repair_utf8(raw.bytes);
-      if (raw.json) {
-        auto j = nlohmann::json::parse(text, nullptr, false);
-        if (j.is_discarded() || !j.is_object() || !j.contains(o_.eval_text_field) || !j[o_.eval_text_field].is_string())
-          throw FormatError(raw.source + ": expected a JSON object with a string field \"" + o_.eval_text_field + "\"");
-        text = j[o_.eval_text_field].get<std::string>();
-      }
+      std::string text = utf8_lossy(raw.bytes);
+      if (raw.json) text = json_text_field(text, raw.source, o_.eval_text_field);
       // Text input: one item per line.
       std::vector<std::string> texts;
       if (raw.json) texts.push_back(std::move(text));

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/tensor.h"
+#include "data/pipeline/reader.h"
 #include "data/pipeline/words.h"
 #include "io/safetensors.h"
 
@@ -126,6 +127,25 @@ HashedLinearClassifier train_classifier(const std::vector<std::string>& texts, c
     }
   }
   return m;
+}
+
+HashedLinearClassifier train_classifier_on_files(const std::vector<std::string>& positive,
+                                                 const std::vector<std::string>& negative,
+                                                 const std::string& text_field, const ClassifierTrainOptions& o,
+                                                 ClassifierTrainReport* report) {
+  std::vector<std::string> texts = read_texts(positive, text_field);
+  const size_t n_pos = texts.size();
+  for (auto& t : read_texts(negative, text_field)) texts.push_back(std::move(t));
+  if (n_pos == 0 || n_pos == texts.size()) throw Error("classifier train: need both positive and negative documents");
+  std::vector<int> labels(texts.size(), 0);
+  std::fill(labels.begin(), labels.begin() + long(n_pos), 1);
+  HashedLinearClassifier model = train_classifier(texts, labels, o);
+  if (report) {
+    size_t correct = 0;
+    for (size_t i = 0; i < texts.size(); ++i) correct += (model.score(texts[i]) >= 0.5f) == (labels[i] == 1);
+    *report = {n_pos, texts.size() - n_pos, double(correct) / double(texts.size())};
+  }
+  return model;
 }
 
 }  // namespace lmf::data::pipeline

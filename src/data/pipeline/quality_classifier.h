@@ -58,4 +58,17 @@ struct ClassifierTrainOptions {
 HashedLinearClassifier train_classifier(const std::vector<std::string>& texts, const std::vector<int>& labels,
                                         const ClassifierTrainOptions& o);
 
+struct ClassifierTrainReport {
+  size_t positive = 0, negative = 0;  // documents read
+  double accuracy = 0;                // on the training documents, score >= 0.5 meaning positive
+};
+
+// train_classifier on the documents of files and folders (reader.h's read_texts: a JSONL
+// document's string field `text_field`, a text file whole): label 1 for `positive`, 0 for
+// `negative`. Error when either side holds no document.
+HashedLinearClassifier train_classifier_on_files(const std::vector<std::string>& positive,
+                                                 const std::vector<std::string>& negative,
+                                                 const std::string& text_field, const ClassifierTrainOptions& o,
+                                                 ClassifierTrainReport* report = nullptr);
+
 }  // namespace lmf::data::pipeline

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
 
 namespace lmf::data::pipeline {
@@ -279,6 +281,24 @@ bool DocumentReader::next_batch(std::vector<RawDocument>& out, size_t max_bytes)
     any = true;
   }
   return any;
+}
+
+std::string json_text_field(const std::string& bytes, const std::string& source, const std::string& field) {
+  auto j = nlohmann::json::parse(bytes, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains(field) || !j[field].is_string())
+    throw FormatError(source + ": expected a JSON object with a string field \"" + field + "\"");
+  return j[field].get<std::string>();
+}
+
+std::vector<std::string> read_texts(const std::vector<std::string>& inputs, const std::string& field) {
+  DocumentReader reader(inputs, TextUnit::file);
+  std::vector<RawDocument> batch;
+  std::vector<std::string> texts;
+  while (reader.next_batch(batch, size_t(64) << 20)) {
+    for (auto& d : batch) texts.push_back(d.json ? json_text_field(d.bytes, d.source, field) : std::move(d.bytes));
+    batch.clear();
+  }
+  return texts;
 }
 
 }  // namespace lmf::data::pipeline

@@ -79,4 +79,13 @@ class DocumentReader {
   uint64_t bytes_total_ = 0, bytes_done_ = 0;  // all files; files finished
 };
 
+// The string field `field` of a JSON document's bytes; FormatError naming `source` (the
+// file and line) when they are not a JSON object with that field as a string.
+std::string json_text_field(const std::string& bytes, const std::string& source, const std::string& field);
+
+// The texts of every document in the inputs, in order: a JSONL document's string field
+// `field` (json_text_field), a text file whole (TextUnit::file). Bytes as read (no UTF-8
+// repair).
+std::vector<std::string> read_texts(const std::vector<std::string>& inputs, const std::string& field);
+
 }  // namespace lmf::data::pipeline

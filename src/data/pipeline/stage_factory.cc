@@ -9,7 +9,6 @@
 #include "data/pipeline/options.h"
 #include "data/pipeline/pii.h"
 #include "data/pipeline/quality_filter.h"
-#include "io/atomic_file.h"
 
 namespace lmf::data::pipeline {
 
@@ -33,12 +32,6 @@ std::unique_ptr<Stage> make_stage(const std::string& name, const nlohmann::json&
   std::string known;
   for (auto& n : stage_names()) known += (known.empty() ? "" : ", ") + n;
   throw Error("unknown pipeline stage \"" + name + "\" (known: " + known + ")");
-}
-
-std::vector<std::unique_ptr<Stage>> load_pipeline(const std::string& path) {
-  nlohmann::json j = nlohmann::json::parse(io::read_file(path), nullptr, false);
-  if (j.is_discarded()) throw FormatError(path + ": not valid JSON");
-  return load_pipeline(j, path);
 }
 
 std::vector<std::unique_ptr<Stage>> load_pipeline(const nlohmann::json& j, const std::string& path) {

@@ -2,7 +2,8 @@
 // {"stage": "filter", ...} entries (and the single-stage commands' --set pairs) to
 // Stage objects. Unknown stages and settings are errors naming them.
 //
-// A pipeline file is {"stages": [{"stage": NAME, SETTING: VALUE, ...}, ...]}.
+// A pipeline file is {"stages": [{"stage": NAME, SETTING: VALUE, ...}, ...]}; reading one,
+// with its optional last "tokenize" step, is pipeline_file.h's.
 #pragma once
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -15,8 +16,7 @@ namespace lmf::data::pipeline {
 
 std::vector<std::string> stage_names();
 std::unique_ptr<Stage> make_stage(const std::string& name, const nlohmann::json& settings);
-std::vector<std::unique_ptr<Stage>> load_pipeline(const std::string& path);
-// The same from the parsed file; `where` names it in errors.
+// The stages of a parsed pipeline file; `where` names the file in errors.
 std::vector<std::unique_ptr<Stage>> load_pipeline(const nlohmann::json& j, const std::string& where);
 
 }  // namespace lmf::data::pipeline
