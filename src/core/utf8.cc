@@ -1,8 +1,8 @@
-#include "tokenizer/utf8.h"
+#include "core/utf8.h"
 
 #include <cstdint>
 
-namespace lmf::tok {
+namespace lmf {
 
 size_t utf8_char_len(std::string_view s, size_t i) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -27,6 +27,17 @@ size_t utf8_char_len(std::string_view s, size_t i) {
     return cont(2) && cont(3) ? 4 : 0;
   }
   return 0;
+}
+
+size_t utf8_decode(std::string_view s, size_t i, uint32_t* cp) {
+  const size_t len = utf8_char_len(s, i);
+  if (len == 0) return 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data()) + i;
+  static constexpr unsigned kLeadBits[5] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+  uint32_t v = p[0] & kLeadBits[len];
+  for (size_t k = 1; k < len; ++k) v = v << 6 | (p[k] & 0x3F);
+  *cp = v;
+  return len;
 }
 
 size_t utf8_valid_prefix(std::string_view s) {
@@ -117,4 +128,4 @@ void utf8_append(std::string& out, uint32_t cp) {
   }
 }
 
-}  // namespace lmf::tok
+}  // namespace lmf

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <iterator>
 
+#include "core/utf8.h"
 #include "data/pipeline/byte_masks.h"
 #include "data/pipeline/text_scan.h"
 
@@ -88,7 +89,7 @@ std::string c4_filter(std::string& text, const C4Options& o, C4LineCounts* count
       while (i < l.size() && (byte_class(l[i]) & kWs)) ++i;
       size_t j = i;
       while (j < l.size() && !(byte_class(l[j]) & kWs)) ++j;
-      if (j > i) ++words, long_word |= find_long && int(code_points(l.substr(i, j - i))) > o.max_word_length;
+      if (j > i) ++words, long_word |= find_long && int(utf8_code_points(l.substr(i, j - i))) > o.max_word_length;
       i = j;
     }
     if (words < o.min_words_per_line) {

@@ -4,9 +4,9 @@
 
 #include <string_view>
 
+#include "core/utf8.h"
 #include "data/pipeline/byte_masks.h"
 #include "data/pipeline/json_field.h"
-#include "data/pipeline/utf8.h"
 
 namespace lmf::data::pipeline {
 namespace {
@@ -36,7 +36,7 @@ bool splice_verdict(const Document& doc, std::string& out) {
 // False when that might not be exact (the marker occurs twice, the text is not valid UTF-8).
 bool kept_with_fields(const Document& doc, const std::string& text_field, std::string& out) {
   if (doc.removed() || doc.line.empty() || !doc.record.is_null() || doc.text_end <= doc.text_begin ||
-      !doc.fields.is_object() || find_invalid_utf8(doc.text) != std::string_view::npos)
+      !doc.fields.is_object() || !utf8_valid(doc.text))
     return false;
   static const std::string marker = "\x01lmforge text\x02", marker_json = json(marker).dump();
   std::string small(doc.line, 0, doc.text_begin);

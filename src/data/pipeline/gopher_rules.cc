@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/utf8.h"
+
 namespace lmf::data::pipeline {
 
 namespace {
@@ -181,7 +183,7 @@ std::string gopher_repetition(const std::string& text, const TextScan& scan,
   size_t total = 0;
   for (size_t i = 0; i < nw; ++i) {
     h[i] = XXH3_64bits(words[i].data(), words[i].size());
-    len[i] = uint32_t(scan.ascii ? words[i].size() : code_points(words[i]));
+    len[i] = uint32_t(scan.ascii ? words[i].size() : utf8_code_points(words[i]));
     total += len[i];
   }
   if (total == 0) return "";

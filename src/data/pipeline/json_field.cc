@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/utf8.h"
 #include "data/pipeline/byte_masks.h"
 
 namespace lmf::data::pipeline {
@@ -78,7 +79,7 @@ class Scanner {
             if (!hex4(lo) || lo < 0xDC00 || lo > 0xDFFF) return false;
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
           }
-          if (out) put_utf8(*out, cp);
+          if (out) utf8_append(*out, cp);
           continue;
         }
         default: return false;
@@ -194,24 +195,6 @@ class Scanner {
     }
     return true;
   }
-  static void put_utf8(std::string& s, uint32_t cp) {
-    if (cp < 0x80) {
-      s.push_back(char(cp));
-    } else if (cp < 0x800) {
-      s.push_back(char(0xC0 | (cp >> 6)));
-      s.push_back(char(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      s.push_back(char(0xE0 | (cp >> 12)));
-      s.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-      s.push_back(char(0x80 | (cp & 0x3F)));
-    } else {
-      s.push_back(char(0xF0 | (cp >> 18)));
-      s.push_back(char(0x80 | ((cp >> 12) & 0x3F)));
-      s.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-      s.push_back(char(0x80 | (cp & 0x3F)));
-    }
-  }
-
   const char* begin_;
   const char* p_;
   const char* end_;

@@ -10,10 +10,10 @@
 
 #include "core/error.h"
 #include "core/threads.h"
+#include "core/utf8.h"
 #include "data/pipeline/json_field.h"
 #include "data/pipeline/output_file.h"
 #include "data/pipeline/spill.h"
-#include "data/pipeline/utf8.h"
 #include "io/atomic_file.h"
 #include "io/progress.h"
 
@@ -48,14 +48,14 @@ constexpr int kReadRepaired = 0;
 void parse_raw(RawDocument& raw, Document& doc, const RunOptions& o, int64_t* counters) {
   doc.index = raw.index;
   doc.source = std::move(raw.source);
-  if (find_invalid_utf8(raw.bytes) != std::string::npos) {
+  if (!utf8_valid(raw.bytes)) {
     if (!o.repair_utf8) {
-      doc.text = raw.json ? std::string() : repair_utf8(raw.bytes);
-      if (raw.json) doc.fields = json{{"raw", repair_utf8(raw.bytes)}};
+      doc.text = raw.json ? std::string() : utf8_lossy(raw.bytes);
+      if (raw.json) doc.fields = json{{"raw", utf8_lossy(raw.bytes)}};
       doc.remove("read", "invalid_utf8");
       return;
     }
-    raw.bytes = repair_utf8(raw.bytes);
+    raw.bytes = utf8_lossy(raw.bytes);
     ++counters[kReadRepaired];
   }
   if (!raw.json) {

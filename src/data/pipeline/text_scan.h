@@ -5,7 +5,7 @@
 //
 // Words are the white-space separated tokens; white space is ' ', \t, \n, \r, \f, \v.
 // Lengths in code points count the bytes that are not UTF-8 continuation bytes (the text
-// is valid UTF-8: the reader repairs it first).
+// is valid UTF-8: the reader repairs it first; core/utf8.h's utf8_code_points).
 #pragma once
 #include <array>
 #include <cstddef>
@@ -57,13 +57,6 @@ inline std::string_view trim(std::string_view s) {
   while (!s.empty() && (byte_class(s.front()) & kWs)) s.remove_prefix(1);
   while (!s.empty() && (byte_class(s.back()) & kWs)) s.remove_suffix(1);
   return s;
-}
-
-// Code points of valid UTF-8.
-inline size_t code_points(std::string_view w) {
-  size_t n = 0;
-  for (unsigned char c : w) n += (c & 0xC0) != 0x80;
-  return n;
 }
 
 inline bool ends_with(std::string_view s, std::string_view t) {

@@ -10,22 +10,22 @@
 #include "support/oracle.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/tokenizer.h"
-#include "tokenizer/utf8.h"
+#include "core/utf8.h"
 
 using namespace lmf;
 
 TEST(TokenizerUtf8, LossyReplacesMaximalSubpartsAsTheEncodingStandardSays) {
   // Examples from the Encoding Standard / Unicode "U+FFFD substitution of maximal subparts".
   const std::string R = "\xEF\xBF\xBD";
-  EXPECT_EQ(tok::utf8_lossy("abc"), "abc");
-  EXPECT_EQ(tok::utf8_lossy("a\xF0\x9F\x98"), "a" + R);           // truncated 4-byte: one
-  EXPECT_EQ(tok::utf8_lossy("\xC0\x80"), R + R);                  // C0 never starts a character
-  EXPECT_EQ(tok::utf8_lossy("\xED\xA0\x80"), R + R + R);          // surrogate: ED then A0 invalid
-  EXPECT_EQ(tok::utf8_lossy("\xE2\x82\xAC\xE2\x82"), "\xE2\x82\xAC" + R);
-  EXPECT_EQ(tok::utf8_lossy("\xF4\x90\x80\x80"), R + R + R + R);  // above U+10FFFF
-  EXPECT_EQ(tok::utf8_lossy("\x80\x80x"), R + R + "x");
-  EXPECT_TRUE(tok::utf8_valid("\xF0\x9F\x98\x80 \xE2\x82\xAC"));
-  EXPECT_FALSE(tok::utf8_valid("\xE0\x80\x80"));  // overlong
+  EXPECT_EQ(utf8_lossy("abc"), "abc");
+  EXPECT_EQ(utf8_lossy("a\xF0\x9F\x98"), "a" + R);           // truncated 4-byte: one
+  EXPECT_EQ(utf8_lossy("\xC0\x80"), R + R);                  // C0 never starts a character
+  EXPECT_EQ(utf8_lossy("\xED\xA0\x80"), R + R + R);          // surrogate: ED then A0 invalid
+  EXPECT_EQ(utf8_lossy("\xE2\x82\xAC\xE2\x82"), "\xE2\x82\xAC" + R);
+  EXPECT_EQ(utf8_lossy("\xF4\x90\x80\x80"), R + R + R + R);  // above U+10FFFF
+  EXPECT_EQ(utf8_lossy("\x80\x80x"), R + R + "x");
+  EXPECT_TRUE(utf8_valid("\xF0\x9F\x98\x80 \xE2\x82\xAC"));
+  EXPECT_FALSE(utf8_valid("\xE0\x80\x80"));  // overlong
 }
 
 TEST(TokenizerByteLevel, AlphabetIsGpt2s) {
@@ -50,7 +50,7 @@ TEST(TokenizerRoundTrip, ArbitraryBytesIncludingInvalidUtf8) {
     for (int i = 0; i < n; ++i) s += rng() % 4 ? pieces[rng() % 11] : std::string(1, char(rng() % 256));
     auto ids = tok.encode(s);
     ASSERT_EQ(tok.decode_bytes(ids), s) << trial;
-    ASSERT_EQ(tok.decode(ids), tok::utf8_lossy(s)) << trial;
+    ASSERT_EQ(tok.decode(ids), utf8_lossy(s)) << trial;
   }
 }
 
