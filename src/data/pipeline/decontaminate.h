@@ -3,7 +3,7 @@
 // kept with a "contamination" field listing the eval items (mode "flag").
 //
 // Eval sets are files read like pipeline input (JSONL with `eval_text_field`, or text with
-// one item per non-blank line: eval_text_unit "line"; gzip/zstd allowed). Words as in
+// one item per non-blank line; gzip/zstd allowed). Words as in
 // data/pipeline/words.h. An item shorter than n words contributes its whole word sequence
 // (GPT-3's rule for short examples). The report lists every leaked item (its source and
 // the number of documents that contain it) and how many items were checked. Only n-grams

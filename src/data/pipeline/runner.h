@@ -6,11 +6,12 @@
 // parallel (documents over threads, every stage in turn on a document); outputs keep the
 // input order. While a batch is processed, one of the threads first writes the previous
 // batch's outputs and reads the next batch, so three batches are in memory at most. Memory
-// is bounded by the batch size, except for what corpus-wide stages keep (dedup: documented
-// in data/pipeline/dedup.h).
+// is bounded by the batch size, except for what corpus-wide stages keep (documented in
+// data/pipeline/dedup.h and line_dedup.h).
 //
 // A corpus-wide stage splits the run: the survivors of the stages before it are observed
-// by it and spilled to OUT/.spill-K.jsonl; after finish() the spill is read back and the
+// by it and spilled to OUT/.spill-K.bin (K numbers the run's passes from 0; binary
+// records, data/pipeline/spill.h); after finish() the spill is read back, deleted, and the
 // run continues from that stage. removed.jsonl therefore lists removals stage segment by
 // segment, each segment in input order.
 //

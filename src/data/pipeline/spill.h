@@ -4,9 +4,9 @@
 // records, one per document:
 //   u64 payload size, then the payload: i64 index, source, u64 1 when the text is the one
 //   the line holds (decoded from it on reading) or 0 followed by the text, line (the JSONL
-//   line as read, or empty), u64 line_text_hash, u64 text_begin, u64 text_end, record (the input object as JSON when there is no
-//   line, else empty), fields (the stages' output fields as JSON, or empty); each string is
-//   a u64 length and its bytes.
+//   line as read, or empty), u64 line_text_hash, u64 text_begin, u64 text_end, record
+//   (the input object as JSON when there is no line, else empty), fields (the stages'
+//   output fields as JSON, or empty); each string is a u64 length and its bytes.
 // The input object stays in the line until an output needs it, so large documents are
 // neither escaped nor parsed again between passes.
 #pragma once

@@ -7,10 +7,10 @@
 // by counter_names() and incremented through the `counters` array, one per thread, summed
 // by the runner: no locks and no allocation per document.
 //
-// Corpus-wide stages (dedup) need to see every document before deciding about any: the
-// runner first calls observe() for every document reaching the stage (concurrently,
-// `position` numbering them 0, 1, ... in input order), then finish() once, then process()
-// for each document again with the same position.
+// Corpus-wide stages (dedup, line_dedup) need to see every document before deciding about
+// any: the runner first calls observe() for every document reaching the stage
+// (concurrently, `position` numbering them 0, 1, ... in input order), then finish() once,
+// then process() for each document again with the same position.
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// The word view of text shared by the n-gram stages (decontaminate, classify): ASCII
+// The word view of text shared by the n-gram stages (dedup, decontaminate, classify): ASCII
 // letters lower-cased, ASCII punctuation and whitespace separate words, other bytes (UTF-8
 // letters) are part of words. Each word is given as its 64-bit xxh3 hash; a word longer
 // than 256 bytes: its 256-byte pieces folded in turn into a seed (xxh3 with seed), xor the
