@@ -187,11 +187,16 @@ DpoResult train_dpo(Transformer& policy, ft::PeftMethod* method, Transformer* re
 }
 
 nlohmann::json run_dpo(const DpoCommand& c) {
+  if (c.data_path.empty()) throw Error("--method dpo needs --data PREFS (JSONL preference pairs)");
+  if (!(c.dpo.beta > 0)) throw Error("--beta must be positive");
+  if (c.dpo.max_len < 0) throw Error("--max-len must be positive");
+  DpoOptions opt = c.dpo;
+  if (opt.lr <= 0) opt.lr = c.peft.method == "full" ? kDpoFullLr : kDpoLoraLr;
   tok::Tokenizer tk = tok::Tokenizer::load(c.tokenizer_spec);
   Transformer model = load_model(c.model_dir);
   std::unique_ptr<Transformer> ref;
   if (!c.ref_model_dir.empty()) ref = std::make_unique<Transformer>(load_model(c.ref_model_dir));
-  const int64_t max_len = c.dpo.max_len > 0 ? c.dpo.max_len : model.config().n_positions;
+  const int64_t max_len = opt.max_len > 0 ? opt.max_len : model.config().n_positions;
 
   // Pairs with the line each came from, so a bad one is named FILE:LINE.
   PreferenceEncoder enc(tk);
@@ -212,10 +217,10 @@ nlohmann::json run_dpo(const DpoCommand& c) {
   fs::create_directories(c.out_dir);
   train::MetricsLog metrics(c.out_dir + "/metrics.jsonl", -1);
   std::vector<nlohmann::json> rows;
-  if (!c.dpo.quiet)
-    std::fprintf(stderr, "dpo %s: %zu pairs, beta %g, reference %s\n", c.peft.method.c_str(), pairs.size(), c.dpo.beta,
+  if (!opt.quiet)
+    std::fprintf(stderr, "dpo %s: %zu pairs, beta %g, reference %s\n", c.peft.method.c_str(), pairs.size(), opt.beta,
                  ref ? c.ref_model_dir.c_str() : method ? "the base without the adapter" : "the starting model");
-  DpoResult r = train_dpo(model, method.get(), ref.get(), pairs, c.dpo, [&](const DpoMetrics& m) {
+  DpoResult r = train_dpo(model, method.get(), ref.get(), pairs, opt, [&](const DpoMetrics& m) {
     metrics.write(m.to_json());
     rows.push_back(m.to_json());
   });
@@ -228,12 +233,12 @@ nlohmann::json run_dpo(const DpoCommand& c) {
     margins.y.push_back(row["rewards/margins"].get<double>());
   }
   io::write_text_atomic(c.out_dir + "/loss.svg",
-                        train::line_chart_svg({loss, margins}, {"DPO (beta " + nlohmann::json(c.dpo.beta).dump() + ")",
+                        train::line_chart_svg({loss, margins}, {"DPO (beta " + nlohmann::json(opt.beta).dump() + ")",
                                                                 "step", "loss / reward margin"}));
   ft::save_tuned(model, method.get(), c.tokenizer_spec, c.out_dir);
   if (chat || has_chat_template(c.model_dir)) write_chat_template(c.out_dir);
 
-  if (!c.dpo.quiet)
+  if (!opt.quiet)
     std::fprintf(stderr, "trainable parameters: %lld of %lld, reference log-probs %.2f s, %.3f s/step\n",
                  (long long)r.trainable, (long long)r.total, r.reference_seconds, r.seconds_per_step);
   return {{"method", "dpo"},

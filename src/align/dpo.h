@@ -35,11 +35,15 @@
 
 namespace lmf::align {
 
+// Learning rates when none is given (DpoCommand with dpo.lr 0): TRL's DPO default for full
+// weights; LoRA's few tensors start from zero and need a larger one.
+constexpr double kDpoFullLr = 1e-6, kDpoLoraLr = 5e-5;
+
 struct DpoOptions {
   double beta = 0.1;
   int64_t batch = 8, steps = 100;
   int64_t max_len = 0;  // positions a pair may use (prompt + response − 1); 0: the model's
-  double lr = 1e-6, weight_decay = 0.0, grad_clip = 1.0;
+  double lr = kDpoFullLr, weight_decay = 0.0, grad_clip = 1.0;
   std::string order = "shuffled";  // sequential | shuffled
   uint64_t seed = 1337;
   bool quiet = false;  // no progress bar
@@ -74,10 +78,11 @@ DpoResult train_dpo(Transformer& policy, ft::PeftMethod* method, Transformer* re
 struct DpoCommand {
   std::string model_dir, data_path, out_dir, tokenizer_spec, ref_model_dir;
   ft::PeftOptions peft;  // method "full" trains every weight, "lora" an adapter
-  DpoOptions dpo;
+  DpoOptions dpo;        // dpo.lr 0: kDpoFullLr or kDpoLoraLr by peft.method
 };
 // Reads the model, tokenizer and pairs (a pair too long for max_len is an Error naming
 // FILE:LINE), trains, writes OUT (see above); returns a summary (first and last metrics).
+// Errors first, before any model is read: no data path, beta not positive, max_len < 0.
 nlohmann::json run_dpo(const DpoCommand& c);
 
 }  // namespace lmf::align

@@ -47,12 +47,16 @@ namespace lmf::align {
 // One score per (prompt, response) pair, in order.
 using RewardFn = std::function<std::vector<double>(const std::vector<Ids>& prompts, const std::vector<Ids>& responses)>;
 
+// Learning rates when none is given (PpoCommand with ppo.lr 0): TRL's for full weights;
+// LoRA's few tensors start from zero and need a larger one.
+constexpr double kPpoFullLr = 1.41e-5, kPpoLoraLr = 1e-3;
+
 struct PpoOptions {
   int64_t iterations = 100;
   int64_t batch = 8;      // prompts per rollout
   int64_t minibatch = 4;  // sequences per optimizer step
   int64_t epochs = 4;     // passes over each rollout batch
-  double lr = 1.41e-5, weight_decay = 0.0, grad_clip = 1.0;  // TRL's learning rate
+  double lr = kPpoFullLr, weight_decay = 0.0, grad_clip = 1.0;
   PpoLossOptions loss;    // clip ranges, vf_coef
   GaeOptions gae;         // gamma, lam, whiten_rewards
   bool adaptive_kl = true;

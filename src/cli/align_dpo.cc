@@ -2,7 +2,6 @@
 // (src/align/dpo.h), full weights or LoRA, against the frozen starting model or --ref-model.
 #include "align/dpo.h"
 #include "cli/align_method.h"
-#include "core/error.h"
 
 namespace lmf::cli {
 namespace {
@@ -18,10 +17,6 @@ DpoFlags& flags() {
   static DpoFlags f;
   return f;
 }
-
-// Learning rates when --lr is not given: TRL's DPO default for full weights; LoRA's
-// few tensors start from zero and need a larger one.
-constexpr double kFullLr = 1e-6, kLoraLr = 5e-5;
 
 AlignMethod reg({"dpo", "DPO (--method dpo)",
                  [](CLI::Option_group& g) {
@@ -41,9 +36,6 @@ AlignMethod reg({"dpo", "DPO (--method dpo)",
                  },
                  [](const AlignShared& s) {
                    const DpoFlags& f = flags();
-                   if (f.data.empty()) throw Error("--method dpo needs --data PREFS (JSONL preference pairs)");
-                   if (!(f.beta > 0)) throw Error("--beta must be positive");
-                   if (f.max_len < 0) throw Error("--max-len must be positive");
                    align::DpoCommand c;
                    c.model_dir = s.model_dir;
                    c.data_path = f.data;
@@ -55,7 +47,7 @@ AlignMethod reg({"dpo", "DPO (--method dpo)",
                    c.dpo.batch = s.batch;
                    c.dpo.steps = s.steps;
                    c.dpo.max_len = f.max_len;
-                   c.dpo.lr = s.lr > 0 ? s.lr : s.peft.method == "full" ? kFullLr : kLoraLr;
+                   c.dpo.lr = s.lr;  // 0: the library's default for the method
                    c.dpo.order = f.order;
                    c.dpo.seed = s.seed;
                    c.dpo.quiet = s.quiet;
