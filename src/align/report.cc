@@ -2,13 +2,19 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
+#include <optional>
 
+#include "align/preference_tasks.h"
+#include "align/reward_model.h"
 #include "core/autograd.h"
 #include "core/error.h"
 #include "data/token_shard.h"
 #include "eval/perplexity.h"
-#include "finetune/sft.h"
+#include "finetune/peft.h"
 #include "infer/greedy.h"
+#include "io/atomic_file.h"
+#include "models/checkpoint.h"
 
 namespace lmf::align {
 namespace {
@@ -93,6 +99,38 @@ nlohmann::json report_json(const AlignReport& r) {
   };
   return {{"prompts", r.prompts},        {"judged_prompts", r.judged_prompts}, {"before", side(r.before)},
           {"after", side(r.after)},       {"win_rate", num(r.win_rate)}};
+}
+
+AlignReport run_align_report(const AlignReportCommand& c) {
+  std::vector<PreferencePair> prompts =
+      c.prompts_path.empty() ? preference_tasks(3000, 1).test : read_preferences_jsonl(c.prompts_path, false);
+  if (int64_t(prompts.size()) > c.max_prompts) prompts.resize(size_t(c.max_prompts));
+  tok::Tokenizer tk = tok::Tokenizer::load(c.tokenizer_spec);
+  Transformer before = load_model(c.model_dir);
+  std::optional<Transformer> after;
+  std::unique_ptr<ft::PeftMethod> adapter;
+  if (c.adapter) {
+    after.emplace(load_model(c.model_dir));
+    adapter = ft::attach_adapter(*after, c.out_dir);
+  } else {
+    after.emplace(load_model(c.out_dir));
+  }
+  std::optional<RewardModel> rm;
+  ReportOptions opt;
+  opt.max_new_tokens = c.max_new_tokens;
+  opt.eval_shard = c.eval_shard;
+  opt.judge = [](const PreferencePair& p, const std::string& reply) {
+    TaskKind kind;
+    return task_kind(p, &kind) ? judge(p, reply) : NAN;
+  };
+  if (!c.reward.empty() && c.reward != "judge") {  // the judge is the judged columns already
+    rm.emplace(RewardModel::load(c.reward));
+    opt.reward = [&](const std::vector<int32_t>& prompt, const std::vector<int32_t>& reply) { return rm->score(prompt, reply); };
+  }
+  if (!c.quiet) std::fprintf(stderr, "align: comparing before and after on %zu held-out prompts\n", prompts.size());
+  AlignReport r = compare_models([&](bool aligned) -> Transformer& { return aligned ? *after : before; }, tk, prompts, opt);
+  io::write_text_atomic(c.out_dir + "/report.json", report_json(r).dump(2) + "\n");
+  return r;
 }
 
 }  // namespace lmf::align

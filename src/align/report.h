@@ -49,4 +49,22 @@ AlignReport compare_models(const std::function<Transformer&(bool aligned)>& mode
 std::string format_report(const AlignReport& r);  // the table, for stderr
 nlohmann::json report_json(const AlignReport& r);
 
+// The report that ends `lmforge align`, as one call: the starting model (model_dir)
+// against the aligned one in out_dir (a model directory, or with `adapter` the starting
+// model plus out_dir's PEFT adapter), greedy replies judged by the program judge of the
+// embedded preference tasks (prompts it cannot judge are left out of the judged columns),
+// the reward column from `reward` when it names a reward model directory (not "judge").
+struct AlignReportCommand {
+  std::string model_dir, out_dir, tokenizer_spec;
+  bool adapter = false;
+  std::string reward;        // reward model directory; empty or "judge": no reward column
+  std::string prompts_path;  // held-out prompts, JSONL; empty: preference_tasks(3000, 1).test
+  int64_t max_prompts = 64;  // the first this many
+  int64_t max_new_tokens = 32;
+  std::string eval_shard;  // empty: no perplexity column
+  bool quiet = false;      // no progress line on stderr
+};
+// Runs the comparison and writes OUT/report.json (report_json, indented).
+AlignReport run_align_report(const AlignReportCommand& c);
+
 }  // namespace lmf::align
