@@ -56,9 +56,11 @@ Transformer load_model(const std::string& dir) {
 std::string model_tokenizer_spec(const std::string& model_dir, const std::string& given) {
   if (!given.empty()) return given;
   std::string p = model_dir + "/tokenizer.json";
-  if (!fs::exists(p))
-    throw FormatError(model_dir + " has no tokenizer.json; pass --tokenizer SPEC (a tokenizer.json, a directory or tiktoken:NAME)");
-  return p;
+  if (fs::exists(p)) return p;
+  // Say what is really wrong first: no model at all, or a broken config.
+  if (!fs::exists(model_dir)) throw FormatError(model_dir + ": no such model directory");
+  if (fs::exists(model_dir + "/config.json")) ModelConfig::load(model_dir + "/config.json");
+  throw FormatError(model_dir + " has no tokenizer.json; pass --tokenizer SPEC (a tokenizer.json, a directory or tiktoken:NAME)");
 }
 
 void save_model(const Transformer& model, const std::string& dir) {

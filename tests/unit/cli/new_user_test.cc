@@ -12,6 +12,7 @@
 #include "models/config.h"
 #include "support/byte_tokenizer.h"
 #include "support/oracle.h"
+#include "support/tiny_models.h"
 #include "tokenizer/utf8.h"
 
 using namespace lmf;
@@ -38,14 +39,7 @@ Run lmforge(const std::string& args) {
 const std::string& tiny_model() {
   static const std::string dir = [] {
     std::string d = test::temp_dir() + "/tiny";
-    ModelConfig c;
-    c.vocab_size = 259;
-    c.n_positions = 64;
-    c.n_embd = 32;
-    c.n_layer = 1;
-    c.n_head = 2;
-    c.n_kv_head = 2;
-    Transformer m(c);
+    Transformer m(ModelConfig::from_json(test::tiny_gpt2_config({.vocab = 259, .width = 24, .positions = 64}), "tiny"));
     m.init_weights(7);
     save_model(m, d);
     test::byte_tokenizer(true).save_json(d + "/tokenizer.json");

@@ -8,6 +8,7 @@
 #include "infer/greedy.h"
 #include "infer/text_stream.h"
 #include "support/byte_tokenizer.h"
+#include "support/tiny_models.h"
 #include "tokenizer/utf8.h"
 
 using namespace lmf;
@@ -68,14 +69,7 @@ TEST(TextStream, StopStringsAcrossTokens) {
 
 TEST(ChatSession, SecondTurnEqualsGreedyOverTheWholeConversation) {
   const tok::Tokenizer tk = test::byte_tokenizer(true);
-  ModelConfig c;
-  c.vocab_size = 259;
-  c.n_positions = 256;
-  c.n_embd = 32;
-  c.n_layer = 2;
-  c.n_head = 2;
-  c.n_kv_head = 2;
-  Transformer model(c);
+  Transformer model(ModelConfig::from_json(test::tiny_gpt2_config({.vocab = 259, .width = 24, .positions = 256}), "tiny"));
   model.init_weights(11);
   const int64_t max_new = 12;
   for (bool chatml : {true, false}) {
