@@ -1,11 +1,14 @@
 // lmforge align: preference alignment of a model — DPO or RLHF with PPO (the methods are
-// registered by src/cli/align_<method>.cc, see align_method.h). Full weights or LoRA (--lora:
-// the base stays frozen and OUT holds a PEFT adapter). Ends with the before/after report on
-// held-out prompts (align/report.h): reward-model score (--reward), program-judged quality
-// and win rate (prompts of the embedded preference tasks), perplexity on --eval (the
-// alignment tax); written to OUT/report.json as well.
+// registered by src/cli/align_<method>.cc and made with their flags for each call, see
+// align_method.h). Full weights or LoRA (--lora: the base stays frozen and OUT holds a PEFT
+// adapter). Ends with the before/after report on held-out prompts (align/report.h):
+// reward-model score (--reward), program-judged quality and win rate (prompts of the
+// embedded preference tasks), perplexity on --eval (the alignment tax); written to
+// OUT/report.json as well.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <map>
+#include <memory>
 
 #include "align/report.h"
 #include "cli/align_method.h"
@@ -72,7 +75,11 @@ int run_align(int argc, char** argv) {
   rep->add_flag("--no-report", no_report, "skip the report");
   app.add_flag("--quiet", s.quiet, "no progress output");
   add_threads_flag(app, threads);
-  for (const AlignMethodInfo& m : align_methods()) m.add_flags(*app.add_option_group(m.name, m.help));
+  std::map<std::string, std::unique_ptr<AlignMethod>> methods;  // each method's flags, for this call
+  for (const AlignMethodInfo& m : align_methods()) {
+    std::unique_ptr<AlignMethod>& made = methods[m.name] = m.make();
+    made->add_flags(*app.add_option_group(m.name, m.help));
+  }
   LMF_PARSE(app, argc, argv);
   apply_threads(threads);
   if (s.steps <= 0 || s.batch <= 0) throw Error("--steps and --batch must be positive");
@@ -81,12 +88,9 @@ int run_align(int argc, char** argv) {
   s.peft.method = lora ? "lora" : "full";
   s.peft.seed = s.seed;
   s.tokenizer_spec = model_tokenizer_spec(s.model_dir, s.tokenizer_spec);
-  for (const AlignMethodInfo& m : align_methods()) {
-    if (m.name != method) continue;
-    nlohmann::json out = m.run(s);
-    if (!no_report) out["report"] = report(s, rc);
-    std::printf("%s\n", out.dump().c_str());
-  }
+  nlohmann::json out = methods.at(method)->run(s);
+  if (!no_report) out["report"] = report(s, rc);
+  std::printf("%s\n", out.dump().c_str());
   return 0;
 }
 

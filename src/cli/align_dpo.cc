@@ -6,53 +6,34 @@
 namespace lmf::cli {
 namespace {
 
-struct DpoFlags {
-  std::string data, ref_model;
-  double beta = 0.1;
-  std::string order = "shuffled";
-  int64_t max_len = 0;
+class Dpo final : public AlignMethod {
+ public:
+  void add_flags(CLI::Option_group& g) override {
+    g.add_option("--data", c_.data_path, "DPO: preference pairs, JSONL {prompt, chosen, rejected} (plain or chat)");
+    g.add_option("--beta", c_.dpo.beta, "DPO: beta, the strength of the KL constraint to the reference")
+        ->capture_default_str();
+    g.add_option("--ref-model", c_.ref_model_dir,
+                 "DPO: reference model directory (default: the starting model; with --lora, the model without the "
+                 "adapter)");
+    g.add_option("--order", c_.dpo.order, "DPO: pair order")
+        ->check(CLI::IsMember({"sequential", "shuffled"}))
+        ->capture_default_str();
+    g.add_option("--max-len", c_.dpo.max_len,
+                 "DPO: positions a pair may take (prompt + response); longer pairs are an error (default: the model's "
+                 "n_positions)");
+  }
+
+  nlohmann::json run(const AlignShared& s) override {
+    apply_shared(s, c_, c_.dpo);
+    c_.dpo.steps = s.steps;
+    return align::run_dpo(c_);
+  }
+
+ private:
+  align::DpoCommand c_;
 };
 
-DpoFlags& flags() {
-  static DpoFlags f;
-  return f;
-}
-
-AlignMethod reg({"dpo", "DPO (--method dpo)",
-                 [](CLI::Option_group& g) {
-                   DpoFlags& f = flags();
-                   g.add_option("--data", f.data, "DPO: preference pairs, JSONL {prompt, chosen, rejected} (plain or chat)");
-                   g.add_option("--beta", f.beta, "DPO: beta, the strength of the KL constraint to the reference")
-                       ->capture_default_str();
-                   g.add_option("--ref-model", f.ref_model,
-                                "DPO: reference model directory (default: the starting model; with --lora, the model "
-                                "without the adapter)");
-                   g.add_option("--order", f.order, "DPO: pair order")
-                       ->check(CLI::IsMember({"sequential", "shuffled"}))
-                       ->capture_default_str();
-                   g.add_option("--max-len", f.max_len,
-                                "DPO: positions a pair may take (prompt + response); longer pairs are an error "
-                                "(default: the model's n_positions)");
-                 },
-                 [](const AlignShared& s) {
-                   const DpoFlags& f = flags();
-                   align::DpoCommand c;
-                   c.model_dir = s.model_dir;
-                   c.data_path = f.data;
-                   c.out_dir = s.out_dir;
-                   c.tokenizer_spec = s.tokenizer_spec;
-                   c.ref_model_dir = f.ref_model;
-                   c.peft = s.peft;
-                   c.dpo.beta = f.beta;
-                   c.dpo.batch = s.batch;
-                   c.dpo.steps = s.steps;
-                   c.dpo.max_len = f.max_len;
-                   c.dpo.lr = s.lr;  // 0: the library's default for the method
-                   c.dpo.order = f.order;
-                   c.dpo.seed = s.seed;
-                   c.dpo.quiet = s.quiet;
-                   return align::run_dpo(c);
-                 }});
+RegisterAlignMethod reg({"dpo", "DPO (--method dpo)", [] { return std::make_unique<Dpo>(); }});
 
 }  // namespace
 }  // namespace lmf::cli
