@@ -129,17 +129,6 @@ void merge(GemmOperand& op, int i) {
 
 }  // namespace
 
-GemmOperand operand(const Tensor& t) {
-  GemmOperand op;
-  op.data = t.f32();
-  op.ndim = t.dim();
-  for (int i = 0; i < op.ndim; ++i) {
-    op.dims[i] = t.size(i);
-    op.strides[i] = t.stride(i);
-  }
-  return op;
-}
-
 GemmOperand transposed(GemmOperand op) {
   int n = op.ndim;
   std::swap(op.dims[n - 1], op.dims[n - 2]);
@@ -170,13 +159,6 @@ GemmOperand matrix(const float* data, int64_t rows, int64_t cols, int64_t ld) {
   op.strides[1] = 1;
   return op;
 }
-
-bool gemm_layout_ok(const Tensor& t) {
-  int n = t.dim();
-  return n >= 2 && (t.stride(n - 1) == 1 || t.size(n - 1) == 1 || t.stride(n - 2) == 1 || t.size(n - 2) == 1);
-}
-
-Tensor unit_inner(const Tensor& t) { return gemm_layout_ok(t) ? t : t.contiguous(); }
 
 void gemm(const GemmOperand& src_in, const GemmOperand& wei_in, const float* bias, float* dst, bool accumulate) {
   GemmOperand src = src_in, wei = wei_in;

@@ -17,12 +17,13 @@
 //    was seen before makes no allocation of its own (it only rebinds data pointers and
 //    executes through oneDNN's C API).
 //  - Each operand needs a unit stride in one of its two last dims; callers make other
-//    layouts contiguous first (unit_inner below).
+//    layouts contiguous first.
+//  - Knows nothing of tensors or autograd: the ops (core/ops/matmul.cc) describe their
+//    tensors as GemmOperands.
 #pragma once
 #include <cstdint>
 
 #include "core/shape.h"
-#include "core/tensor.h"
 
 namespace lmf::kernels {
 
@@ -34,19 +35,12 @@ struct GemmOperand {
   int64_t strides[Shape::kMaxDims] = {};
 };
 
-// t's dims and strides (t must have at least 2 dims and a unit stride in one of the last two).
-GemmOperand operand(const Tensor& t);
 // The same operand with its last two dims swapped (a transpose, no copy).
 GemmOperand transposed(GemmOperand op);
 // The operand with leading 1-extent batch dims added up to `ndim` (for a shared weight).
 GemmOperand padded(GemmOperand op, int ndim);
 // A 2-D (rows, cols) operand over contiguous rows-major memory with row stride `ld`.
 GemmOperand matrix(const float* data, int64_t rows, int64_t cols, int64_t ld);
-
-// True when oneDNN can use t as is (unit stride in one of its two last dims).
-bool gemm_layout_ok(const Tensor& t);
-// t itself when gemm_layout_ok, else a contiguous copy.
-Tensor unit_inner(const Tensor& t);
 
 // dst [+]= src · wei [+ bias]; see the header comment. src.ndim == wei.ndim; wei's batch
 // dims equal src's or are all 1. dst is contiguous with dims (src batch..., M, N).

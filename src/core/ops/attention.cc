@@ -1,284 +1,19 @@
 #include "core/ops/attention.h"
 
-#include <omp.h>
-
-#include <algorithm>
 #include <cmath>
-#include <cstring>
-#include <limits>
-#include <tuple>
 
 #include "core/autograd.h"
-#include "core/kernels/tile_gemm.h"
-#include "core/kernels/vec_math.h"
+#include "core/kernels/flash_attention.h"
+#include "core/threads.h"
 #include "core/threads.h"
 
 namespace lmf {
 namespace {
 
-constexpr int64_t kTile = 64;  // queries and keys per tile
-constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+using kernels::AttentionGeometry;
+using kernels::AttentionRows;
 
-int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
-
-// A (B, H, N, D) operand with unit stride in D: row (b, h, n) starts at p + b·sb + h·sh + n·sn.
-struct Rows {
-  const float* p;
-  int64_t sb, sh, sn;
-  const float* row(int64_t b, int64_t h, int64_t n) const { return p + b * sb + h * sh + n * sn; }
-};
-
-Rows rows_of(const Tensor& t) { return {t.f32(), t.stride(0), t.stride(1), t.stride(2)}; }
-
-// Sizes and options shared by forward and backward.
-struct Geometry {
-  int64_t B, Hq, Hkv, T, S, D;
-  int64_t Dp, Sp;  // D and S rounded up to 16 (padded tile widths)
-  float scale;
-  bool causal;
-  const float* mask;     // (T, S) rows, or null
-  int64_t mask_bstride;  // 0 for a (T, S) mask, T·S for (B, 1, T, S)
-
-  int64_t rep() const { return Hq / Hkv; }
-  // Query t sees keys [0, visible(t)).
-  int64_t visible(int64_t t) const { return causal ? t + S - T + 1 : S; }
-  // Keys of the tile starting at s0 that query t sees (a prefix of the tile).
-  int visible_in_tile(int64_t t, int64_t s0, int64_t nb) const {
-    return int(std::clamp<int64_t>(std::min(visible(t), S) - s0, 0, nb));
-  }
-  const float* mask_row(int64_t b, int64_t t, int64_t s0) const {
-    return mask ? mask + b * mask_bstride + t * S + s0 : nullptr;
-  }
-};
-
-// ---- row kernels on one tile row of n (a multiple of 16) scores ----
-// Plain loops over vmath functions: `omp simd` vectorises them for the build's ISA.
-
-// row[c] = c < vis ? row[c]·scale + mask[c] : −∞. Returns the row's max.
-float logits_row(float* row, int n, int vis, float scale, const float* mask) {
-  vis = std::max(std::min(vis, n), 0);
-  if (mask) {
-#pragma omp simd
-    for (int c = 0; c < vis; ++c) row[c] = row[c] * scale + mask[c];
-  } else {
-#pragma omp simd
-    for (int c = 0; c < vis; ++c) row[c] *= scale;
-  }
-  for (int c = vis; c < n; ++c) row[c] = kNegInf;
-  float mx = kNegInf;
-#pragma omp simd reduction(max : mx)
-  for (int c = 0; c < n; ++c) mx = mx > row[c] ? mx : row[c];
-  return mx;
-}
-
-// row[c] = exp(row[c] − m), 0 where row[c] is −∞. Returns the sum.
-float exp_row(float* row, int n, float m) {
-  float sum = 0;
-#pragma omp simd reduction(+ : sum)
-  for (int c = 0; c < n; ++c) {
-    const float x = row[c];
-    const float p = x == kNegInf ? 0.0f : vmath::vexp(x - m);
-    row[c] = p;
-    sum += p;
-  }
-  return sum;
-}
-
-// row[c] = c < vis ? exp(row[c]·scale + mask[c] − lse) : 0 (the probabilities, recomputed;
-// exactly 0 where the mask is −∞).
-void probs_row(float* row, int n, int vis, float scale, const float* mask, float lse) {
-  vis = std::max(std::min(vis, n), 0);
-  if (mask) {
-#pragma omp simd
-    for (int c = 0; c < vis; ++c) {
-      const float x = row[c] * scale - lse + mask[c];
-      row[c] = x == kNegInf ? 0.0f : vmath::vexp(x);
-    }
-  } else {
-#pragma omp simd
-    for (int c = 0; c < vis; ++c) row[c] = vmath::vexp(row[c] * scale - lse);
-  }
-  for (int c = vis; c < n; ++c) row[c] = 0.0f;
-}
-
-// ds[c] = p[c]·(ds[c] − d)·scale: the softmax backward with dP in ds, d = Σ dO·O of the row.
-void dsoftmax_row(float* ds, const float* p, int n, float d, float scale) {
-#pragma omp simd
-  for (int c = 0; c < n; ++c) ds[c] = p[c] * (ds[c] - d) * scale;
-}
-
-// ---- packing: padded copies that make the tile GEMM's B operands contiguous ----
-
-// dst (N, Dp) rows = src rows (b, h, 0..N) with zero padding to (Np, Dp).
-void pack_rows(const Rows& src, int64_t b, int64_t h, int64_t N, int64_t Np, int64_t D, int64_t Dp, float* dst) {
-  for (int64_t n = 0; n < Np; ++n) {
-    float* d = dst + n * Dp;
-    if (n < N) {
-      std::memcpy(d, src.row(b, h, n), size_t(D) * sizeof(float));
-      std::fill(d + D, d + Dp, 0.0f);
-    } else {
-      std::fill(d, d + Dp, 0.0f);
-    }
-  }
-}
-
-// dst (D, Np) = transpose of src rows (b, h, 0..N), zero columns past N.
-void pack_transposed(const Rows& src, int64_t b, int64_t h, int64_t N, int64_t Np, int64_t D, float* dst) {
-  for (int64_t n = 0; n < Np; ++n) {
-    if (n < N) {
-      const float* s = src.row(b, h, n);
-      for (int64_t d = 0; d < D; ++d) dst[d * Np + n] = s[d];
-    } else {
-      for (int64_t d = 0; d < D; ++d) dst[d * Np + n] = 0.0f;
-    }
-  }
-}
-
-// One float buffer per thread, carved from a single caching-allocator tensor.
-struct PerThread {
-  Tensor buf;
-  int64_t each;
-  PerThread(int64_t floats_each) : each(floats_each) {
-    buf = Tensor::empty({int64_t(omp_get_max_threads()), floats_each});
-  }
-  float* mine() const { return buf.f32() + omp_get_thread_num() * each; }
-};
-
-// ---- forward: y (B,T,Hq,D memory) and lse (B,Hq,T) ----
-
-void forward(const Geometry& G, const Rows& q, const Rows& k, const Rows& v, float* y, float* lse) {
-  const int64_t B = G.B, Hq = G.Hq, Hkv = G.Hkv, T = G.T, S = G.S, D = G.D, Dp = G.Dp, Sp = G.Sp;
-  // Kᵀ (D, Sp) and V (Sp, Dp) per (batch, kv head), shared by every query tile.
-  Tensor kt_buf = Tensor::empty({B * Hkv, D * Sp}), v_buf = Tensor::empty({B * Hkv, Sp * Dp});
-  float* kt_all = kt_buf.f32();
-  float* v_all = v_buf.f32();
-#pragma omp parallel for schedule(static)
-  for (int64_t bg = 0; bg < B * Hkv; ++bg) {
-    pack_transposed(k, bg / Hkv, bg % Hkv, S, Sp, D, kt_all + bg * D * Sp);
-    pack_rows(v, bg / Hkv, bg % Hkv, S, Sp, D, Dp, v_all + bg * Sp * Dp);
-  }
-
-  const int64_t qtiles = (T + kTile - 1) / kTile;
-  PerThread scratch(kTile * kTile + kTile * Dp + 2 * kTile);
-#pragma omp parallel for schedule(dynamic)
-  for (int64_t task = 0; task < B * Hq * qtiles; ++task) {
-    const int64_t b = task / (Hq * qtiles), h = (task / qtiles) % Hq, q0 = (task % qtiles) * kTile;
-    const int64_t mb = std::min(kTile, T - q0), bg = b * Hkv + h / G.rep();
-    const float* kt = kt_all + bg * D * Sp;
-    const float* vp = v_all + bg * Sp * Dp;
-    float* P = scratch.mine();     // (64, 64) scores, then probabilities
-    float* O = P + kTile * kTile;  // (64, Dp) unnormalised output
-    float* m = O + kTile * Dp;     // running row max
-    float* l = m + kTile;          // running row sum
-    std::fill(O, O + mb * Dp, 0.0f);
-    std::fill(m, m + mb, kNegInf);
-    std::fill(l, l + mb, 0.0f);
-    const int64_t kend = std::min(S, G.visible(q0 + mb - 1));
-    for (int64_t s0 = 0; s0 < kend; s0 += kTile) {
-      const int64_t nb = std::min(kTile, Sp - s0);
-      // P (mb, nb) = Q_tile · Kᵀ_tile
-      kernels::tile_gemm(int(mb), int(nb), int(D), q.row(b, h, q0), q.sn, 1, kt + s0, Sp, P, kTile, false);
-      for (int64_t r = 0; r < mb; ++r) {
-        const int64_t t = q0 + r;
-        float* row = P + r * kTile;
-        const float mx = logits_row(row, int(nb), G.visible_in_tile(t, s0, nb), G.scale, G.mask_row(b, t, s0));
-        const float mnew = std::max(m[r], mx);
-        const float msafe = mnew == kNegInf ? 0.0f : mnew;
-        const float sum = exp_row(row, int(nb), msafe);
-        const float alpha = m[r] == kNegInf ? 0.0f : std::exp(m[r] - msafe);
-        l[r] = l[r] * alpha + sum;
-        m[r] = mnew;
-        if (alpha != 1.0f)
-          for (int64_t d = 0; d < Dp; ++d) O[r * Dp + d] *= alpha;
-      }
-      // O (mb, Dp) += P · V_tile
-      kernels::tile_gemm(int(mb), int(Dp), int(nb), P, kTile, 1, vp + s0 * Dp, Dp, O, Dp, true);
-    }
-    for (int64_t r = 0; r < mb; ++r) {
-      const int64_t t = q0 + r;
-      float* out = y + ((b * T + t) * Hq + h) * D;
-      const float inv = 1.0f / l[r];
-      for (int64_t d = 0; d < D; ++d) out[d] = O[r * Dp + d] * inv;
-      lse[(b * Hq + h) * T + t] = m[r] + std::log(l[r]);
-    }
-  }
-}
-
-// ---- backward: dq, dk, dv (each null when not wanted) [+]= gradients ----
-
-void backward(const Geometry& G, const Rows& q, const Rows& k, const Rows& v, const Rows& o, const Rows& dy,
-              const float* lse, float* dq, float* dk, float* dv, bool add_q, bool add_k, bool add_v) {
-  const int64_t B = G.B, Hq = G.Hq, Hkv = G.Hkv, T = G.T, S = G.S, D = G.D, Dp = G.Dp, Sp = G.Sp;
-  const int64_t Tp = round16(T);
-  // Per task: Kᵀ, Vᵀ (D, Sp); K, dK, dV (Sp, Dp); Q, dO, dQ (Tp, Dp); Δ (Tp); P, dS (64, 64).
-  PerThread scratch(2 * D * Sp + 3 * Sp * Dp + 3 * Tp * Dp + Tp + 2 * kTile * kTile);
-#pragma omp parallel for schedule(dynamic)
-  for (int64_t bg = 0; bg < B * Hkv; ++bg) {
-    const int64_t b = bg / Hkv, g = bg % Hkv;
-    float* kt = scratch.mine();
-    float* vt = kt + D * Sp;
-    float* kp = vt + D * Sp;
-    float* dK = kp + Sp * Dp;
-    float* dV = dK + Sp * Dp;
-    float* qp = dV + Sp * Dp;
-    float* dOp = qp + Tp * Dp;
-    float* dQ = dOp + Tp * Dp;
-    float* delta = dQ + Tp * Dp;
-    float* P = delta + Tp;
-    float* dS = P + kTile * kTile;
-    pack_transposed(k, b, g, S, Sp, D, kt);
-    pack_transposed(v, b, g, S, Sp, D, vt);
-    pack_rows(k, b, g, S, Sp, D, Dp, kp);
-    std::fill(dK, dK + 2 * Sp * Dp, 0.0f);  // dK and dV
-    for (int64_t h = g * G.rep(); h < (g + 1) * G.rep(); ++h) {
-      pack_rows(q, b, h, T, T, D, Dp, qp);
-      pack_rows(dy, b, h, T, T, D, Dp, dOp);
-      for (int64_t t = 0; t < T; ++t) {  // Δ_t = Σ_d dO·O
-        const float *a = dy.row(b, h, t), *c = o.row(b, h, t);
-        float s = 0;
-#pragma omp simd reduction(+ : s)
-        for (int64_t d = 0; d < D; ++d) s += a[d] * c[d];
-        delta[t] = s;
-      }
-      std::fill(dQ, dQ + T * Dp, 0.0f);
-      const float* lse_bh = lse + (b * Hq + h) * T;
-      for (int64_t s0 = 0; s0 < S; s0 += kTile) {
-        const int64_t nb = std::min(kTile, Sp - s0);
-        const int64_t tfirst = G.causal ? std::max<int64_t>(0, s0 - (S - T)) : 0;  // first query that sees s0
-        for (int64_t q0 = tfirst / kTile * kTile; q0 < T; q0 += kTile) {
-          const int64_t mb = std::min(kTile, T - q0);
-          // P (mb, nb) = softmax probabilities, recomputed from Q·Kᵀ and the saved lse
-          kernels::tile_gemm(int(mb), int(nb), int(D), qp + q0 * Dp, Dp, 1, kt + s0, Sp, P, kTile, false);
-          for (int64_t r = 0; r < mb; ++r) {
-            const int64_t t = q0 + r;
-            probs_row(P + r * kTile, int(nb), G.visible_in_tile(t, s0, nb), G.scale, G.mask_row(b, t, s0), lse_bh[t]);
-          }
-          // dV (nb, Dp) += Pᵀ · dO
-          if (dv) kernels::tile_gemm(int(nb), int(Dp), int(mb), P, 1, kTile, dOp + q0 * Dp, Dp, dV + s0 * Dp, Dp, true);
-          if (!dq && !dk) continue;
-          // dS (mb, nb) = P ∘ (dO·Vᵀ − Δ) · scale
-          kernels::tile_gemm(int(mb), int(nb), int(D), dOp + q0 * Dp, Dp, 1, vt + s0, Sp, dS, kTile, false);
-          for (int64_t r = 0; r < mb; ++r)
-            dsoftmax_row(dS + r * kTile, P + r * kTile, int(nb), delta[q0 + r], G.scale);
-          // dK (nb, Dp) += dSᵀ · Q;  dQ (mb, Dp) += dS · K
-          if (dk) kernels::tile_gemm(int(nb), int(Dp), int(mb), dS, 1, kTile, qp + q0 * Dp, Dp, dK + s0 * Dp, Dp, true);
-          if (dq) kernels::tile_gemm(int(mb), int(Dp), int(nb), dS, kTile, 1, kp + s0 * Dp, Dp, dQ + q0 * Dp, Dp, true);
-        }
-      }
-      if (dq) {
-        float* dst = dq + (b * Hq + h) * T * D;
-        for (int64_t t = 0; t < T; ++t)
-          for (int64_t d = 0; d < D; ++d) dst[t * D + d] = add_q ? dst[t * D + d] + dQ[t * Dp + d] : dQ[t * Dp + d];
-      }
-    }
-    for (auto [acc, dst, add] : {std::tuple{dK, dk, add_k}, std::tuple{dV, dv, add_v}}) {
-      if (!dst) continue;
-      float* out = dst + bg * S * D;
-      for (int64_t s = 0; s < S; ++s)
-        for (int64_t d = 0; d < D; ++d) out[s * D + d] = add ? out[s * D + d] + acc[s * Dp + d] : acc[s * Dp + d];
-    }
-  }
-}
+AttentionRows rows_of(const Tensor& t) { return {t.f32(), t.stride(0), t.stride(1), t.stride(2)}; }
 
 // t itself when its last dim has unit stride, else a contiguous copy.
 Tensor unit_last(const Tensor& t) { return t.stride(-1) == 1 || t.size(-1) == 1 ? t : t.contiguous(); }
@@ -313,13 +48,14 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
   }
   Tensor q = unit_last(q_in), k = unit_last(k_in), v = unit_last(v_in);
 
-  Geometry G{B, Hq, Hkv, T, S, D, round16(D), round16(S),
-             opt.scale != 0.0f ? opt.scale : 1.0f / std::sqrt(float(D)), opt.causal,
-             mask.defined() ? mask.f32() : nullptr, mask_bstride};
+  AttentionGeometry G{B, Hq, Hkv, T, S, D, kernels::round16(D), kernels::round16(S),
+                      opt.scale != 0.0f ? opt.scale : 1.0f / std::sqrt(float(D)), opt.causal,
+                      mask.defined() ? mask.f32() : nullptr, mask_bstride};
   threads::init_from_env();
   Tensor y_mem = Tensor::empty({B, T, Hq, D});
   Tensor lse = Tensor::empty({B, Hq, T});
-  if (y_mem.numel() > 0) forward(G, rows_of(q), rows_of(k), rows_of(v), y_mem.f32(), lse.f32());
+  if (y_mem.numel() > 0)
+    kernels::flash_attention_forward(G, rows_of(q), rows_of(k), rows_of(v), y_mem.f32(), lse.f32());
   Tensor y = y_mem.transpose(1, 2);  // (B, Hq, T, D) view; y_mem takes no part in autograd
 
   if (autograd::should_record({&q_in, &k_in, &v_in})) {
@@ -328,7 +64,7 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
                      [gq, gk, gv, G, q = q.detach(), k = k.detach(), v = v.detach(), o = y.detach(), lse,
                       mask](const Tensor& dy_in) mutable {
                        Tensor dy = unit_last(dy_in);
-                       Geometry g = G;
+                       AttentionGeometry g = G;
                        g.mask = mask.defined() ? mask.f32() : nullptr;
                        if (o.numel() == 0) return;
                        // Every element of each wanted gradient is written once: store when fresh, else add.
@@ -336,8 +72,8 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
                        float* dq = gq.wanted() ? gq.buffer_for_write(&add_q) : nullptr;
                        float* dk = gk.wanted() ? gk.buffer_for_write(&add_k) : nullptr;
                        float* dv = gv.wanted() ? gv.buffer_for_write(&add_v) : nullptr;
-                       backward(g, rows_of(q), rows_of(k), rows_of(v), rows_of(o), rows_of(dy), lse.f32(), dq, dk, dv,
-                                add_q, add_k, add_v);
+                       kernels::flash_attention_backward(g, rows_of(q), rows_of(k), rows_of(v), rows_of(o),
+                                                         rows_of(dy), lse.f32(), dq, dk, dv, add_q, add_k, add_v);
                      });
   }
   return y;

@@ -12,6 +12,26 @@ namespace {
 
 using kernels::GemmOperand;
 
+// t's dims and strides (t must have at least 2 dims and a unit stride in one of the last two).
+GemmOperand operand(const Tensor& t) {
+  GemmOperand op;
+  op.data = t.f32();
+  op.ndim = t.dim();
+  for (int i = 0; i < op.ndim; ++i) {
+    op.dims[i] = t.size(i);
+    op.strides[i] = t.stride(i);
+  }
+  return op;
+}
+
+// t itself when oneDNN can use it as is (a unit stride in one of its two last dims), else
+// a contiguous copy.
+Tensor unit_inner(const Tensor& t) {
+  const int n = t.dim();
+  const bool ok = n >= 2 && (t.stride(n - 1) == 1 || t.size(n - 1) == 1 || t.stride(n - 2) == 1 || t.size(n - 2) == 1);
+  return ok ? t : t.contiguous();
+}
+
 // t (..., C) as a (rows, C) operand without a copy, when its leading dims are laid out as
 // one run of rows with a single stride.
 std::optional<GemmOperand> as_rows(const Tensor& t) {
@@ -81,11 +101,11 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   }
   check_shape(a.size(-1) == b.size(-2), "matmul", shapes(a, "a", b, "b") + ": inner dims differ");
 
-  Tensor ac = kernels::unit_inner(a), bc = kernels::unit_inner(b);
+  Tensor ac = unit_inner(a), bc = unit_inner(b);
   Shape ys = a.shape();
   ys[ys.ndim() - 1] = b.size(-1);
   Tensor y = Tensor::empty(ys);
-  kernels::gemm(kernels::operand(ac), kernels::padded(kernels::operand(bc), a.dim()), nullptr, y.f32(), false);
+  kernels::gemm(operand(ac), kernels::padded(operand(bc), a.dim()), nullptr, y.f32(), false);
 
   if (autograd::should_record({&a, &b})) {
     autograd::GradSink ga(a), gb(b);
@@ -97,13 +117,13 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
       bool add = false;
       if (ga.wanted()) {  // da (..., M, K) += dy · bᵀ
         float* da = ga.buffer_for_write(&add);
-        kernels::gemm(kernels::operand(dy), kernels::padded(kernels::transposed(kernels::operand(sb)), dy.dim()),
+        kernels::gemm(operand(dy), kernels::padded(kernels::transposed(operand(sb)), dy.dim()),
                       nullptr, da, add);
       }
       if (gb.wanted()) {
         float* db = gb.buffer_for_write(&add);
         if (!shared) {  // db (..., K, N) += aᵀ · dy
-          kernels::gemm(kernels::transposed(kernels::operand(sa)), kernels::operand(dy), nullptr, db, add);
+          kernels::gemm(kernels::transposed(operand(sa)), operand(dy), nullptr, db, add);
         } else {  // db (K, N) += Σ_batch aᵀ · dy = (rows, K)ᵀ · (rows, N)
           Tensor keep;
           GemmOperand a2 = rows_of(sa, keep);
@@ -131,7 +151,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   Tensor xkeep;
   GemmOperand x2 = rows_of(x, xkeep);  // (rows, in)
   const int64_t rows = x2.dims[0];
-  Tensor wc = kernels::unit_inner(w);
+  Tensor wc = unit_inner(w);
   Tensor bc = b.defined() ? b.contiguous() : Tensor();
   Shape ys = x.shape();
   ys[ys.ndim() - 1] = out;
@@ -140,7 +160,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   if (rows <= kernels::kGemvMaxRows && x2.strides[1] == 1 && wc.is_contiguous())  // decoding: one token a row
     kernels::gemv_rows(x2.data, rows, x2.strides[0], wc.f32(), out, w.size(1), bias, y.f32());
   else
-    kernels::gemm(x2, kernels::transposed(kernels::operand(wc)), bias, y.f32(), false);
+    kernels::gemm(x2, kernels::transposed(operand(wc)), bias, y.f32(), false);
 
   if (autograd::should_record({&x, &w, &b})) {
     autograd::GradSink gx(x), gw(w), gb(b);
@@ -152,7 +172,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
       bool add = false;
       if (gx.wanted()) {  // dx (rows, in) += dy · w
         float* dx = gx.buffer_for_write(&add);
-        kernels::gemm(dy2, kernels::operand(sw), nullptr, dx, add);
+        kernels::gemm(dy2, operand(sw), nullptr, dx, add);
       }
       if (gw.wanted()) {  // dw (out, in) += dyᵀ · x
         float* dw = gw.buffer_for_write(&add);

@@ -2,8 +2,8 @@
 // dim (keepdim as in PyTorch).
 //
 // Every reduction adds in a fixed order that depends only on the shape, never on the
-// thread count: the whole-tensor kernels sum fixed 16384-element blocks in double (in
-// parallel) and then add the block sums in order; sum over a dim accumulates each output
+// thread count: whole-tensor sums use core/kernels/sum.h (fixed 16384-element blocks in
+// double, the block sums added in order); sum over a dim accumulates each output
 // element in double along the dim. Results are therefore bit-identical run to run and
 // across thread counts.
 #pragma once
@@ -20,11 +20,5 @@ Tensor mean(const Tensor& x);
 // x (..., L, ...) with L at `dim` (negative counts from the end) → x's shape without
 // that dim, or with it set to 1 when keepdim.
 Tensor sum(const Tensor& x, int dim, bool keepdim = false);
-
-namespace kernels {
-// Σ x[i] and Σ x[i]² over n contiguous floats, in double, in the fixed order above.
-double sum(const float* x, int64_t n);
-double sum_squares(const float* x, int64_t n);
-}  // namespace kernels
 
 }  // namespace lmf

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "core/ops/reduce.h"
+#include "core/kernels/sum.h"
 #include "core/profiler.h"
 
 namespace lmf::optim {
