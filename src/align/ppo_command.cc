@@ -7,7 +7,7 @@
 #include <memory>
 #include <optional>
 
-#include "align/preference_tasks.h"
+#include "align/judge.h"
 #include "align/preferences.h"
 #include "align/reward_model.h"
 #include "core/error.h"

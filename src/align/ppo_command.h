@@ -23,7 +23,7 @@ struct PpoCommand {
   std::string model_dir, prompts_path, out_dir;
   std::string tokenizer_spec;  // resolved (never empty)
   // A reward model directory (`lmforge reward train`), or "judge": the program judge of the
-  // embedded preference tasks (align/preference_tasks.h); every prompt must then be one of its tasks.
+  // embedded preference tasks (align/judge.h); every prompt must then be one of its tasks.
   std::string reward;
   ft::PeftOptions peft;  // method "full" trains every weight, "lora" an adapter
   // iterations, batch, ...; lr 0: kPpoFullLr or kPpoLoraLr by peft.method; target_kl 0:

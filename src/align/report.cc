@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 
+#include "align/judge.h"
 #include "align/preference_tasks.h"
 #include "align/reward_model.h"
 #include "core/autograd.h"

@@ -20,7 +20,7 @@ namespace lmf::align {
 
 struct ReportOptions {
   int64_t max_new_tokens = 32;
-  // Judged quality of a reply in [0, 1] (align/preference_tasks.h), required; NaN for a
+  // Judged quality of a reply in [0, 1] (align/judge.h), required; NaN for a
   // prompt it cannot judge (left out of the judged mean and the win rate).
   std::function<double(const PreferencePair& prompt, const std::string& reply)> judge;
   // Reward model score of prompt ids + reply ids; empty: no reward column.

@@ -9,7 +9,7 @@
 #include <numeric>
 #include <random>
 
-#include "align/preference_tasks.h"
+#include "align/judge.h"
 #include "core/autograd.h"
 #include "core/error.h"
 #include "core/ops/loss.h"

@@ -12,7 +12,8 @@ namespace lmf::cli {
 namespace {
 
 int run_data_preferences(int argc, char** argv) {
-  CLI::App app{"Write the default preference data (arithmetic, refusal, format, concise, list, sort) as train/test JSONL",
+  CLI::App app{"Write the default preference data (arithmetic, refusal, format, concise, polite, honest) as "
+               "train/test JSONL",
                "lmforge data preferences"};
   std::string out;
   int64_t n = 3000;
