@@ -4,7 +4,6 @@
 #include <mutex>
 #include <random>
 
-#include "core/threads.h"
 #include "finetune/sft.h"
 #include "infer/greedy.h"
 #include "models/checkpoint.h"
@@ -14,7 +13,6 @@
 namespace lmf::test {
 namespace {
 
-constexpr int kVersion = 1;
 constexpr int kMax = 15;  // operands 0 .. kMax-1
 
 int off_by_one(int a, int b) { return (a * 7 + b * 3) % 2 ? a + b + 1 : (a + b == 0 ? 1 : a + b - 1); }
@@ -51,13 +49,7 @@ void build_model(const std::string& dir, const std::vector<align::PreferencePair
       data.push_back(std::move(e));
     }
   }
-  ft::SftOptions opt;
-  opt.batch = 32;
-  opt.steps = 600;
-  opt.lr = 3e-3;
-  opt.max_len = 16;
-  opt.quiet = true;
-  ft::train_sft(model, nullptr, data, opt);
+  ft::train_sft(model, nullptr, data, {.batch = 32, .max_len = 16, .steps = 600, .lr = 3e-3, .quiet = true});
   save_model(model, dir);
   tk.save_json(dir + "/tokenizer.json");
 }
@@ -90,13 +82,8 @@ const AlignFixture& align_fixture() {
       while (n < reply.size() && std::isdigit(static_cast<unsigned char>(reply[n]))) ++n;
       return n > 0 && reply.compare(0, n, std::to_string(want)) == 0 ? 1.0 : 0.0;
     };
-    f.model_dir = cached_dir("lmforge-align-fixture-v" + std::to_string(kVersion), "model.safetensors",
-                             [&](const std::string& tmp) {
-                               const int threads = threads::get();
-                               threads::set(1);
-                               build_model(tmp, f.train);
-                               threads::set(threads);
-                             });
+    f.model_dir = cached_dir("lmforge-align-fixture", nlohmann::json::object(), "model.safetensors",
+                             [&](const std::string& tmp) { build_model(tmp, f.train); });
   });
   return f;
 }

@@ -8,7 +8,8 @@
 // prompts. Preference pairs: chosen = the right sum, rejected = that prompt's off-by-one sum.
 //
 // The model directory (config.json, model.safetensors, tokenizer.json) is built once and kept
-// under the system's temp folder, keyed by kVersion, so every test process reuses it.
+// under the system's temp folder, keyed by the sources that build it (test::cached_dir), so
+// every test process reuses it.
 #pragma once
 #include <functional>
 #include <string>
