@@ -13,22 +13,12 @@
 #include "finetune/peft.h"
 #include "models/checkpoint.h"
 #include "support/oracle.h"
+#include "support/tiny_models.h"
 
 using namespace lmf;
 using nlohmann::json;
 
 namespace {
-
-json gpt2_config() {
-  return {{"model_type", "gpt2"}, {"vocab_size", 61}, {"n_positions", 32}, {"n_embd", 24},
-          {"n_layer", 2},         {"n_head", 3},      {"layer_norm_epsilon", 1e-5}};
-}
-json llama_config() {
-  return {{"model_type", "llama"},    {"vocab_size", 53},       {"hidden_size", 24},
-          {"intermediate_size", 40},  {"num_hidden_layers", 2}, {"num_attention_heads", 6},
-          {"num_key_value_heads", 2}, {"rms_norm_eps", 1e-6},   {"rope_theta", 10000.0},
-          {"max_position_embeddings", 64}, {"tie_word_embeddings", false}};
-}
 
 constexpr float kBeta = 0.1f;
 
@@ -155,5 +145,5 @@ TEST_P(DpoGradient, ResponseLogprobsEqualFullLogitsSum) {
   EXPECT_LE(test::rel_error(align::response_logprobs(model, b), Tensor::from_vector(want, {full.size(0)})), 1e-5);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, DpoGradient, ::testing::Values(gpt2_config(), llama_config()),
+INSTANTIATE_TEST_SUITE_P(Models, DpoGradient, ::testing::Values(test::tiny_gpt2_config(), test::tiny_llama_config()),
                          [](const auto& info) { return std::string(info.param["model_type"]); });

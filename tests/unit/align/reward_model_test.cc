@@ -16,21 +16,23 @@
 #include "io/atomic_file.h"
 #include "io/safetensors.h"
 #include "support/oracle.h"
+#include "support/tiny_models.h"
 
 using namespace lmf;
 using nlohmann::json;
 
 namespace {
 
+// The tiny configs with 0 as the padding id.
 json gpt2_config() {
-  return {{"model_type", "gpt2"}, {"vocab_size", 61}, {"n_positions", 32}, {"n_embd", 24},
-          {"n_layer", 2},         {"n_head", 3},      {"layer_norm_epsilon", 1e-5}, {"pad_token_id", 0}};
+  json c = test::tiny_gpt2_config();
+  c["pad_token_id"] = 0;
+  return c;
 }
 json llama_config() {
-  return {{"model_type", "llama"},    {"vocab_size", 53},       {"hidden_size", 24},
-          {"intermediate_size", 40},  {"num_hidden_layers", 2}, {"num_attention_heads", 6},
-          {"num_key_value_heads", 2}, {"rms_norm_eps", 1e-6},   {"rope_theta", 10000.0},
-          {"max_position_embeddings", 32}, {"tie_word_embeddings", false}, {"pad_token_id", 0}};
+  json c = test::tiny_llama_config({.positions = 32});
+  c["pad_token_id"] = 0;
+  return c;
 }
 
 // Sequences of ids in [1, V) (0 is the pad) with the given lengths.

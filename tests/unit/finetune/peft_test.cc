@@ -14,22 +14,15 @@
 #include "io/safetensors.h"
 #include "models/checkpoint.h"
 #include "support/oracle.h"
+#include "support/tiny_models.h"
 
 using namespace lmf;
 using nlohmann::json;
 
 namespace {
 
-json gpt2_config() {
-  return {{"model_type", "gpt2"}, {"vocab_size", 61}, {"n_positions", 64}, {"n_embd", 24},
-          {"n_layer", 2},         {"n_head", 3},      {"layer_norm_epsilon", 1e-5}};
-}
-json llama_config() {
-  return {{"model_type", "llama"},    {"vocab_size", 53},       {"hidden_size", 24},
-          {"intermediate_size", 40},  {"num_hidden_layers", 2}, {"num_attention_heads", 6},
-          {"num_key_value_heads", 2}, {"rms_norm_eps", 1e-6},   {"rope_theta", 10000.0},
-          {"max_position_embeddings", 64}, {"tie_word_embeddings", false}};
-}
+json gpt2_config() { return test::tiny_gpt2_config({.positions = 64}); }
+json llama_config() { return test::tiny_llama_config(); }
 
 json adapter_config(const std::string& method) {
   if (method == "lora")

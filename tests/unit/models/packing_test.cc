@@ -9,22 +9,12 @@
 #include "core/ops/loss.h"
 #include "models/checkpoint.h"
 #include "support/oracle.h"
+#include "support/tiny_models.h"
 
 using namespace lmf;
 using nlohmann::json;
 
 namespace {
-
-json gpt2_config() {
-  return {{"model_type", "gpt2"}, {"vocab_size", 61}, {"n_positions", 32}, {"n_embd", 24},
-          {"n_layer", 2},         {"n_head", 3},      {"layer_norm_epsilon", 1e-5}};
-}
-json llama_config() {
-  return {{"model_type", "llama"},    {"vocab_size", 53},       {"hidden_size", 24},
-          {"intermediate_size", 40},  {"num_hidden_layers", 2}, {"num_attention_heads", 6},
-          {"num_key_value_heads", 2}, {"rms_norm_eps", 1e-6},   {"rope_theta", 10000.0},
-          {"max_position_embeddings", 64}, {"tie_word_embeddings", false}};
-}
 
 // Two rows of T = 16: examples of 5, 8 and 3 tokens; examples of 6 and 4 tokens and 6
 // tokens of padding (its own run of positions, targets ignored).
@@ -113,7 +103,7 @@ TEST_P(Packing, EqualsSeparateExamplesAndPyTorch) {
 }
 
 TEST(PackingErrors, PositionIdsMustMatchIdsAndBeNonNegative) {
-  Transformer model(ModelConfig::from_json(gpt2_config(), "test config"));
+  Transformer model(ModelConfig::from_json(test::tiny_gpt2_config(), "test config"));
   model.init_weights(1);
   ForwardOptions fo;
   fo.position_ids = Tensor::from_ints({0, 1, 2}, {1, 3});
@@ -126,5 +116,5 @@ TEST(PackingErrors, PositionIdsMustMatchIdsAndBeNonNegative) {
   EXPECT_THROW(model.forward(Tensor::from_ints({1, 2}, {1, 2}), fo), ShapeError);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, Packing, ::testing::Values(gpt2_config(), llama_config()),
+INSTANTIATE_TEST_SUITE_P(Models, Packing, ::testing::Values(test::tiny_gpt2_config(), test::tiny_llama_config()),
                          [](const auto& info) { return std::string(info.param["model_type"]); });

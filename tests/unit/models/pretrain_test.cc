@@ -14,6 +14,7 @@
 #include "io/atomic_file.h"
 #include "models/checkpoint.h"
 #include "support/oracle.h"
+#include "support/tiny_models.h"
 #include "train/data_loader.h"
 #include "train/trainer.h"
 
@@ -22,15 +23,8 @@ using nlohmann::json;
 
 namespace {
 
-json gpt2_config() {
-  return {{"model_type", "gpt2"}, {"vocab_size", 101}, {"n_positions", 32}, {"n_embd", 48},
-          {"n_layer", 2},         {"n_head", 3},       {"layer_norm_epsilon", 1e-5}};
-}
-json llama_config() {
-  return {{"model_type", "llama"},       {"vocab_size", 97},       {"hidden_size", 48},
-          {"intermediate_size", 100},    {"num_hidden_layers", 2}, {"num_attention_heads", 6},
-          {"num_key_value_heads", 2},    {"max_position_embeddings", 32}};
-}
+json gpt2_config() { return test::tiny_gpt2_config({.vocab = 101, .width = 48}); }
+json llama_config() { return test::tiny_llama_config({.vocab = 97, .width = 48, .mlp = 100, .positions = 32}); }
 
 // A data directory with a train.bin of n pseudo-random ids below V (with some structure
 // so that the loss moves) and a val.bin.

@@ -13,6 +13,7 @@
 #include "io/atomic_file.h"
 #include "models/checkpoint.h"
 #include "support/oracle.h"
+#include "support/tiny_models.h"
 
 using namespace lmf;
 using nlohmann::json;
@@ -20,15 +21,9 @@ using nlohmann::json;
 namespace {
 
 // Odd sizes on purpose: vocab 101, 3 heads of 16, MLP 4·48; llama with GQA 6/2 and MLP 100.
-json gpt2_config() {
-  return {{"model_type", "gpt2"}, {"vocab_size", 101}, {"n_positions", 64}, {"n_embd", 48},
-          {"n_layer", 2},         {"n_head", 3},       {"layer_norm_epsilon", 1e-5}};
-}
+json gpt2_config() { return test::tiny_gpt2_config({.vocab = 101, .width = 48, .positions = 64}); }
 json llama_config(bool tied = false) {
-  return {{"model_type", "llama"},      {"vocab_size", 97},       {"hidden_size", 48},
-          {"intermediate_size", 100},   {"num_hidden_layers", 2}, {"num_attention_heads", 6},
-          {"num_key_value_heads", 2},   {"rms_norm_eps", 1e-6},   {"rope_theta", 10000.0},
-          {"max_position_embeddings", 64}, {"tie_word_embeddings", tied}};
+  return test::tiny_llama_config({.vocab = 97, .width = 48, .mlp = 100, .positions = 64, .tied = tied});
 }
 
 std::string write_reference_checkpoint(const json& cfg, int seed) {
