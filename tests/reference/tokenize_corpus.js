@@ -6,11 +6,11 @@
 // OUTDIR/val.bin in llm.c's shard format (256 int32 header: 20240520, version, count).
 // With --allow-special first, special tokens in the text are encoded as their ids
 // (tiktoken's allowed_special "all"); otherwise as ordinary text.
-// Usage: node tokenize_reference.js [--allow-special] ENCODING VAL_FRACTION OUTDIR INPUT...
+// Usage: node tokenize_corpus.js [--allow-special] ENCODING VAL_FRACTION OUTDIR INPUT...
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { get_encoding } = require(path.join(__dirname, '..', '..', '..', 'peers', 'node_modules', 'tiktoken'));
+const { get_encoding } = require(path.join(__dirname, '..', '..', 'peers', 'node_modules', 'tiktoken'));
 
 const args = process.argv.slice(2);
 const allowSpecial = args[0] === '--allow-special';

@@ -1,4 +1,4 @@
-#include "unit/tokenizer/peer.h"
+#include "support/tokenizer_peers.h"
 
 #include <nlohmann/json.hpp>
 
@@ -39,7 +39,7 @@ void hf_ids(const std::string& tokenizer_json, const std::string& tag, const std
 
 void run_node(const std::string& script, const std::string& args) {
   std::string log;
-  std::string cmd = "node '" + source_path("tests/tokenizer/" + script) + "' " + args + " 2>&1";
+  std::string cmd = "node '" + source_path("tests/reference/" + script) + "' " + args + " 2>&1";
   if (run_command(cmd, &log) != 0) throw std::runtime_error("peer failed: " + cmd + "\n" + log);
 }
 

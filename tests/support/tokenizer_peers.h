@@ -1,5 +1,6 @@
-// Test support for the tokenizer: runs the node peers in tests/tokenizer/ (tiktoken, Hugging
-// Face tokenizers) on the test corpora and reads what they wrote.
+// Test support for the tokenizer: runs the node peers in tests/reference/ (tiktoken_ids.js,
+// hf_ids.js: tiktoken and Hugging Face tokenizers) on the test corpora (corpora.js) and reads
+// what they wrote.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -7,7 +8,7 @@
 
 namespace lmf::test {
 
-// Corpus names written by tests/tokenizer/corpora.js.
+// Corpus names written by tests/reference/corpora.js.
 inline const std::vector<std::string> kCorpora = {"brown", "spam", "stress"};
 // Subsampling in `make test`: every 8th SpamAssassin e-mail (the Brown corpus is whole).
 constexpr int kSpamEvery = 8;
@@ -24,7 +25,7 @@ std::vector<std::string> corpus_texts(const std::string& name, int every = 1);
 void tiktoken_ids(const std::string& encoding, const std::string& mode, const std::string& outdir);
 void hf_ids(const std::string& tokenizer_json, const std::string& tag, const std::string& outdir, int every = 1);
 
-// Runs `node tests/tokenizer/SCRIPT ARGS` (output to a log); throws with the log on failure.
+// Runs `node tests/reference/SCRIPT ARGS` (output to a log); throws with the log on failure.
 void run_node(const std::string& script, const std::string& args);
 
 // The "text" fields of a JSONL file.

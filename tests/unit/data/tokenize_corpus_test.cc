@@ -1,5 +1,5 @@
 // `lmforge data tokenize`: shards byte-identical to a tiktoken-based reference of the same
-// procedure (tests/unit/data/tokenize_reference.js), the files beside them, the
+// procedure (tests/reference/tokenize_corpus.js), the files beside them, the
 // single-document split, and bad input.
 #include <gtest/gtest.h>
 
@@ -29,7 +29,7 @@ void reference(const std::string& encoding, double fraction, const std::string& 
                bool allow_special = false) {
   fs::create_directories(out);
   std::string log;
-  int rc = test::run_command("node " + test::source_path("tests/unit/data/tokenize_reference.js") +
+  int rc = test::run_command("node " + test::source_path("tests/reference/tokenize_corpus.js") +
                                  (allow_special ? " --allow-special " : " ") + encoding + " " + std::to_string(fraction) +
                                  " " + out + " " + inputs + " 2>&1",
                              &log);

@@ -6,7 +6,7 @@
 #include "io/atomic_file.h"
 #include "support/oracle.h"
 #include "tokenizer/tokenizer.h"
-#include "unit/tokenizer/peer.h"
+#include "support/tokenizer_peers.h"
 
 using namespace lmf;
 

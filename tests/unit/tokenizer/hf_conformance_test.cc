@@ -13,7 +13,7 @@
 #include "support/oracle.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/trainer.h"
-#include "unit/tokenizer/peer.h"
+#include "support/tokenizer_peers.h"
 
 using namespace lmf;
 

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "support/oracle.h"
-#include "unit/tokenizer/peer.h"
+#include "support/tokenizer_peers.h"
 #include "tokenizer/tokenizer.h"
 
 using namespace lmf;

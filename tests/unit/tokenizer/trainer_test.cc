@@ -11,7 +11,7 @@
 #include "tokenizer/pretokenizer.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/trainer.h"
-#include "unit/tokenizer/peer.h"
+#include "support/tokenizer_peers.h"
 
 using namespace lmf;
 

@@ -16,7 +16,7 @@ namespace {
 
 nlohmann::json check_svg(const std::string& path) {
   std::string out;
-  int rc = test::run_command("/usr/bin/python3 " + test::source_path("tests/unit/train/check_svg.py") + " " + path + " 2>&1", &out);
+  int rc = test::run_command("/usr/bin/python3 " + test::source_path("tests/reference/check_svg.py") + " " + path + " 2>&1", &out);
   EXPECT_EQ(rc, 0) << out;
   return rc == 0 ? nlohmann::json::parse(out) : nlohmann::json::object();
 }
