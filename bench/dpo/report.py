@@ -1,16 +1,10 @@
 """Markdown section of docs/benchmarks.md for bench/dpo, from bench/results/dpo.json.
 
-usage: report.py RESULTS.json  (prints the section; bench/doc_section.py puts it in place)"""
-import json
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from md_table import table  # noqa: E402
+section(results) prints it; bench/report.py calls it (see there)."""
+from md_table import table
 
 
-def main():
-    res = json.load(open(sys.argv[1]))
+def section(res):
     meta = res["meta"]
     print("## DPO\n")
     print("Time per DPO step: the policy's forward and backward on the chosen and the rejected sequences")
@@ -40,6 +34,3 @@ def main():
           f"\"{meta['uptime_before']}\", after \"{meta['uptime_after']}\".\n")
     print("Command: `bench/dpo/run build` (also run by `make bench`); results in `bench/results/dpo.json`.")
 
-
-if __name__ == "__main__":
-    main()

@@ -18,8 +18,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "reference"))
-import models  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from torch_common import models, optimizer_step, warm_median  # noqa: E402
 
 
 def batch(pairs):
@@ -73,13 +73,9 @@ def main():
             first_logps = [lp[:N].mean().item(), lp[N:].mean().item()]
         logits = (lp[:N] - lp[N:]) - (ref[:N] - ref[N:])
         loss = -F.logsigmoid(beta * logits).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(list(params.values()), 1.0)
-        opt.step()
+        optimizer_step(opt, list(params.values()), loss)
         times.append(time.perf_counter() - t0)
-    warm = sorted(times[2:]) if len(times) > 3 else sorted(times)
-    print(json.dumps({"step_s": warm[len(warm) // 2], "steps_s": times, "reference_s": ref_s, "threads": threads,
+    print(json.dumps({"step_s": warm_median(times), "steps_s": times, "reference_s": ref_s, "threads": threads,
                       "head": head, "step1_logps": first_logps}))
 
 

@@ -1,16 +1,10 @@
 """Markdown section of docs/benchmarks.md for bench/finetune, from bench/results/finetune.json.
 
-usage: report.py RESULTS.json  (prints the section; bench/doc_section.py puts it in place)"""
-import json
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from md_table import table  # noqa: E402
+section(results) prints it; bench/report.py calls it (see there)."""
+from md_table import table
 
 
-def main():
-    res = json.load(open(sys.argv[1]))
+def section(res):
     rows, meta = res["rows"], res["meta"]
     c = meta["config"]
     print("## Fine-tuning methods\n")
@@ -34,6 +28,3 @@ def main():
            for r in rows for o, p in [(r["lmforge"], r["pytorch"])]])
     print("\nCommand: `bench/finetune/run build` (also run by `make bench`); results in `bench/results/finetune.json`.")
 
-
-if __name__ == "__main__":
-    main()

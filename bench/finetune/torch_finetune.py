@@ -17,8 +17,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "reference"))
-import models  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from torch_common import models, optimizer_step, warm_median  # noqa: E402
 import peft  # noqa: E402
 
 RANK, ALPHA, BOTTLENECK, VIRTUAL = 8, 16, 16, 16  # the lmforge defaults the bench uses
@@ -73,14 +73,10 @@ def main():
         t0 = time.perf_counter()
         logits = models.forward(cfg, sd, x, hooks)
         loss = F.cross_entropy(logits.reshape(B * T, -1), y.reshape(-1), ignore_index=-100)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-        opt.step()
+        optimizer_step(opt, trainable, loss)
         times.append(time.perf_counter() - t0)
-    warm = sorted(times[2:]) if len(times) > 3 else sorted(times)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"step_s": warm[len(warm) // 2], "peak_rss_mb": rss_mb, "threads": threads,
+    print(json.dumps({"step_s": warm_median(times), "peak_rss_mb": rss_mb, "threads": threads,
                       "trainable": sum(t.numel() for t in trainable)}))
 
 

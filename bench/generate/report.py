@@ -1,16 +1,10 @@
 """Markdown section of docs/benchmarks.md for bench/generate, from bench/results/generate.json.
 
-usage: report.py RESULTS.json  (prints the section; bench/doc_section.py puts it in place)"""
-import json
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from md_table import table  # noqa: E402
+section(results) prints it; bench/report.py calls it (see there)."""
+from md_table import table
 
 
-def main():
-    res = json.load(open(sys.argv[1]))
+def section(res):
     rows, meta = res["rows"], res["meta"]
     print("## Generation\n")
     print(f"Batch-1 greedy decoding with a KV cache: a prompt of {meta['prompt']} ids, {meta['new_tokens']} new")
@@ -27,6 +21,3 @@ def main():
     print("\nCommand: `bench/generate/run build` (also run by `make bench`); results in "
           "`bench/results/generate.json`.")
 
-
-if __name__ == "__main__":
-    main()

@@ -4,7 +4,6 @@ Prints JSON: prefill time, decode tokens/s (after one warm-up prefill), the gene
 
 usage: torch_generate.py MODEL_DIR PROMPT_LEN NEW_TOKENS THREADS"""
 import json
-import math
 import os
 import sys
 import time
@@ -12,38 +11,12 @@ import time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "reference"))
-import models  # noqa: E402
-
-
-def attend(q, k, v):
-    # q (1,H,t,D) against the whole cache k, v (1,H,S,D); causal within the new t rows
-    t, S = q.shape[2], k.shape[2]
-    att = (q @ k.transpose(-2, -1)) / math.sqrt(q.shape[-1])
-    if t > 1:
-        mask = torch.ones(t, S, dtype=torch.bool).tril(S - t)
-        att = att.masked_fill(~mask, float("-inf"))
-    return att.softmax(-1) @ v
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from torch_common import attend, gpt2_decode_step, models  # noqa: E402
 
 
 def gpt2_step(cfg, sd, ids, cache, pos):
-    B, T = ids.shape
-    C, H = cfg["n_embd"], cfg["n_head"]
-    D, eps = C // H, cfg.get("layer_norm_epsilon", 1e-5)
-    x = sd["transformer.wte.weight"][ids] + sd["transformer.wpe.weight"][pos:pos + T]
-    for i in range(cfg["n_layer"]):
-        p = f"transformer.h.{i}."
-        h = F.layer_norm(x, (C,), sd[p + "ln_1.weight"], sd[p + "ln_1.bias"], eps)
-        qkv = torch.addmm(sd[p + "attn.c_attn.bias"], h.view(T, C), sd[p + "attn.c_attn.weight"]).view(B, T, 3 * C)
-        q, k, v = (z.view(B, T, H, D).transpose(1, 2) for z in qkv.split(C, dim=2))
-        k, v = cache.append(i, k, v)
-        y = attend(q, k, v).transpose(1, 2).reshape(T, C)
-        x = x + torch.addmm(sd[p + "attn.c_proj.bias"], y, sd[p + "attn.c_proj.weight"]).view(B, T, C)
-        h = F.layer_norm(x, (C,), sd[p + "ln_2.weight"], sd[p + "ln_2.bias"], eps)
-        m = F.gelu(torch.addmm(sd[p + "mlp.c_fc.bias"], h.view(T, C), sd[p + "mlp.c_fc.weight"]), approximate="tanh")
-        x = x + torch.addmm(sd[p + "mlp.c_proj.bias"], m, sd[p + "mlp.c_proj.weight"]).view(B, T, C)
-    x = F.layer_norm(x[:, -1], (C,), sd["transformer.ln_f.weight"], sd["transformer.ln_f.bias"], eps)
-    return x @ sd.get("lm_head.weight", sd["transformer.wte.weight"]).t()
+    return gpt2_decode_step(cfg, sd, ids, pos, cache.append)
 
 
 def llama_step(cfg, sd, ids, cache, pos):

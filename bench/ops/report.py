@@ -1,16 +1,10 @@
 """Markdown section of docs/benchmarks.md for bench/ops, from bench/results/ops.json.
 
-usage: report.py RESULTS.json  (prints the section; bench/doc_section.py puts it in place)"""
-import json
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from md_table import table  # noqa: E402
+section(results) prints it; bench/report.py calls it (see there)."""
+from md_table import table
 
 
-def main():
-    res = json.load(open(sys.argv[1]))
+def section(res):
     print("## Ops\n")
     print("Forward + backward time of each op at transformer-sized shapes (B·T = 2048 rows, C = 384")
     print(f"and 768), fastest of at least 5 calls, lmforge and PyTorch {res['torch_version']} back to back")
@@ -27,6 +21,3 @@ def main():
            ("of sgemm", "r")], cells)
     print("\nCommand: `bench/ops/run build` (also run by `make bench`); results in `bench/results/ops.json`.")
 
-
-if __name__ == "__main__":
-    main()

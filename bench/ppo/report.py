@@ -1,16 +1,10 @@
 """Markdown section of docs/benchmarks.md for bench/ppo, from bench/results/ppo.json.
 
-usage: report.py RESULTS.json  (prints the section; bench/doc_section.py puts it in place)"""
-import json
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from md_table import table  # noqa: E402
+section(results) prints it; bench/report.py calls it (see there)."""
+from md_table import table
 
 
-def main():
-    res = json.load(open(sys.argv[1]))
+def section(res):
     rows, meta = res["rows"], res["meta"]
     print("## RLHF with PPO\n")
     print("Time per PPO iteration, full weights: a rollout (B prompts sampled together with a KV cache,")
@@ -33,6 +27,3 @@ def main():
             timing(x["lmforge"]), timing(x["pytorch"]), f"{x['speedup']:.2f}x"] for x in rows])
     print("\nCommand: `bench/ppo/run build` (also run by `make bench`); results in `bench/results/ppo.json`.")
 
-
-if __name__ == "__main__":
-    main()

@@ -15,7 +15,6 @@ iteration is a warm-up. Prints JSON with the median iteration, rollout and updat
 
 usage: torch_ppo.py MODEL_DIR B PROMPT_LEN NEW_TOKENS EPOCHS MINIBATCH ITERATIONS THREADS"""
 import json
-import math
 import os
 import sys
 import time
@@ -23,37 +22,21 @@ import time
 import torch
 import torch.nn.functional as F
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "reference"))
-import models  # noqa: E402
-import ppo  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from torch_common import gpt2_decode_step, models  # noqa: E402
+import ppo  # noqa: E402  (tests/reference/ppo.py, on the path through torch_common)
 
 
 def decode_step(cfg, sd, ids, kc, vc, pos):
     """ids (B, t) at positions pos.. → last-position logits (B, V); kc/vc (L, B, H, S, D) filled in place."""
-    B, T = ids.shape
-    C, H = cfg["n_embd"], cfg["n_head"]
-    D, eps = C // H, cfg.get("layer_norm_epsilon", 1e-5)
-    x = sd["transformer.wte.weight"][ids] + sd["transformer.wpe.weight"][pos:pos + T]
-    for i in range(cfg["n_layer"]):
-        p = f"transformer.h.{i}."
-        h = F.layer_norm(x, (C,), sd[p + "ln_1.weight"], sd[p + "ln_1.bias"], eps)
-        qkv = h @ sd[p + "attn.c_attn.weight"] + sd[p + "attn.c_attn.bias"]
-        q, k, v = (z.view(B, T, H, D).transpose(1, 2) for z in qkv.split(C, dim=2))
+    T = ids.shape[1]
+
+    def kv(i, k, v):
         kc[i, :, :, pos:pos + T] = k
         vc[i, :, :, pos:pos + T] = v
-        K, Vv = kc[i, :, :, :pos + T], vc[i, :, :, :pos + T]
-        att = (q @ K.transpose(-2, -1)) / math.sqrt(D)
-        if T > 1:
-            mask = torch.ones(T, pos + T, dtype=torch.bool).tril(pos)
-            att = att.masked_fill(~mask, float("-inf"))
-        y = (att.softmax(-1) @ Vv).transpose(1, 2).reshape(B, T, C)
-        x = x + y @ sd[p + "attn.c_proj.weight"] + sd[p + "attn.c_proj.bias"]
-        h = F.layer_norm(x, (C,), sd[p + "ln_2.weight"], sd[p + "ln_2.bias"], eps)
-        m = F.gelu(h @ sd[p + "mlp.c_fc.weight"] + sd[p + "mlp.c_fc.bias"], approximate="tanh")
-        x = x + m @ sd[p + "mlp.c_proj.weight"] + sd[p + "mlp.c_proj.bias"]
-    x = F.layer_norm(x[:, -1], (C,), sd["transformer.ln_f.weight"], sd["transformer.ln_f.bias"], eps)
-    return x @ sd["transformer.wte.weight"].t()
+        return kc[i, :, :, :pos + T], vc[i, :, :, :pos + T]
+
+    return gpt2_decode_step(cfg, sd, ids, pos, kv)
 
 
 def hidden(cfg, sd, ids):

@@ -1,12 +1,7 @@
 """Markdown section of docs/benchmarks.md for bench/train, from bench/results/train.json.
 
-usage: report.py RESULTS.json  (prints the section; bench/doc_section.py puts it in place)"""
-import json
-import os
-import sys
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from md_table import table  # noqa: E402
+section(results) prints it; bench/report.py calls it (see there)."""
+from md_table import table
 
 NANOGPT_TOKENS_PER_S = 2300  # nanoGPT's own model, shakespeare-char shape, PyTorch 1.13, 2-core AVX-512 Zen 5
 
@@ -18,8 +13,7 @@ def spread(side):
     return f"{side['tokens_per_s']:.0f} [{side['min']:.0f}-{side['max']:.0f}]"
 
 
-def main():
-    res = json.load(open(sys.argv[1]))
+def section(res):
     rows, meta = res["rows"], res["meta"]
     print("## Pretraining\n")
     print("Training throughput (forward + backward + AdamW + clipping, median step after two warm-up")
@@ -45,6 +39,3 @@ def main():
           f"fair comparison).\n")
     print("Command: `bench/train/run build` (also run by `make bench`); results in `bench/results/train.json`.")
 
-
-if __name__ == "__main__":
-    main()

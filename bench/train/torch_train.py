@@ -11,8 +11,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "reference"))
-import models  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from torch_common import models, optimizer_step, warm_median  # noqa: E402
 
 
 def main():
@@ -35,13 +35,9 @@ def main():
         x, y = data[s, :, :-1], data[s, :, 1:]
         t0 = time.perf_counter()
         loss = F.cross_entropy(models.forward(cfg, params, x).reshape(B * T, -1), y.reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(list(params.values()), 1.0)
-        opt.step()
+        optimizer_step(opt, list(params.values()), loss)
         times.append(time.perf_counter() - t0)
-    warm = sorted(times[2:]) if len(times) > 3 else sorted(times)
-    median = warm[len(warm) // 2]
+    median = warm_median(times)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"tokens_per_s": B * T / median, "step_s": median, "peak_rss_mb": rss_mb, "threads": threads}))
 
