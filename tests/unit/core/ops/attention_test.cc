@@ -12,7 +12,7 @@
 #include "core/allocator.h"
 #include "core/ops/attention.h"
 #include "core/threads.h"
-#include "unit/ops/op_cases.h"
+#include "unit/core/ops/op_cases.h"
 
 using namespace lmf;
 using test::CaseInput;

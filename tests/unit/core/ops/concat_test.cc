@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/ops/concat.h"
-#include "unit/ops/op_cases.h"
+#include "unit/core/ops/op_cases.h"
 
 using namespace lmf;
 using test::CaseInput;

@@ -10,7 +10,7 @@
 #include "core/ops/dropout.h"
 #include "core/random.h"
 #include "core/threads.h"
-#include "unit/ops/op_cases.h"
+#include "unit/core/ops/op_cases.h"
 
 using namespace lmf;
 

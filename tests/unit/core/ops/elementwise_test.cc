@@ -11,7 +11,7 @@
 
 #include "core/autograd.h"
 #include "core/ops/elementwise.h"
-#include "unit/ops/op_cases.h"
+#include "unit/core/ops/op_cases.h"
 
 using namespace lmf;
 using test::CaseInput;

@@ -12,7 +12,7 @@
 #include "core/ops/embedding.h"
 #include "core/random.h"
 #include "support/oracle.h"
-#include "unit/ops/op_cases.h"
+#include "unit/core/ops/op_cases.h"
 
 using namespace lmf;
 

@@ -11,7 +11,7 @@
 #include "core/autograd.h"
 #include "core/kernels/gemm.h"
 #include "core/ops/matmul.h"
-#include "unit/ops/op_cases.h"
+#include "unit/core/ops/op_cases.h"
 
 using namespace lmf;
 using test::CaseInput;

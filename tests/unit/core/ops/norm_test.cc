@@ -10,7 +10,7 @@
 #include "core/autograd.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/norm.h"
-#include "unit/ops/op_cases.h"
+#include "unit/core/ops/op_cases.h"
 
 using namespace lmf;
 using test::CaseInput;

@@ -1,4 +1,4 @@
-#include "unit/ops/op_cases.h"
+#include "unit/core/ops/op_cases.h"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,7 @@
 #include "core/autograd.h"
 #include "core/ops/reduce.h"
 #include "core/threads.h"
-#include "unit/ops/op_cases.h"
+#include "unit/core/ops/op_cases.h"
 
 using namespace lmf;
 using test::CaseInput;

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "core/ops/rope.h"
-#include "unit/ops/op_cases.h"
+#include "unit/core/ops/op_cases.h"
 
 using namespace lmf;
 using test::CaseInput;

@@ -9,7 +9,7 @@
 #include "core/optim/adamw.h"
 #include "core/optim/clip.h"
 #include "io/safetensors.h"
-#include "unit/optim/optim_fixture.h"
+#include "unit/core/optim/optim_fixture.h"
 
 using namespace lmf;
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/optim/sgd.h"
-#include "unit/optim/optim_fixture.h"
+#include "unit/core/optim/optim_fixture.h"
 
 using namespace lmf;
 
