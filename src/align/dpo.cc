@@ -12,7 +12,7 @@
 #include "align/sequence_logprob.h"
 #include "core/autograd.h"
 #include "core/error.h"
-#include "core/ops/loss.h"
+#include "core/ops/preference_loss.h"
 #include "core/optim/clip.h"
 #include "infer/chat_template.h"
 #include "finetune/trainable.h"

@@ -12,7 +12,7 @@
 #include "align/judge.h"
 #include "core/autograd.h"
 #include "core/error.h"
-#include "core/ops/loss.h"
+#include "core/ops/preference_loss.h"
 #include "core/optim/adamw.h"
 #include "core/optim/clip.h"
 #include "finetune/trainable.h"

@@ -1,9 +1,10 @@
 // Reward model training on preference pairs (TRL's RewardTrainer): each step scores the
 // chosen and the rejected sequence of `batch` pairs (ids(prompt) ++ ids(response), one
 // forward pass over all 2·batch rows, right-padded) and minimises the Bradley–Terry loss
-// mean(−log σ(r_chosen − r_rejected)) (core/ops/loss.h). Every parameter is trained, the
-// decoder's and the score head's. AdamW as fine-tuning uses it (betas 0.9/0.999, eps 1e-8,
-// decay only on tensors with >= 2 dims), constant learning rate, global-norm clipping.
+// mean(−log σ(r_chosen − r_rejected)) (core/ops/preference_loss.h). Every parameter is
+// trained, the decoder's and the score head's. AdamW as fine-tuning uses it (betas
+// 0.9/0.999, eps 1e-8, decay only on tensors with >= 2 dims), constant learning rate,
+// global-norm clipping.
 // Pairs are taken in a seeded shuffled order, a new order each epoch.
 //
 // Pairwise accuracy: the share of pairs whose chosen sequence scores higher (a tie counts

@@ -8,6 +8,7 @@
 #include "core/ops/elementwise.h"
 #include "core/ops/embedding.h"
 #include "core/ops/loss.h"
+#include "core/ops/preference_loss.h"
 #include "core/ops/matmul.h"
 #include "core/ops/norm.h"
 #include "core/ops/ppo_loss.h"

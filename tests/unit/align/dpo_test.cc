@@ -21,7 +21,7 @@
 #include "align/dpo.h"
 #include "align/sequence_logprob.h"
 #include "core/autograd.h"
-#include "core/ops/loss.h"
+#include "core/ops/preference_loss.h"
 #include "core/ops/softmax.h"
 #include "core/threads.h"
 #include "finetune/peft.h"
