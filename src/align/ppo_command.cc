@@ -36,8 +36,7 @@ nlohmann::json run_ppo_command(const PpoCommand& c) {
   if (o.lr <= 0) o.lr = c.peft.method == "lora" ? kPpoLoraLr : kPpoFullLr;
   if (o.target_kl <= 0) o.adaptive_kl = false, o.target_kl = 6.0;
   if (!c.stop.empty()) {
-    o.rollout.stop.clear();
-    for (uint32_t id : tk.encode(c.stop)) o.rollout.stop.push_back(int32_t(id));
+    o.rollout.stop = tk.encode(c.stop);
   } else {
     o.rollout.stop = enc.stop_ids(pairs.front());
   }

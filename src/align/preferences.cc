@@ -77,16 +77,12 @@ std::vector<PreferencePair> read_preferences_jsonl(const std::string& path, bool
 
 std::vector<int32_t> PreferenceEncoder::prompt(const PreferencePair& p) const {
   if (p.chat) return tmpl_.prompt(p.prompt_messages);
-  std::vector<int32_t> ids;
-  for (uint32_t id : tk_.encode(p.prompt)) ids.push_back(int32_t(id));
-  return ids;
+  return tk_.encode(p.prompt);
 }
 
 std::vector<int32_t> PreferenceEncoder::response(const PreferencePair& p, const std::string& text) const {
-  std::vector<int32_t> ids;
-  for (uint32_t id : tk_.encode(text)) ids.push_back(int32_t(id));
-  if (p.chat)
-    for (int32_t id : stop_ids(p)) ids.push_back(id);
+  std::vector<int32_t> ids = tk_.encode(text);
+  if (p.chat) tk_.encode_append(kEndOfTurn, true, ids);
   return ids;
 }
 
@@ -95,15 +91,11 @@ EncodedPair PreferenceEncoder::encode(const PreferencePair& p) const {
 }
 
 std::vector<int32_t> PreferenceEncoder::stop_ids(const PreferencePair& p) const {
-  std::vector<int32_t> ids;
-  if (p.chat)
-    for (uint32_t id : tk_.encode(kEndOfTurn, true)) ids.push_back(int32_t(id));
-  return ids;
+  return p.chat ? tk_.encode(kEndOfTurn, true) : std::vector<int32_t>();
 }
 
 std::string PreferenceEncoder::decode_response(const PreferencePair& p, const std::vector<int32_t>& ids) const {
-  std::vector<uint32_t> u(ids.begin(), ids.end());
-  std::string text = tk_.decode_bytes(u);
+  std::string text = tk_.decode_bytes(ids);
   const std::string end = kEndOfTurn;
   if (p.chat && text.size() >= end.size() && text.ends_with(end)) text.resize(text.size() - end.size());
   return text;

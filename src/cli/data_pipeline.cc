@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/flags.h"
 #include "core/error.h"
 #include "data/pipeline/dedup.h"
 #include "data/pipeline/pipeline_file.h"
@@ -40,12 +41,13 @@ void add_common(CLI::App& app, CommonFlags& f) {
       ->check(CLI::IsMember({"repair", "remove"}));
   app.add_option("--ext", f.run.extensions, "read only files ending so from folders (e.g. .jsonl .txt; default all)")
       ->expected(1, -1);
-  app.add_option("--threads", f.run.threads, "worker threads (default: LMFORGE_THREADS or all cores)");
+  add_threads_flag(app, f.run.threads);
   app.add_option("--shard", f.shard, "I/N: process only documents whose index % N == I")->capture_default_str();
   app.add_flag("--quiet", f.quiet, "no progress or summary on stderr");
 }
 
 void finish_common(CommonFlags& f) {
+  apply_threads(f.run.threads);
   f.run.text_unit = f.text_unit == "paragraph" ? dp::TextUnit::paragraph : dp::TextUnit::file;
   f.run.repair_utf8 = f.invalid_utf8 == "repair";
   f.run.progress = !f.quiet;
@@ -143,19 +145,17 @@ Command reg_classify("data classify", "score documents with a quality classifier
 int run_classifier(int argc, char** argv) {
   CLI::App app{"Train the quality classifier (hashed word and bigram features, softmax, SGD)",
                "lmforge data classifier train"};
-  app.require_subcommand(1);
-  auto* train = app.add_subcommand("train", "train on positive (high-quality) and negative documents");
   std::vector<std::string> pos, neg;
   std::string out, field = "text";
   dp::ClassifierTrainOptions o;
-  train->add_option("--positive", pos, "high-quality documents (files or folders, JSONL or text)")->required()->expected(1, -1);
-  train->add_option("--negative", neg, "low-quality documents")->required()->expected(1, -1);
-  train->add_option("--out", out, "model file (safetensors)")->required();
-  train->add_option("--text-field", field, "JSONL field holding the text")->capture_default_str();
-  train->add_option("--epochs", o.epochs, "passes over the data")->capture_default_str();
-  train->add_option("--lr", o.lr, "initial learning rate (decays linearly to 0)")->capture_default_str();
-  train->add_option("--buckets", o.buckets, "hash buckets for word and bigram features")->capture_default_str();
-  train->add_option("--word-ngrams", o.word_ngrams, "longest word n-gram feature")->capture_default_str();
+  app.add_option("--positive", pos, "high-quality documents (files or folders, JSONL or text)")->required()->expected(1, -1);
+  app.add_option("--negative", neg, "low-quality documents")->required()->expected(1, -1);
+  app.add_option("--out", out, "model file (safetensors)")->required();
+  app.add_option("--text-field", field, "JSONL field holding the text")->capture_default_str();
+  app.add_option("--epochs", o.epochs, "passes over the data")->capture_default_str();
+  app.add_option("--lr", o.lr, "initial learning rate (decays linearly to 0)")->capture_default_str();
+  app.add_option("--buckets", o.buckets, "hash buckets for word and bigram features")->capture_default_str();
+  app.add_option("--word-ngrams", o.word_ngrams, "longest word n-gram feature")->capture_default_str();
   LMF_PARSE(app, argc, argv);
   dp::ClassifierTrainReport rep;
   const auto model = dp::train_classifier_on_files(pos, neg, field, o, &rep);
@@ -165,7 +165,7 @@ int run_classifier(int argc, char** argv) {
   return 0;
 }
 
-Command reg_classifier("data classifier", "train the quality classifier used by 'data classify'", run_classifier);
+Command reg_classifier("data classifier train", "train the quality classifier used by 'data classify'", run_classifier);
 
 }  // namespace
 }  // namespace lmf::cli

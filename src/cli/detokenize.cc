@@ -23,7 +23,7 @@ namespace {
 
 // Parses the ids of one line; errors name where:column.
 void parse_ids(const std::string& line, const std::string& where, const tok::Tokenizer& tok,
-               std::vector<uint32_t>& ids) {
+               std::vector<TokenId>& ids) {
   size_t i = 0, n = line.size();
   while (i < n) {
     while (i < n && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
@@ -38,10 +38,10 @@ void parse_ids(const std::string& line, const std::string& where, const tok::Tok
       v = v * 10 + uint64_t(c - '0');
       ++i;
     }
-    if (v > 0xFFFFFFFFull || !tok.is_valid_id(uint32_t(v)))
+    if (v > 0xFFFFFFFFull || !tok.is_valid_id(int64_t(v)))
       throw FormatError(where + ":" + std::to_string(start + 1) + ": token id " + line.substr(start, i - start) +
                         " is not in the vocabulary of " + tok.name() + " (size " + std::to_string(tok.vocab_size()) + ")");
-    ids.push_back(uint32_t(v));
+    ids.push_back(TokenId(v));
   }
 }
 
@@ -62,7 +62,7 @@ int run_detokenize(int argc, char** argv) {
   }
   std::istream& in = input == "-" ? std::cin : file;
   std::string line, out;
-  std::vector<uint32_t> ids;
+  std::vector<TokenId> ids;
   size_t line_no = 0;
   while (std::getline(in, line)) {
     ++line_no;

@@ -42,7 +42,7 @@ int run_generate(int argc, char** argv) {
     ids = ChatTemplate(tk).prompt({{"user", prompt}});
     stops.push_back(kEndOfTurn);
   } else {
-    for (uint32_t id : tk.encode(prompt)) ids.push_back(int32_t(id));
+    ids = tk.encode(prompt);
   }
 
   TextStream stream(tk, stops);

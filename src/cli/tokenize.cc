@@ -22,11 +22,11 @@
 namespace lmf::cli {
 namespace {
 
-void append_ids(std::string& out, const std::vector<uint32_t>& ids) {
+void append_ids(std::string& out, const std::vector<TokenId>& ids) {
   char buf[16];
   for (size_t i = 0; i < ids.size(); ++i) {
     if (i) out += ' ';
-    int n = std::snprintf(buf, sizeof buf, "%u", ids[i]);
+    int n = std::snprintf(buf, sizeof buf, "%d", ids[i]);
     out.append(buf, size_t(n));
   }
   out += '\n';

@@ -17,12 +17,16 @@ namespace lmf::data {
 
 static_assert(std::endian::native == std::endian::little, "token shards are little-endian; add byte swaps for this host");
 
-int write_token_shard(const std::string& path, std::span<const uint32_t> ids) {
+int write_token_shard(const std::string& path, std::span<const TokenId> ids) {
   if (ids.size() > size_t(INT32_MAX))
     throw Error("write_token_shard: " + std::to_string(ids.size()) + " tokens for " + path +
                 " exceed the format's int32 token count; split the data into several shards");
-  uint32_t max_id = 0;
-  for (uint32_t id : ids) max_id = id > max_id ? id : max_id;
+  TokenId max_id = 0, min_id = 0;
+  for (TokenId id : ids) {
+    max_id = id > max_id ? id : max_id;
+    min_id = id < min_id ? id : min_id;
+  }
+  if (min_id < 0) throw Error("write_token_shard: " + path + ": negative token id " + std::to_string(min_id));
   const int version = max_id < 65536 ? 1 : 2;
   int32_t header[kShardHeaderInts] = {};
   header[0] = kShardMagic;
@@ -103,7 +107,7 @@ TokenShard TokenShard::open(const std::string& path) {
   return s;
 }
 
-void TokenShard::read(size_t begin, size_t n, int32_t* out) const {
+void TokenShard::read(size_t begin, size_t n, TokenId* out) const {
   if (begin > count_ || n > count_ - begin)
     throw FormatError(path_ + ": tokens [" + std::to_string(begin) + ", " + std::to_string(begin + n) +
                       ") are outside the shard's " + std::to_string(count_) + " tokens");
@@ -121,7 +125,7 @@ void TokenShard::read(size_t begin, size_t n, int32_t* out) const {
 
 size_t TokenShard::find_id_at_least(uint32_t limit) const {
   for (size_t i = 0; i < count_; ++i)
-    if ((*this)[i] >= limit) return i;
+    if (uint32_t((*this)[i]) >= limit) return i;  // an id of 2^31 or more reads as negative: caught too
   return count_;
 }
 

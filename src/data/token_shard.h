@@ -24,6 +24,8 @@
 #include <span>
 #include <string>
 
+#include "core/token_id.h"
+
 namespace lmf::data {
 
 inline constexpr int32_t kShardMagic = 20240520;
@@ -31,8 +33,9 @@ inline constexpr int32_t kShardMagicLlmcLlama3 = 20240801;  // read only: llm.c'
 inline constexpr int kShardHeaderInts = 256;
 inline constexpr size_t kShardHeaderBytes = kShardHeaderInts * sizeof(int32_t);
 
-// Writes `ids` to `path` atomically; returns the version chosen (1 or 2).
-int write_token_shard(const std::string& path, std::span<const uint32_t> ids);
+// Writes `ids` to `path` atomically; returns the version chosen (1: every id below 65536,
+// stored as uint16; 2: uint32). A negative id is an Error.
+int write_token_shard(const std::string& path, std::span<const TokenId> ids);
 
 class TokenShard {
  public:
@@ -45,19 +48,19 @@ class TokenShard {
   size_t size() const { return count_; }            // number of tokens
 
   // Token i (i < size(), unchecked).
-  uint32_t operator[](size_t i) const {
+  TokenId operator[](size_t i) const {
     if (id_bytes_ == 2) {
       uint16_t v;
       __builtin_memcpy(&v, ids_ + 2 * i, 2);
-      return v;
+      return TokenId(v);
     }
     uint32_t v;
     __builtin_memcpy(&v, ids_ + 4 * i, 4);
-    return v;
+    return TokenId(v);
   }
   // Copies tokens [begin, begin + n) into out as int32; FormatError naming the file when the
   // range is outside the shard.
-  void read(size_t begin, size_t n, int32_t* out) const;
+  void read(size_t begin, size_t n, TokenId* out) const;
   // Position of the first id >= limit, or size() when there is none.
   size_t find_id_at_least(uint32_t limit) const;
 

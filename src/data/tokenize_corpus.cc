@@ -120,7 +120,7 @@ TokenizeCorpusReport tokenize_corpus(const TokenizeCorpusOptions& o) {
   if (!(o.val_fraction >= 0 && o.val_fraction < 1))
     throw Error("data tokenize: --val-fraction " + std::to_string(o.val_fraction) + " must be in [0, 1)");
   const tok::Tokenizer tok = tok::Tokenizer::load(o.tokenizer);
-  const std::optional<uint32_t> eot = tok.eot_id();
+  const std::optional<TokenId> eot = tok.eot_id();
   if (!eot)
     throw Error("tokenizer " + o.tokenizer +
                 " has no end-of-text token (<|endoftext|>, <|end_of_text|> or <|eot_id|>) to separate documents");
@@ -140,7 +140,7 @@ TokenizeCorpusReport tokenize_corpus(const TokenizeCorpusOptions& o) {
   const int64_t n_train = n_docs - n_val;
 
   // Encode in chunks of about kChunkBytes of text; each document is [eot] + its ids.
-  std::vector<uint32_t> train, val;
+  std::vector<TokenId> train, val;
   const bool show = o.progress && total_bytes >= kProgressBytes;
   int64_t done_bytes = 0;
   double last_report = t0;
@@ -164,7 +164,7 @@ TokenizeCorpusReport tokenize_corpus(const TokenizeCorpusOptions& o) {
     }
     auto ids = tok.encode_batch(texts, o.allow_special, o.threads);
     for (int64_t i = begin; i < end; ++i) {
-      std::vector<uint32_t>& out = i < n_train ? train : val;
+      std::vector<TokenId>& out = i < n_train ? train : val;
       out.push_back(*eot);
       out.insert(out.end(), ids[size_t(i - begin)].begin(), ids[size_t(i - begin)].end());
     }

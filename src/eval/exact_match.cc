@@ -10,15 +10,13 @@ namespace lmf::eval {
 ExactMatchReport exact_match_report(Transformer& model, const tok::Tokenizer& tk, const std::vector<Conversation>& test,
                                     int64_t max_new, const std::function<void(int64_t)>& on_example) {
   ChatTemplate tmpl(tk);
-  std::vector<int32_t> stop;
-  for (uint32_t id : tk.encode(kEndOfTurn, true)) stop.push_back(int32_t(id));
+  const std::vector<TokenId> stop = tk.encode(kEndOfTurn, true);
   ExactMatchReport r;
   for (const Conversation& c : test) {
     if (c.empty()) throw Error("exact match: an empty conversation");
     Conversation ctx(c.begin(), c.end() - 1);
     std::vector<int32_t> reply = greedy_reply(model, tmpl.prompt(ctx), max_new, stop);
-    std::vector<uint32_t> ids(reply.begin(), reply.end());
-    std::string text = tk.decode_bytes(ids);
+    std::string text = tk.decode_bytes(reply);
     if (text.size() >= std::string(kEndOfTurn).size() && text.ends_with(kEndOfTurn))
       text.resize(text.size() - std::string(kEndOfTurn).size());
     const bool right = text == c.back().content;

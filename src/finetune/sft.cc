@@ -14,6 +14,7 @@
 #include "finetune/trainable.h"
 #include "io/output_dir.h"
 #include "models/checkpoint.h"
+#include "train/epoch_sampler.h"
 #include "train/metrics_log.h"
 
 namespace fs = std::filesystem;
@@ -83,17 +84,7 @@ SftResult train_sft(Transformer& model, PeftMethod* method, const std::vector<En
   std::unique_ptr<optim::AdamW> adam_ptr = make_adamw(named, opt.lr, opt.weight_decay);
   optim::AdamW& adam = *adam_ptr;
 
-  std::vector<size_t> order(data.size());
-  std::iota(order.begin(), order.end(), size_t(0));
-  std::mt19937_64 rng(opt.seed);
-  size_t cursor = order.size();
-  auto next_example = [&] {
-    if (cursor == order.size()) {
-      std::shuffle(order.begin(), order.end(), rng);
-      cursor = 0;
-    }
-    return order[cursor++];
-  };
+  train::EpochSampler sampler(data.size(), opt.seed);
   std::vector<size_t> idx;
   std::vector<std::vector<size_t>> rows;
   int64_t carried = -1;  // packing: the example that did not fit the previous batch
@@ -104,7 +95,7 @@ SftResult train_sft(Transformer& model, PeftMethod* method, const std::vector<En
       rows.assign(1, {});
       int64_t used = 0;
       while (true) {
-        const size_t e = carried >= 0 ? size_t(carried) : next_example();
+        const size_t e = carried >= 0 ? size_t(carried) : sampler.next();
         carried = -1;
         const int64_t n = std::min<int64_t>(int64_t(data[e].ids.size()) - 1, opt.max_len);
         if (used + n > opt.max_len && !rows.back().empty()) {
@@ -120,8 +111,7 @@ SftResult train_sft(Transformer& model, PeftMethod* method, const std::vector<En
       }
       make_packed_batch(data, rows, opt.max_len, x, y, pos);
     } else {
-      idx.clear();
-      while (int64_t(idx.size()) < opt.batch) idx.push_back(next_example());
+      sampler.next_batch(opt.batch, idx);
       make_batch(data, idx, opt.max_len, x, y);
     }
     adam.zero_grad();
@@ -160,8 +150,7 @@ SftResult run_finetune(const FinetuneCommand& c) {
   std::unique_ptr<PeftMethod> method;
   if (c.peft.method != "full") {
     PeftOptions po = c.peft;
-    if (!c.init_text.empty())
-      for (uint32_t id : tk.encode(c.init_text)) po.init_ids.push_back(int32_t(id));
+    if (!c.init_text.empty()) po.init_ids = tk.encode(c.init_text);
     method = create_method(model, po);
   }
   io::OutputDir out(c.out_dir);  // removed again if this fails before writing to it

@@ -18,9 +18,7 @@ void ChatSession::reset() {
 
 std::vector<int32_t> ChatSession::turn_prompt(const std::string& user, bool first) const {
   std::vector<int32_t> p;
-  auto encode = [&](const std::string& s) {
-    for (uint32_t id : tk_.encode(s)) p.push_back(int32_t(id));
-  };
+  auto encode = [&](const std::string& s) { tk_.encode_append(s, false, p); };
   if (opt_.chatml) {
     Conversation turn;
     if (first && !opt_.system.empty()) turn.push_back({"system", opt_.system});

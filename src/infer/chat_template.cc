@@ -15,10 +15,8 @@ const char* const kChatMlTemplate =
 const char* const kEndOfTurn = "<|im_end|>";
 
 void ChatTemplate::append(EncodedChat& e, const std::string& text, bool special, bool trained) const {
-  for (uint32_t id : tk_.encode(text, special)) {
-    e.ids.push_back(int32_t(id));
-    e.trained.push_back(trained);
-  }
+  tk_.encode_append(text, special, e.ids);
+  e.trained.resize(e.ids.size(), trained);
 }
 
 void ChatTemplate::append_message(EncodedChat& e, const Message& m, bool trained) const {

@@ -21,15 +21,15 @@ std::vector<int32_t> generate(Transformer& model, const std::vector<int32_t>& pr
     cache = &local;
   }
   if (!history) history = &local_hist;
-  check_shape(!prompt.empty() || cache->len > 0, "generate", "empty prompt");
+  LMF_CHECK_SHAPE(!prompt.empty() || cache->len > 0, "generate", "empty prompt");
   const int64_t used = cache->len == 0 ? reserved : cache->len;
-  check_shape(used + int64_t(prompt.size()) < cache->max_len, "generate",
+  LMF_CHECK_SHAPE(used + int64_t(prompt.size()) < cache->max_len, "generate",
               "prompt of " + std::to_string(prompt.size()) + " tokens does not fit the context of " +
                   std::to_string(cache->max_len) + " (" + std::to_string(used) + " already used)");
   Sampler sampler(opt.sampling);
   std::vector<int32_t> out;
   history->insert(history->end(), prompt.begin(), prompt.end());
-  check_shape(int64_t(history->size()) > cache->tokens(), "generate", "history is shorter than the cache");
+  LMF_CHECK_SHAPE(int64_t(history->size()) > cache->tokens(), "generate", "history is shorter than the cache");
   // Everything seen but not yet in the cache: the last token of the previous call, if any, and the prompt.
   std::vector<int32_t> step_ids(history->begin() + cache->tokens(), history->end());
   ForwardOptions fo;

@@ -10,11 +10,10 @@ TextStream::TextStream(const tok::Tokenizer& tk, std::vector<std::string> stops)
     if (s.special) special_.insert(s.id);
 }
 
-std::string TextStream::push(int32_t id) {
+std::string TextStream::push(TokenId id) {
   if (stop_.stopped()) return "";
-  const uint32_t u = uint32_t(id);
-  if (special_.count(u)) {
-    const std::string& text = tk_.token_bytes(u);
+  if (special_.count(id)) {
+    const std::string& text = tk_.token_bytes(id);
     if (std::find(stops_.begin(), stops_.end(), text) == stops_.end()) return "";
     // A stop string that is a token of its own: release what precedes it, then stop.
     std::string out = stop_.feed(utf8_.flush());
@@ -22,7 +21,7 @@ std::string TextStream::push(int32_t id) {
     stop_.feed(text);
     return out;
   }
-  return stop_.feed(utf8_.push(tk_.token_bytes(u)));
+  return stop_.feed(utf8_.push(tk_.token_bytes(id)));
 }
 
 std::string TextStream::finish() {

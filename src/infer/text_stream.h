@@ -21,7 +21,7 @@ class TextStream {
  public:
   TextStream(const tok::Tokenizer& tk, std::vector<std::string> stops);
   // The text that token `id` releases (often empty).
-  std::string push(int32_t id);
+  std::string push(TokenId id);
   // At the end of generation: the text still held back (empty after a stop).
   std::string finish();
   bool stopped() const { return stop_.stopped(); }
@@ -29,7 +29,7 @@ class TextStream {
  private:
   const tok::Tokenizer& tk_;
   std::vector<std::string> stops_;
-  std::unordered_set<uint32_t> special_;
+  std::unordered_set<TokenId> special_;
   Utf8Stream utf8_;
   StopMatcher stop_;
 };

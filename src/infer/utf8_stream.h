@@ -5,7 +5,7 @@
 #pragma once
 #include <string>
 
-#include "tokenizer/utf8.h"
+#include "core/utf8.h"
 
 namespace lmf {
 
@@ -24,13 +24,13 @@ class Utf8Stream {
       if (need > back) cut = n - back;
       break;
     }
-    std::string out = tok::utf8_lossy(std::string_view(pending_).substr(0, cut));
+    std::string out = utf8_lossy(std::string_view(pending_).substr(0, cut));
     pending_.erase(0, cut);
     return out;
   }
   // The rest at the end of the stream (an unfinished sequence becomes U+FFFD).
   std::string flush() {
-    std::string out = tok::utf8_lossy(pending_);
+    std::string out = utf8_lossy(pending_);
     pending_.clear();
     return out;
   }

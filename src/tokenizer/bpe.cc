@@ -150,7 +150,7 @@ bool BpeModel::add_merge(uint32_t a, uint32_t b) {
   return true;
 }
 
-void BpeModel::encode_piece(std::string_view piece, std::vector<uint32_t>& out) const {
+void BpeModel::encode_piece(std::string_view piece, std::vector<TokenId>& out) const {
   if (piece.size() == 1) {
     uint32_t t = byte_token_[static_cast<unsigned char>(piece[0])];
     if (t != kNoToken) out.push_back(t);
@@ -169,7 +169,7 @@ void BpeModel::encode_piece(std::string_view piece, std::vector<uint32_t>& out) 
 
 // Short pieces: tokens and pair ranks in small arrays; each step scans for the lowest rank
 // and closes the gap (n is small, so the quadratic scan beats any bookkeeping).
-void BpeModel::merge_small(std::string_view piece, std::vector<uint32_t>& out) const {
+void BpeModel::merge_small(std::string_view piece, std::vector<TokenId>& out) const {
   uint32_t tok[128];
   uint64_t rank[128];
   int n = 0;
@@ -196,7 +196,7 @@ void BpeModel::merge_small(std::string_view piece, std::vector<uint32_t>& out) c
 
 // Long pieces (long runs of spaces, very long words): a linked list of symbols and a
 // min-heap of (rank, position) with lazy deletion, O(n log n).
-void BpeModel::merge_large(std::string_view piece, std::vector<uint32_t>& out) const {
+void BpeModel::merge_large(std::string_view piece, std::vector<TokenId>& out) const {
   std::vector<uint32_t> tok;
   tok.reserve(piece.size());
   for (unsigned char b : piece) {

@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/token_id.h"
+
 namespace lmf::tok {
 
 constexpr uint32_t kNoToken = 0xFFFFFFFFu;
@@ -92,7 +94,7 @@ class BpeModel {
   bool add_merge(uint32_t a, uint32_t b);
 
   // Appends the ids of one piece to out (no cache).
-  void encode_piece(std::string_view piece, std::vector<uint32_t>& out) const;
+  void encode_piece(std::string_view piece, std::vector<TokenId>& out) const;
 
   size_t size() const { return bytes_.size(); }  // ids are 0..size()-1 (some maybe unused)
   const std::string& bytes(uint32_t id) const { return bytes_[id]; }
@@ -105,8 +107,8 @@ class BpeModel {
 
  private:
   void index_bytes();
-  void merge_small(std::string_view piece, std::vector<uint32_t>& out) const;
-  void merge_large(std::string_view piece, std::vector<uint32_t>& out) const;
+  void merge_small(std::string_view piece, std::vector<TokenId>& out) const;
+  void merge_large(std::string_view piece, std::vector<TokenId>& out) const;
 
   std::vector<std::string> bytes_;
   BytesMap by_bytes_;

@@ -111,7 +111,7 @@ Tokenizer Tokenizer::from_hf_json(std::string_view text, const std::string& orig
         r.fail(where, "needs an id and a content");
       for (const char* f : {"lstrip", "rstrip", "single_word"})
         if (t.value(f, false)) r.fail(where + "." + f, "is not supported");
-      impl->specials.push_back({t["content"].get<std::string>(), t["id"].get<uint32_t>(), t.value("special", true)});
+      impl->specials.push_back({t["content"].get<std::string>(), t["id"].get<TokenId>(), t.value("special", true)});
     }
   }
   std::unordered_map<std::string, uint32_t> added_ids;

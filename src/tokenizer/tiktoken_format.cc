@@ -97,7 +97,7 @@ Tokenizer Tokenizer::from_tiktoken_json(std::string_view text, const std::string
     if (!j["special_tokens"].is_object()) throw FormatError(origin + ": special_tokens is not an object");
     for (auto& [content, id] : j["special_tokens"].items()) {
       if (!id.is_number_unsigned()) throw FormatError(origin + ": special token '" + content + "' has no valid id");
-      impl->specials.push_back({content, id.get<uint32_t>(), true});
+      impl->specials.push_back({content, id.get<TokenId>(), true});
     }
     std::sort(impl->specials.begin(), impl->specials.end(), [](auto& a, auto& b) { return a.id < b.id; });
   }

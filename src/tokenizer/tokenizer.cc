@@ -96,15 +96,19 @@ void Tokenizer::Impl::finish() {
   pre = Pretokenizer(std::move(regexes));
   matcher.build(specials);
   size_t n = bpe.size();
-  for (auto& s : specials) n = std::max(n, size_t(s.id) + 1);
+  for (auto& s : specials) {
+    if (s.id < 0) throw FormatError(name + ": special token '" + s.content + "' has a negative id " + std::to_string(s.id));
+    n = std::max(n, size_t(s.id) + 1);
+  }
   id_bytes.assign(n, nullptr);
   for (size_t id = 0; id < bpe.size(); ++id)
     if (!bpe.bytes(uint32_t(id)).empty()) id_bytes[id] = &bpe.bytes(uint32_t(id));
   for (auto& s : specials) {
-    if (id_bytes[s.id] && *id_bytes[s.id] != s.content)
+    const std::string*& slot = id_bytes[size_t(s.id)];
+    if (slot && *slot != s.content)
       throw FormatError(name + ": special token '" + s.content + "' has id " + std::to_string(s.id) +
-                        ", which is already the token '" + *id_bytes[s.id] + "'");
-    id_bytes[s.id] = &s.content;
+                        ", which is already the token '" + *slot + "'");
+    slot = &s.content;
   }
 }
 
@@ -125,7 +129,7 @@ WordCache& thread_cache(uint64_t uid) {
   return *caches.back().cache;
 }
 
-void encode_plain(const Tokenizer::Impl& im, std::string_view text, std::vector<uint32_t>& out) {
+void encode_plain(const Tokenizer::Impl& im, std::string_view text, std::vector<TokenId>& out) {
   if (text.empty()) return;
   std::string prefixed;
   if (im.add_prefix_space && text[0] != ' ') {
@@ -143,7 +147,7 @@ void encode_plain(const Tokenizer::Impl& im, std::string_view text, std::vector<
     std::string_view piece = text.substr(b, e - b);
     if (piece.size() == 1) {
       uint32_t t = bpe.byte_token(static_cast<unsigned char>(piece[0]));
-      if (t != kNoToken) out.push_back(t);
+      if (t != kNoToken) out.push_back(TokenId(t));
       continue;
     }
     if (piece.size() > WordCache::kMaxPieceLen) {
@@ -177,7 +181,7 @@ Tokenizer Tokenizer::load(const std::string& spec) {
   return from_hf_json(io::read_file(path), path);
 }
 
-void Tokenizer::encode_append(std::string_view text, bool allow_special, std::vector<uint32_t>& out) const {
+void Tokenizer::encode_append(std::string_view text, bool allow_special, std::vector<TokenId>& out) const {
   const Impl& im = *impl_;
   if (!allow_special || im.matcher.empty()) {
     encode_plain(im, text, out);
@@ -192,16 +196,16 @@ void Tokenizer::encode_append(std::string_view text, bool allow_special, std::ve
   encode_plain(im, text.substr(start), out);
 }
 
-std::vector<uint32_t> Tokenizer::encode(std::string_view text, bool allow_special) const {
-  std::vector<uint32_t> out;
+std::vector<TokenId> Tokenizer::encode(std::string_view text, bool allow_special) const {
+  std::vector<TokenId> out;
   out.reserve(text.size() / 3 + 8);
   encode_append(text, allow_special, out);
   return out;
 }
 
-std::vector<std::vector<uint32_t>> Tokenizer::encode_batch(const std::vector<std::string_view>& texts,
-                                                           bool allow_special, int threads) const {
-  std::vector<std::vector<uint32_t>> out(texts.size());
+std::vector<std::vector<TokenId>> Tokenizer::encode_batch(const std::vector<std::string_view>& texts,
+                                                          bool allow_special, int threads) const {
+  std::vector<std::vector<TokenId>> out(texts.size());
   if (threads <= 0) threads = lmf::threads::get();
   threads = int(std::min<size_t>(size_t(threads), std::max<size_t>(texts.size(), 1)));
   // Errors inside the parallel region are carried out of it and rethrown.
@@ -219,39 +223,41 @@ std::vector<std::vector<uint32_t>> Tokenizer::encode_batch(const std::vector<std
   return out;
 }
 
-std::vector<std::vector<uint32_t>> Tokenizer::encode_batch(const std::vector<std::string>& texts,
-                                                           bool allow_special, int threads) const {
+std::vector<std::vector<TokenId>> Tokenizer::encode_batch(const std::vector<std::string>& texts,
+                                                          bool allow_special, int threads) const {
   std::vector<std::string_view> views(texts.begin(), texts.end());
   return encode_batch(views, allow_special, threads);
 }
 
-const std::string& Tokenizer::token_bytes(uint32_t id) const {
+const std::string& Tokenizer::token_bytes(TokenId id) const {
   if (!is_valid_id(id))
     throw Error("token id " + std::to_string(id) + " is not in the vocabulary of " + impl_->name + " (size " +
                 std::to_string(vocab_size()) + ")");
-  return *impl_->id_bytes[id];
+  return *impl_->id_bytes[size_t(id)];
 }
 
-std::string Tokenizer::decode_bytes(const std::vector<uint32_t>& ids) const {
+std::string Tokenizer::decode_bytes(std::span<const TokenId> ids) const {
   const Impl& im = *impl_;
   size_t total = 0;
   for (size_t i = 0; i < ids.size(); ++i) {
     if (!is_valid_id(ids[i]))
       throw Error("token id " + std::to_string(ids[i]) + " at position " + std::to_string(i) +
                   " is not in the vocabulary of " + im.name + " (size " + std::to_string(vocab_size()) + ")");
-    total += im.id_bytes[ids[i]]->size();
+    total += im.id_bytes[size_t(ids[i])]->size();
   }
   std::string out;
   out.reserve(total);
-  for (uint32_t id : ids) out += *im.id_bytes[id];
+  for (TokenId id : ids) out += *im.id_bytes[size_t(id)];
   return out;
 }
 
-std::string Tokenizer::decode(const std::vector<uint32_t>& ids) const { return utf8_lossy(decode_bytes(ids)); }
+std::string Tokenizer::decode(std::span<const TokenId> ids) const { return utf8_lossy(decode_bytes(ids)); }
 
 size_t Tokenizer::vocab_size() const { return impl_->id_bytes.size(); }
 
-bool Tokenizer::is_valid_id(uint32_t id) const { return id < impl_->id_bytes.size() && impl_->id_bytes[id]; }
+bool Tokenizer::is_valid_id(int64_t id) const {
+  return id >= 0 && uint64_t(id) < impl_->id_bytes.size() && impl_->id_bytes[size_t(id)];
+}
 
 namespace {
 constexpr const char* kEotNames[] = {"<|endoftext|>", "<|end_of_text|>", "<|eot_id|>"};
@@ -264,14 +270,14 @@ bool has_eot_token(const std::vector<std::string>& specials) {
   return false;
 }
 
-std::optional<uint32_t> Tokenizer::eot_id() const {
+std::optional<TokenId> Tokenizer::eot_id() const {
   for (const char* name : kEotNames)
     for (auto& s : impl_->specials)
       if (s.content == name) return s.id;
   return std::nullopt;
 }
 
-std::optional<uint32_t> Tokenizer::token_id(std::string_view token) const {
+std::optional<TokenId> Tokenizer::token_id(std::string_view token) const {
   for (auto& s : impl_->specials)
     if (s.content == token) return s.id;
   uint32_t id = impl_->bpe.find(token);

@@ -2,7 +2,7 @@
 // tokenizers do, loaded from tiktoken's encodings or from a tokenizer.json.
 //
 //   auto tok = lmf::tok::Tokenizer::load("tiktoken:cl100k_base");   // or a tokenizer.json / model dir
-//   std::vector<uint32_t> ids = tok.encode("hello world");
+//   std::vector<TokenId> ids = tok.encode("hello world");
 //   std::string text = tok.decode(ids);
 //
 // Contract
@@ -22,9 +22,12 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/token_id.h"
 
 namespace lmf::tok {
 
@@ -34,7 +37,7 @@ class Pretokenizer;
 // A token matched in the text before pretokenization (tiktoken's special tokens, HF's added tokens).
 struct SpecialToken {
   std::string content;
-  uint32_t id = 0;
+  TokenId id = 0;
   bool special = true;  // HF "special" flag (false for plain added tokens)
 };
 
@@ -66,28 +69,28 @@ class Tokenizer {
                                std::vector<SpecialToken> specials, const std::string& pattern,
                                const std::string& name);
 
-  std::vector<uint32_t> encode(std::string_view text, bool allow_special = false) const;
-  std::vector<uint32_t> encode_ordinary(std::string_view text) const { return encode(text, false); }
+  std::vector<TokenId> encode(std::string_view text, bool allow_special = false) const;
+  std::vector<TokenId> encode_ordinary(std::string_view text) const { return encode(text, false); }
   // Appends to out; the allocation-free form for loops over many texts.
-  void encode_append(std::string_view text, bool allow_special, std::vector<uint32_t>& out) const;
+  void encode_append(std::string_view text, bool allow_special, std::vector<TokenId>& out) const;
   // Encodes texts in parallel (threads <= 0: lmf::threads::get()); result[i] = encode(texts[i]).
-  std::vector<std::vector<uint32_t>> encode_batch(const std::vector<std::string_view>& texts,
-                                                  bool allow_special = false, int threads = 0) const;
-  std::vector<std::vector<uint32_t>> encode_batch(const std::vector<std::string>& texts,
-                                                  bool allow_special = false, int threads = 0) const;
+  std::vector<std::vector<TokenId>> encode_batch(const std::vector<std::string_view>& texts,
+                                                 bool allow_special = false, int threads = 0) const;
+  std::vector<std::vector<TokenId>> encode_batch(const std::vector<std::string>& texts,
+                                                 bool allow_special = false, int threads = 0) const;
 
-  std::string decode_bytes(const std::vector<uint32_t>& ids) const;
-  std::string decode(const std::vector<uint32_t>& ids) const;  // UTF-8, invalid parts -> U+FFFD
+  std::string decode_bytes(std::span<const TokenId> ids) const;
+  std::string decode(std::span<const TokenId> ids) const;  // UTF-8, invalid parts -> U+FFFD
   // The bytes of one token; throws for an id outside the vocabulary.
-  const std::string& token_bytes(uint32_t id) const;
+  const std::string& token_bytes(TokenId id) const;
 
   // One past the largest id (ids in between may be unused, as in cl100k_base).
   size_t vocab_size() const;
-  bool is_valid_id(uint32_t id) const;
+  bool is_valid_id(int64_t id) const;  // any integer: whether it names a token
   // <|endoftext|> (GPT-2, tiktoken), else Llama-3's <|end_of_text|>, else <|eot_id|>.
-  std::optional<uint32_t> eot_id() const;
+  std::optional<TokenId> eot_id() const;
   // The id of a special token's content, or of a regular token's exact bytes.
-  std::optional<uint32_t> token_id(std::string_view token) const;
+  std::optional<TokenId> token_id(std::string_view token) const;
   const std::vector<SpecialToken>& special_tokens() const;
   const std::string& name() const;                 // e.g. "tiktoken:cl100k_base" or the file path
   const std::vector<std::string>& patterns() const;  // pretokenizer regexes, applied in order

@@ -142,7 +142,7 @@ Tokenizer train_bpe_texts(const std::vector<std::string>& texts, const TrainerOp
   Pretokenizer pre({std::make_shared<Regex>(pattern)});
   std::vector<SpecialToken> specials;
   for (size_t i = 0; i < n_special; ++i)
-    specials.push_back({opt.special_tokens[i], uint32_t(256 + n_merges + i), true});
+    specials.push_back({opt.special_tokens[i], TokenId(256 + n_merges + i), true});
   SpecialMatcher matcher;
   matcher.build(specials);
 

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/token_id.h"
+
 namespace lmf::tok {
 
 class WordCache {
@@ -18,7 +20,7 @@ class WordCache {
   WordCache() { reset(); }
 
   // Appends the cached ids of piece to out and returns true, or returns false.
-  bool lookup(std::string_view piece, uint64_t h, std::vector<uint32_t>& out) const {
+  bool lookup(std::string_view piece, uint64_t h, std::vector<TokenId>& out) const {
     size_t i = h & mask_;
     while (true) {
       const Slot& s = slots_[i];
@@ -31,7 +33,7 @@ class WordCache {
     }
   }
 
-  void insert(std::string_view piece, uint64_t h, const uint32_t* ids, size_t n) {
+  void insert(std::string_view piece, uint64_t h, const TokenId* ids, size_t n) {
     if (n == 0 || n > 0xFFFF) return;
     if ((size_ + 1) * 2 > slots_.size()) {
       if (slots_.size() >= kMaxEntries * 2) reset();
@@ -73,7 +75,7 @@ class WordCache {
   }
   std::vector<Slot> slots_;
   std::string keys_;
-  std::vector<uint32_t> toks_;
+  std::vector<TokenId> toks_;
   size_t size_ = 0, mask_ = 0;
 };
 

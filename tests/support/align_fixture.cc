@@ -44,8 +44,8 @@ void build_model(const std::string& dir, const std::vector<align::PreferencePair
     for (int k = 0; k < 4; ++k) {
       const bool right = leans_right ? k < 3 : k == 0;
       EncodedChat e;
-      for (uint32_t id : tk.encode(p.prompt)) e.ids.push_back(int32_t(id)), e.trained.push_back(0);
-      for (uint32_t id : tk.encode(right ? p.chosen : p.rejected)) e.ids.push_back(int32_t(id)), e.trained.push_back(1);
+      tk.encode_append(p.prompt, false, e.ids), e.trained.resize(e.ids.size(), 0);
+      tk.encode_append(right ? p.chosen : p.rejected, false, e.ids), e.trained.resize(e.ids.size(), 1);
       data.push_back(std::move(e));
     }
   }
@@ -61,9 +61,9 @@ double judged_right(Transformer& model, const tok::Tokenizer& tk, const std::vec
   double sum = 0;
   for (const align::PreferencePair& p : prompts) {
     std::vector<int32_t> prompt;
-    for (uint32_t id : tk.encode(p.prompt)) prompt.push_back(int32_t(id));
+    tk.encode_append(p.prompt, false, prompt);
     std::vector<int32_t> reply = greedy_reply(model, prompt, 4, {});
-    sum += f.judge(p, tk.decode_bytes(std::vector<uint32_t>(reply.begin(), reply.end())));
+    sum += f.judge(p, tk.decode_bytes(std::vector<TokenId>(reply.begin(), reply.end())));
   }
   return prompts.empty() ? 0 : sum / double(prompts.size());
 }

@@ -53,19 +53,19 @@ std::vector<std::string> read_texts(const std::string& path) {
   return out;
 }
 
-std::vector<std::vector<uint32_t>> read_ids(const std::string& path) {
-  std::vector<std::vector<uint32_t>> out;
+std::vector<std::vector<TokenId>> read_ids(const std::string& path) {
+  std::vector<std::vector<TokenId>> out;
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path);
   std::string line;
   while (std::getline(in, line)) {
-    std::vector<uint32_t> ids;
+    std::vector<TokenId> ids;
     const char* p = line.c_str();
     while (*p) {
       while (*p == ' ') ++p;
       if (!*p) break;
       char* end;
-      ids.push_back(uint32_t(std::strtoul(p, &end, 10)));
+      ids.push_back(TokenId(std::strtol(p, &end, 10)));
       p = end;
     }
     out.push_back(std::move(ids));
@@ -73,7 +73,7 @@ std::vector<std::vector<uint32_t>> read_ids(const std::string& path) {
   return out;
 }
 
-std::string compare_ids(const std::vector<std::vector<uint32_t>>& got, const std::vector<std::vector<uint32_t>>& want,
+std::string compare_ids(const std::vector<std::vector<TokenId>>& got, const std::vector<std::vector<TokenId>>& want,
                         const std::string& what) {
   if (got.size() != want.size())
     return what + ": " + std::to_string(got.size()) + " documents, peer has " + std::to_string(want.size());
@@ -81,7 +81,7 @@ std::string compare_ids(const std::vector<std::vector<uint32_t>>& got, const std
     if (got[d] == want[d]) continue;
     size_t i = 0;
     while (i < got[d].size() && i < want[d].size() && got[d][i] == want[d][i]) ++i;
-    auto around = [&](const std::vector<uint32_t>& v) {
+    auto around = [&](const std::vector<TokenId>& v) {
       std::ostringstream s;
       for (size_t k = i >= 3 ? i - 3 : 0; k < std::min(v.size(), i + 5); ++k) s << (k == i ? " [" : " ") << v[k] << (k == i ? "]" : "");
       return s.str();

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/token_id.h"
+
 namespace lmf::test {
 
 // Corpus names written by tests/reference/corpora.js.
@@ -31,11 +33,11 @@ void run_node(const std::string& script, const std::string& args);
 // The "text" fields of a JSONL file.
 std::vector<std::string> read_texts(const std::string& path);
 // One vector of ids per line of a file of space-separated ids.
-std::vector<std::vector<uint32_t>> read_ids(const std::string& path);
+std::vector<std::vector<TokenId>> read_ids(const std::string& path);
 
 // Empty when equal, else a message naming the document, the first differing position and
 // the ids around it.
-std::string compare_ids(const std::vector<std::vector<uint32_t>>& got, const std::vector<std::vector<uint32_t>>& want,
+std::string compare_ids(const std::vector<std::vector<TokenId>>& got, const std::vector<std::vector<TokenId>>& want,
                         const std::string& what);
 
 }  // namespace lmf::test

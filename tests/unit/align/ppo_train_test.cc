@@ -23,14 +23,14 @@ std::vector<align::Ids> encode_prompts(const tok::Tokenizer& tk, const std::vect
   std::vector<align::Ids> out;
   for (const align::PreferencePair& p : ps) {
     align::Ids ids;
-    for (uint32_t id : tk.encode(p.prompt)) ids.push_back(int32_t(id));
+    tk.encode_append(p.prompt, false, ids);
     out.push_back(ids);
   }
   return out;
 }
 
 std::string text_of(const tok::Tokenizer& tk, const align::Ids& ids) {
-  return tk.decode_bytes(std::vector<uint32_t>(ids.begin(), ids.end()));
+  return tk.decode_bytes(std::vector<TokenId>(ids.begin(), ids.end()));
 }
 
 // Reward: the fixture's judge on the decoded prompt and response (1 right, 0 wrong).

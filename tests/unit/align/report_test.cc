@@ -22,11 +22,11 @@ namespace {
 // The SFT model trained further on the right answers only: better, not perfect.
 Transformer trained_on_chosen(const test::AlignFixture& f, const tok::Tokenizer& tk) {
   Transformer m = load_model(f.model_dir);
-  std::vector<ft::EncodedChat> data;
+  std::vector<EncodedChat> data;
   for (const align::PreferencePair& p : f.train) {
-    ft::EncodedChat e;
-    for (uint32_t id : tk.encode(p.prompt)) e.ids.push_back(int32_t(id)), e.trained.push_back(0);
-    for (uint32_t id : tk.encode(p.chosen)) e.ids.push_back(int32_t(id)), e.trained.push_back(1);
+    EncodedChat e;
+    tk.encode_append(p.prompt, false, e.ids), e.trained.resize(e.ids.size(), 0);
+    tk.encode_append(p.chosen, false, e.ids), e.trained.resize(e.ids.size(), 1);
     data.push_back(std::move(e));
   }
   ft::SftOptions o;
@@ -46,7 +46,7 @@ TEST(AlignReport, ColumnsAreTheJudgeRewardAndPerplexityOfEachSide) {
 
   std::string text;
   for (const align::PreferencePair& p : f.test) text += p.prompt + p.chosen;
-  std::vector<uint32_t> ids = tk.encode(text);
+  std::vector<TokenId> ids = tk.encode(text);
   const std::string shard = test::temp_dir() + "/eval.bin";
   data::write_token_shard(shard, ids);
 

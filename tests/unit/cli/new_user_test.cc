@@ -13,7 +13,7 @@
 #include "support/byte_tokenizer.h"
 #include "support/oracle.h"
 #include "support/tiny_models.h"
-#include "tokenizer/utf8.h"
+#include "core/utf8.h"
 
 using namespace lmf;
 using nlohmann::json;
@@ -23,13 +23,13 @@ namespace {
 
 const std::string kBin = LMFORGE_BINARY;
 
-struct Run {
+struct Outcome {
   int rc = 0;
   std::string out;  // stdout and stderr together unless the command redirects
 };
 
-Run lmforge(const std::string& args) {
-  Run r;
+Outcome lmforge(const std::string& args) {
+  Outcome r;
   r.rc = test::run_command(kBin + " " + args, &r.out);
   return r;
 }
@@ -49,7 +49,7 @@ const std::string& tiny_model() {
 }
 
 void expect_usage_error(const std::string& args, const std::string& names) {
-  Run r = lmforge(args + " 2>&1");
+  Outcome r = lmforge(args + " 2>&1");
   EXPECT_EQ(r.rc, 2) << args << "\n" << r.out;
   EXPECT_NE(r.out.find(names), std::string::npos) << args << "\n" << r.out;
 }
@@ -67,7 +67,7 @@ TEST(NewUser, ThreadCountsOutOfRangeAreRefusedNotACrash) {
   const std::string gen = "generate --model " + tiny_model() + " --prompt hi --max-new-tokens 2";
   expect_usage_error(gen + " --threads 100000", "lmforge generate: error: --threads");
   expect_usage_error(gen + " --threads -1", "--threads");
-  Run r;
+  Outcome r;
   r.rc = test::run_command("LMFORGE_THREADS=100000 " + kBin + " " + gen + " 2>&1", &r.out);
   EXPECT_EQ(r.rc, 1) << r.out;
   EXPECT_NE(r.out.find("LMFORGE_THREADS must be an integer from 0 to 1024"), std::string::npos) << r.out;
@@ -98,7 +98,7 @@ TEST(NewUser, UnknownFlagsAreUsageErrorsNamingTheCommand) {
 TEST(NewUser, ConfigFieldsMustBeSoundSizes) {
   const std::string d = test::temp_dir();
   write_config(d + "/half", {{"n_embd", 64.5}});
-  Run r = lmforge("generate --model " + d + "/half --prompt hi --tokenizer " + tiny_model() + " 2>&1");
+  Outcome r = lmforge("generate --model " + d + "/half --prompt hi --tokenizer " + tiny_model() + " 2>&1");
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.out.find("field 'n_embd' must be a whole number, got 64.5"), std::string::npos) << r.out;
 
@@ -114,7 +114,7 @@ TEST(NewUser, ConfigFieldsMustBeSoundSizes) {
 
 TEST(NewUser, MessagesNameTheRealProblem) {
   const std::string d = test::temp_dir();
-  Run r = lmforge("generate --model " + d + "/missing --prompt hi 2>&1");
+  Outcome r = lmforge("generate --model " + d + "/missing --prompt hi 2>&1");
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.out.find(d + "/missing: no such model directory"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("--tokenizer"), std::string::npos) << r.out;
@@ -141,7 +141,7 @@ TEST(NewUser, AFailedRunLeavesNoEmptyOutputFolder) {
   const std::string d = test::temp_dir();
   fs::create_directories(d + "/data");
   io::write_text_atomic(d + "/data/train.bin", "not a shard");
-  Run r = lmforge("train --data " + d + "/data --out " + d + "/new/run --preset tiny-gpt2 --quiet 2>&1");
+  Outcome r = lmforge("train --data " + d + "/data --out " + d + "/new/run --preset tiny-gpt2 --quiet 2>&1");
   EXPECT_EQ(r.rc, 1) << r.out;
   EXPECT_FALSE(fs::exists(d + "/new")) << r.out;
   r = lmforge("finetune --model " + tiny_model() + " --data " + d + "/none.jsonl --out " + d + "/ft --quiet 2>&1");
@@ -157,12 +157,12 @@ TEST(NewUser, PresetContextIsThePresets) {
   // tiny-gpt2's context is 128 positions (docs/models.md): --seq 129 is refused, not
   // silently made the context.
   const std::string d = test::temp_dir();
-  std::vector<uint32_t> ids(4000);
-  for (size_t i = 0; i < ids.size(); ++i) ids[i] = uint32_t(i % 250);
+  std::vector<TokenId> ids(4000);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = TokenId(i % 250);
   fs::create_directories(d + "/data");
   data::write_token_shard(d + "/data/train.bin", ids);
   io::write_text_atomic(d + "/data/meta.json", R"({"vocab_size": 259, "eot_id": 256})");
-  Run r = lmforge("train --data " + d + "/data --out " + d + "/run --preset tiny-gpt2 --seq 129 --steps 1 --quiet 2>&1");
+  Outcome r = lmforge("train --data " + d + "/data --out " + d + "/run --preset tiny-gpt2 --seq 129 --steps 1 --quiet 2>&1");
   EXPECT_EQ(r.rc, 1) << r.out;
   EXPECT_NE(r.out.find("--seq 129 exceeds the model's context of 128"), std::string::npos) << r.out;
   r = lmforge("train --data " + d + "/data --out " + d + "/run --preset tiny-gpt2 --seq 128 --batch 1 --steps 1 --quiet "
@@ -173,16 +173,16 @@ TEST(NewUser, PresetContextIsThePresets) {
 
 TEST(NewUser, GroupsHaveHelpAndThereIsAVersion) {
   for (const char* group : {"data", "reward", "tokenizer", "data classifier"}) {
-    Run r = lmforge(std::string(group) + " --help");
+    Outcome r = lmforge(std::string(group) + " --help");
     EXPECT_EQ(r.rc, 0) << group << "\n" << r.out;
     EXPECT_NE(r.out.find("usage: lmforge " + std::string(group) + " <command>"), std::string::npos) << r.out;
   }
   EXPECT_NE(lmforge("data --help").out.find("data tokenize"), std::string::npos);
   EXPECT_NE(lmforge("reward --help").out.find("reward score"), std::string::npos);
-  Run v = lmforge("--version");
+  Outcome v = lmforge("--version");
   EXPECT_EQ(v.rc, 0);
   EXPECT_TRUE(v.out.starts_with("lmforge ")) << v.out;
-  Run h = lmforge("data classifier train --help");
+  Outcome h = lmforge("data classifier train --help");
   EXPECT_EQ(h.rc, 0);
   EXPECT_EQ(h.out.find("train train"), std::string::npos) << h.out;
 }
@@ -191,16 +191,16 @@ TEST(NewUser, GenerateAndChatPrintValidUtf8AndNoSpecialTokens) {
   // A random byte-level model samples arbitrary bytes and special tokens: what is printed
   // must still be valid UTF-8 with no special token spelled out.
   for (int seed = 1; seed <= 3; ++seed) {
-    Run g = lmforge("generate --model " + tiny_model() + " --prompt abc --max-new-tokens 60 --temperature 2 --seed " +
+    Outcome g = lmforge("generate --model " + tiny_model() + " --prompt abc --max-new-tokens 60 --temperature 2 --seed " +
                     std::to_string(seed) + " --threads 1 2>/dev/null");
     ASSERT_EQ(g.rc, 0) << g.out;
-    EXPECT_TRUE(tok::utf8_valid(g.out)) << "seed " << seed;
+    EXPECT_TRUE(utf8_valid(g.out)) << "seed " << seed;
     EXPECT_EQ(g.out.find("<|"), std::string::npos) << g.out;
   }
-  Run c = lmforge("chat --model " + tiny_model() + " --max-new-tokens 40 --temperature 2 --threads 1 2>/dev/null <<'EOF'\n"
+  Outcome c = lmforge("chat --model " + tiny_model() + " --max-new-tokens 40 --temperature 2 --threads 1 2>/dev/null <<'EOF'\n"
                   "hello\nhow are you\n/reset\nagain\nEOF");
   ASSERT_EQ(c.rc, 0) << c.out;
-  EXPECT_TRUE(tok::utf8_valid(c.out));
+  EXPECT_TRUE(utf8_valid(c.out));
   EXPECT_EQ(c.out.find("<|"), std::string::npos) << c.out;
 }
 
@@ -209,11 +209,11 @@ TEST(NewUser, TokenizerTrainKeepsTheEndOfTextTokenByDefault) {
   std::string text;
   for (int i = 0; i < 50; ++i) text += "the cat sat on the mat number " + std::to_string(i) + "\n";
   io::write_text_atomic(d + "/c.txt", text);
-  ASSERT_EQ(lmforge("tokenizer train --input " + d + "/c.txt --vocab-size 280 --out " + d + "/tok >/dev/null 2>&1").rc, 0);
+  ASSERT_EQ(lmforge("tokenizer train --input " + d + "/c.txt --vocab-size 270 --out " + d + "/tok >/dev/null 2>&1").rc, 0);
   EXPECT_TRUE(tok::Tokenizer::load(d + "/tok").eot_id().has_value());
   EXPECT_EQ(lmforge("data tokenize --tokenizer " + d + "/tok --input " + d + "/c.txt --out " + d + "/data 2>&1").rc, 0);
   // Without it, the user is told at once.
-  Run r = lmforge("tokenizer train --input " + d + "/c.txt --vocab-size 280 --special '<|sep|>' --out " + d + "/tok2 2>&1");
+  Outcome r = lmforge("tokenizer train --input " + d + "/c.txt --vocab-size 270 --special '<|sep|>' --out " + d + "/tok2 2>&1");
   EXPECT_EQ(r.rc, 0);
   EXPECT_NE(r.out.find("no end-of-text token"), std::string::npos) << r.out;
 }

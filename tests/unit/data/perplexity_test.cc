@@ -45,7 +45,7 @@ TEST(Perplexity, WindowCountAndMeanMatchReference) {
   for (size_t k = 0; k < cases.size(); ++k) {
     const Case c = cases[k];
     auto ids32 = ids_of(c);
-    data::write_token_shard(dir + "/v.bin", std::vector<uint32_t>(ids32.begin(), ids32.end()));
+    data::write_token_shard(dir + "/v.bin", ids32);
     auto shard = data::TokenShard::open(dir + "/v.bin");
     std::vector<int64_t> rows;
     auto r = eval::evaluate_perplexity(shard, c.T, c.B, [&](const Tensor& x, const Tensor& y) {
@@ -72,8 +72,8 @@ TEST(Perplexity, WindowCountAndMeanMatchReference) {
 
 TEST(Perplexity, MaxWindowsAndErrors) {
   std::string dir = test::temp_dir();
-  std::vector<uint32_t> ids(50);
-  for (int i = 0; i < 50; ++i) ids[i] = uint32_t(i);
+  std::vector<TokenId> ids(50);
+  for (int i = 0; i < 50; ++i) ids[i] = TokenId(i);
   data::write_token_shard(dir + "/v.bin", ids);
   auto shard = data::TokenShard::open(dir + "/v.bin");
   // Loss = mean of the targets' ids: with T=4 the first 3 windows' targets are 1..12.

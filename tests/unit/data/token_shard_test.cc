@@ -15,26 +15,27 @@ using namespace lmf;
 
 namespace {
 
-std::vector<uint32_t> random_ids(size_t n, uint32_t limit, unsigned seed) {
+std::vector<TokenId> random_ids(size_t n, uint32_t limit, unsigned seed) {
   std::mt19937 rng(seed);
-  std::vector<uint32_t> ids(n);
-  for (auto& id : ids) id = uint32_t(rng() % limit);
+  std::vector<TokenId> ids(n);
+  for (auto& id : ids) id = TokenId(rng() % limit);
   return ids;
 }
 
-void write_u32(const std::string& path, const std::vector<uint32_t>& ids) {
+// Raw little-endian 32-bit ids (the same bytes as uint32 for ids below 2^31).
+void write_u32(const std::string& path, const std::vector<TokenId>& ids) {
   io::write_text_atomic(path, std::string(reinterpret_cast<const char*>(ids.data()), ids.size() * 4));
 }
 
-std::vector<uint32_t> read_u32(const std::string& path) {
+std::vector<TokenId> read_u32(const std::string& path) {
   std::string bytes = io::read_file(path);
-  std::vector<uint32_t> ids(bytes.size() / 4);
+  std::vector<TokenId> ids(bytes.size() / 4);
   std::memcpy(ids.data(), bytes.data(), ids.size() * 4);
   return ids;
 }
 
-std::vector<uint32_t> all_ids(const data::TokenShard& s) {
-  std::vector<uint32_t> ids(s.size());
+std::vector<TokenId> all_ids(const data::TokenShard& s) {
+  std::vector<TokenId> ids(s.size());
   for (size_t i = 0; i < s.size(); ++i) ids[i] = s[i];
   return ids;
 }
@@ -64,15 +65,17 @@ TEST(TokenShard, RoundTripPicksTheNarrowestVersion) {
   auto b = data::TokenShard::open(dir + "/b.bin");
   EXPECT_EQ(b.version(), 2);
   EXPECT_EQ(all_ids(b), big);
-  std::vector<int32_t> part(10);
+  std::vector<TokenId> part(10);
   b.read(100, 10, part.data());
-  for (int i = 0; i < 10; ++i) EXPECT_EQ(uint32_t(part[i]), big[100 + i]);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(part[i], big[100 + i]);
   EXPECT_EQ(b.find_id_at_least(65536), 0u);
   EXPECT_EQ(a.find_id_at_least(65536), a.size());
   EXPECT_THROW(b.read(770, 8, part.data()), FormatError);
 
   data::write_token_shard(dir + "/empty.bin", {});
   EXPECT_EQ(data::TokenShard::open(dir + "/empty.bin").size(), 0u);
+  EXPECT_THROW(data::write_token_shard(dir + "/negative.bin", std::vector<TokenId>{3, -2}), Error);
+  EXPECT_FALSE(std::filesystem::exists(dir + "/negative.bin"));
 }
 
 TEST(TokenShard, LlmcWriterAndOursAgreeByteForByte) {

@@ -18,9 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<uint32_t> ids_of(const std::string& path) {
+std::vector<TokenId> ids_of(const std::string& path) {
   auto s = data::TokenShard::open(path);
-  std::vector<uint32_t> ids(s.size());
+  std::vector<TokenId> ids(s.size());
   for (size_t i = 0; i < s.size(); ++i) ids[i] = s[i];
   return ids;
 }
@@ -76,7 +76,7 @@ TEST(TokenizeCorpus, ShardsMatchTiktokenReference) {
     EXPECT_EQ(meta["train"]["documents"], 5);
     auto val = ids_of(o.out_dir + "/val.bin");
     auto want = tok::Tokenizer::load(spec).encode("third file, line one\nline two\n");  // c.txt is last
-    EXPECT_EQ(std::vector<uint32_t>(val.end() - long(want.size()), val.end()), want);
+    EXPECT_EQ(std::vector<TokenId>(val.end() - long(want.size()), val.end()), want);
     EXPECT_EQ(val.front(), *tok.eot_id());
   }
 }
@@ -97,7 +97,7 @@ TEST(TokenizeCorpus, AllowSpecialEncodesSpecialTokensAsTheirIds) {
   for (const char* f : {"/train.bin", "/val.bin"}) EXPECT_EQ(ids_of(o.out_dir + f), ids_of(dir + "/ref" + f)) << f;
   auto meta = nlohmann::json::parse(io::read_file(o.out_dir + "/meta.json"));
   EXPECT_EQ(meta["special_tokens_in_text"], "ids");
-  const uint32_t fim_prefix = 100258;  // cl100k_base's <|fim_prefix|>
+  const TokenId fim_prefix = 100258;  // cl100k_base's <|fim_prefix|>
   auto train = ids_of(o.out_dir + "/train.bin");
   EXPECT_EQ(train.at(1), fim_prefix);  // after the document's leading <|endoftext|>
 }
@@ -120,8 +120,8 @@ TEST(TokenizeCorpus, OneDocumentIsSplitByTokensAndTokenizerFileIsCopied) {
   auto train = ids_of(o.out_dir + "/train.bin"), val = ids_of(o.out_dir + "/val.bin");
   ASSERT_EQ(train.size(), 1 + ids.size() - n_val);
   EXPECT_EQ(train[0], *tok.eot_id());
-  EXPECT_EQ(std::vector<uint32_t>(train.begin() + 1, train.end()), std::vector<uint32_t>(ids.begin(), ids.end() - long(n_val)));
-  EXPECT_EQ(val, std::vector<uint32_t>(ids.end() - long(n_val), ids.end()));
+  EXPECT_EQ(std::vector<TokenId>(train.begin() + 1, train.end()), std::vector<TokenId>(ids.begin(), ids.end() - long(n_val)));
+  EXPECT_EQ(val, std::vector<TokenId>(ids.end() - long(n_val), ids.end()));
   EXPECT_EQ(r.val_documents, 0);
   EXPECT_EQ(io::read_file(o.out_dir + "/tokenizer.json"), io::read_file(dir + "/tokenizer.json"));
 }
@@ -161,8 +161,8 @@ TEST(TokenizeCorpus, CommandLine) {
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("2 documents"), std::string::npos) << out;
   auto tok = tok::Tokenizer::load("tiktoken:gpt2");
-  std::vector<uint32_t> want = {*tok.eot_id()};
-  for (uint32_t id : tok.encode("second document")) want.push_back(id);
+  std::vector<TokenId> want = {*tok.eot_id()};
+  tok.encode_append("second document", false, want);
   EXPECT_EQ(ids_of(dir + "/out/val.bin"), want);
   rc = test::run_command(std::string(LMFORGE_BINARY) + " data tokenize --tokenizer tiktoken:nope --input " + dir +
                              "/a.txt --out " + dir + "/out2 2>&1",

@@ -45,19 +45,19 @@ TEST(FinetuneData, ChatMlEncodingAndResponseOnlyTargets) {
   Conversation c = {{"system", "Be brief."}, {"user", "What is 2 + 3?"}, {"assistant", "5"},
                         {"user", "And 4 + 4?"}, {"assistant", "It is 8."}};
   EncodedChat e = tmpl.encode(c);
-  std::vector<uint32_t> all(e.ids.begin(), e.ids.end());
+  std::vector<TokenId> all(e.ids.begin(), e.ids.end());
   EXPECT_EQ(tk.decode_bytes(all),
             "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhat is 2 + 3?<|im_end|>\n"
             "<|im_start|>assistant\n5<|im_end|>\n<|im_start|>user\nAnd 4 + 4?<|im_end|>\n"
             "<|im_start|>assistant\nIt is 8.<|im_end|>\n");
-  std::vector<uint32_t> trained;
+  std::vector<TokenId> trained;
   for (size_t i = 0; i < e.ids.size(); ++i)
-    if (e.trained[i]) trained.push_back(uint32_t(e.ids[i]));
+    if (e.trained[i]) trained.push_back(e.ids[i]);
   EXPECT_EQ(tk.decode_bytes(trained), "5<|im_end|>It is 8.<|im_end|>");
   // The generation prompt is the conversation's encoding up to the reply.
   Conversation ctx(c.begin(), c.end() - 1);
   std::vector<int32_t> prompt = tmpl.prompt(ctx);
-  std::vector<uint32_t> pu(prompt.begin(), prompt.end());
+  std::vector<TokenId> pu(prompt.begin(), prompt.end());
   EXPECT_TRUE(tk.decode_bytes(all).starts_with(tk.decode_bytes(pu)));
   EXPECT_TRUE(tk.decode_bytes(pu).ends_with("<|im_start|>assistant\n"));
   EXPECT_TRUE(std::equal(prompt.begin(), prompt.end(), e.ids.begin()));

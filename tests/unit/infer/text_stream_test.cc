@@ -9,7 +9,7 @@
 #include "infer/text_stream.h"
 #include "support/byte_tokenizer.h"
 #include "support/tiny_models.h"
-#include "tokenizer/utf8.h"
+#include "core/utf8.h"
 
 using namespace lmf;
 
@@ -40,7 +40,7 @@ TEST(TextStream, HoldsBackSplitCharactersAndReplacesInvalidBytes) {
   // A lone continuation byte, a lead byte followed by ASCII, an unfinished sequence at the end.
   TextStream bad(tk, {});
   const std::string out = stream_all(bad, {'a', 0x80, 'b', 0xE2, 'c', 0xF0, 0x9F});
-  EXPECT_TRUE(tok::utf8_valid(out));
+  EXPECT_TRUE(utf8_valid(out));
   EXPECT_EQ(out, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD");
 }
 
@@ -90,7 +90,7 @@ TEST(ChatSession, SecondTurnEqualsGreedyOverTheWholeConversation) {
     };
     auto encode = [&](const std::string& s) {
       std::vector<int32_t> v;
-      for (uint32_t id : tk.encode(s)) v.push_back(int32_t(id));
+      tk.encode_append(s, false, v);
       return v;
     };
     ChatOptions o;

@@ -54,7 +54,7 @@ TEST(ModelCommands, EvalMatchesReferenceWindows) {
               {"num_key_value_heads", 2}, {"max_position_embeddings", 64}};
   test::torch_ref("models", "write_checkpoint", {{"dummy", Tensor::zeros({1})}},
                   {{"dir", dir + "/m"}, {"config", cfg}, {"seed", 5}});
-  std::vector<uint32_t> ids;
+  std::vector<TokenId> ids;
   for (uint32_t i = 0; i < 203; ++i) ids.push_back((i * 37 + i / 7) % 97);  // 203 tokens: 12 windows of 16, 10 left over
   data::write_token_shard(dir + "/val.bin", ids);
   json got = json::parse(run_ok("eval --model " + dir + "/m --data " + dir + "/val.bin --seq 16 --batch 5"));
@@ -119,7 +119,7 @@ TEST(ModelCommands, TrainThenGenerateAndEvalAgreeWithReference) {
   // Greedy --ids: the prompt is encoded as `lmforge tokenize` does; 12 new ids equal the reference's.
   auto tk = tok::Tokenizer::load(dir + "/run/tokenizer.json");
   std::vector<int32_t> prompt;
-  for (uint32_t id : tk.encode("the dog ran")) prompt.push_back(int32_t(id));
+  tk.encode_append("the dog ran", false, prompt);
   std::string ids_out =
       run_ok("generate --model " + dir + "/run --prompt 'the dog ran' --max-new-tokens 12 --temperature 0 --ids");
   auto ref = test::torch_ref("models", "greedy", {{"prompt", Tensor::from_ints(prompt, {1, int64_t(prompt.size())})}},

@@ -31,12 +31,12 @@ json llama_config() { return test::tiny_llama_config({.vocab = 97, .width = 48, 
 std::string make_data(int64_t V, int64_t n) {
   std::string dir = test::temp_dir() + "/data";
   std::filesystem::create_directories(dir);
-  std::vector<uint32_t> ids(static_cast<size_t>(n));
+  std::vector<TokenId> ids(static_cast<size_t>(n));
   Tensor r = Tensor::rand({n}, 99, 0.0f, 1.0f);
   auto rv = r.to_vector();
-  for (int64_t i = 0; i < n; ++i) ids[size_t(i)] = uint32_t((i % 7) * 3 + int64_t(rv[size_t(i)] * 5)) % uint32_t(V);
+  for (int64_t i = 0; i < n; ++i) ids[size_t(i)] = TokenId(((i % 7) * 3 + int64_t(rv[size_t(i)] * 5)) % V);
   data::write_token_shard(dir + "/train.bin", ids);
-  data::write_token_shard(dir + "/val.bin", std::vector<uint32_t>(ids.begin(), ids.begin() + n / 4));
+  data::write_token_shard(dir + "/val.bin", std::vector<TokenId>(ids.begin(), ids.begin() + n / 4));
   io::write_text_atomic(dir + "/meta.json", json{{"vocab_size", V}}.dump());
   return dir;
 }

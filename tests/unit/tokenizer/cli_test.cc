@@ -16,7 +16,7 @@ int lmforge(const std::string& args, std::string* out = nullptr) {
   return test::run_command(std::string(LMFORGE_BINARY) + " " + args, out);
 }
 
-std::string join_ids(const std::vector<uint32_t>& ids) {
+std::string join_ids(const std::vector<TokenId>& ids) {
   std::string s;
   for (size_t i = 0; i < ids.size(); ++i) s += (i ? " " : "") + std::to_string(ids[i]);
   return s;
@@ -72,7 +72,7 @@ TEST(TokenizerCli, TrainWritesTokenizerJsonOfExactSize) {
   ASSERT_EQ(lmforge("tokenizer train --input " + dir + "/a.txt " + dir + "/b.txt --vocab-size 700 --pattern o200k --special '<|endoftext|>' '<|sep|>' --out " + dir + "/tok", &out), 0) << out;
   auto tok = tok::Tokenizer::load(dir + "/tok");
   EXPECT_EQ(tok.vocab_size(), 700u);
-  EXPECT_EQ(tok.eot_id(), std::optional<uint32_t>(698));
+  EXPECT_EQ(tok.eot_id(), std::optional<TokenId>(698));
   EXPECT_EQ(tok.patterns(), std::vector<std::string>{tok::builtin_pattern("o200k")});
   std::string ids;
   io::write_text_atomic(dir + "/x.txt", "The jury said <|sep|> it");

@@ -47,7 +47,7 @@ TEST(HfConformance, Llama3TokenizerJson) {
   EXPECT_EQ(j["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"].get<std::string>(), tok::builtin_pattern("llama3"));
   EXPECT_EQ(tok.patterns(), std::vector<std::string>{tok::builtin_pattern("llama3")});
   ASSERT_TRUE(tok.eot_id().has_value());
-  EXPECT_EQ(*tok.eot_id(), j["added_tokens"][1]["id"].get<uint32_t>());  // <|end_of_text|>
+  EXPECT_EQ(*tok.eot_id(), j["added_tokens"][1]["id"].get<TokenId>());  // <|end_of_text|>
   EXPECT_EQ(j["added_tokens"][1]["content"], "<|end_of_text|>");
   expect_same_as_hf(tok, path, "llama3");
 }
@@ -93,7 +93,7 @@ TEST(HfConformance, TrainedTokenizerJson) {
     opt.special_tokens = {"<|endoftext|>", "<|pad|>"};
     auto tok = tok::train_bpe_texts(train_texts, opt);
     EXPECT_EQ(tok.vocab_size(), 1500u);
-    EXPECT_EQ(tok.eot_id(), std::optional<uint32_t>(1498));
+    EXPECT_EQ(tok.eot_id(), std::optional<TokenId>(1498));
     std::string dir = test::temp_dir();
     tok.save_json(dir + "/tokenizer.json");
     expect_same_as_hf(tok, dir + "/tokenizer.json", "trained " + pattern, 6);

@@ -36,10 +36,10 @@ void check_encoding(const std::string& encoding, const std::string& mode) {
     for (size_t d = 0; std::getline(in, line); ++d) {
       auto j = nlohmann::json::parse(line);
       const auto& ids = want[d];
-      std::vector<uint32_t> half(ids.begin(), ids.begin() + ids.size() / 2);
+      std::vector<TokenId> half(ids.begin(), ids.begin() + ids.size() / 2);
       ASSERT_EQ(tok.decode(half), j["half"].get<std::string>()) << name << " document " << d;
       for (size_t k = 0; k < j["tokens"].size(); ++k)
-        ASSERT_EQ(tok.decode({ids[k]}), j["tokens"][k].get<std::string>()) << name << " document " << d << " token " << k;
+        ASSERT_EQ(tok.decode(std::span(&ids[k], 1)), j["tokens"][k].get<std::string>()) << name << " document " << d << " token " << k;
     }
   }
 }

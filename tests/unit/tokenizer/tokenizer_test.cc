@@ -65,7 +65,7 @@ TEST(TokenizerSpecial, AllowedSetVersusPlainText) {
   EXPECT_EQ(std::count(plain.begin(), plain.end(), 100257u), 0);
   EXPECT_EQ(tok.decode_bytes(plain), text);
   EXPECT_EQ(tok.decode_bytes(special), text);
-  EXPECT_EQ(tok.eot_id(), std::optional<uint32_t>(100257));
+  EXPECT_EQ(tok.eot_id(), std::optional<TokenId>(100257));
   EXPECT_EQ(tok.encode_ordinary(text), plain);
 }
 
@@ -126,12 +126,12 @@ TEST(TokenizerErrors, UnknownSpecAndBadIds) {
   EXPECT_THROW(tok::Tokenizer::load(dir), FormatError);  // a directory without tokenizer.json
   auto tok = tok::Tokenizer::load("tiktoken:cl100k_base");
   try {
-    tok.decode({1, 2, 100256});  // a gap in cl100k_base's ids
+    tok.decode(std::vector<TokenId>{1, 2, 100256});  // a gap in cl100k_base's ids
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("at position 2"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(tok.decode({uint32_t(tok.vocab_size())}), Error);
+  EXPECT_THROW(tok.decode(std::vector<TokenId>{TokenId(tok.vocab_size())}), Error);
 }
 
 TEST(TokenizerLoad, TiktokenEncodingsHaveTheirShippedSizes) {

@@ -113,8 +113,8 @@ TEST(BpeTrainer, ExactSizeSpecialsDeterministic) {
   auto two = tok::train_bpe_texts(texts, opt);
   EXPECT_EQ(one.to_hf_json(), two.to_hf_json());
   EXPECT_EQ(one.vocab_size(), 1000u);
-  EXPECT_EQ(one.token_id("<|endoftext|>"), std::optional<uint32_t>(998));
-  EXPECT_EQ(one.token_id("<|pad|>"), std::optional<uint32_t>(999));
+  EXPECT_EQ(one.token_id("<|endoftext|>"), std::optional<TokenId>(998));
+  EXPECT_EQ(one.token_id("<|pad|>"), std::optional<TokenId>(999));
   EXPECT_EQ(one.token_bytes(65), "A");  // ids 0..255 are the bytes
   // Special tokens are cut out before counting: no merge spans "|>" + "y" etc.
   for (auto& [a, b] : merges_of(one)) EXPECT_EQ((a + b).find("|>y"), std::string::npos);

@@ -21,8 +21,8 @@ namespace {
 
 // Token i is i % modulus: a window's tokens then tell where it came from.
 std::string make_shard(const std::string& dir, size_t n, uint32_t modulus = 1u << 30) {
-  std::vector<uint32_t> ids(n);
-  for (size_t i = 0; i < n; ++i) ids[i] = uint32_t(i % modulus);
+  std::vector<TokenId> ids(n);
+  for (size_t i = 0; i < n; ++i) ids[i] = TokenId(i % modulus);
   data::write_token_shard(dir + "/s.bin", ids);
   return dir + "/s.bin";
 }
@@ -43,8 +43,8 @@ TEST(DataLoader, SequentialMatchesLlmcRule) {
   // Exactly one batch (N = B*T+1), N a multiple of B*T (the last B*T tokens are never read),
   // a remainder of one token (the last batch just fits), a large remainder.
   for (Case c : {Case{13, 3, 4, 5}, Case{96, 4, 6, 10}, Case{1001, 4, 16, 40}, Case{100, 2, 7, 30}, Case{129, 8, 8, 5}}) {
-    std::vector<uint32_t> ids(c.n);
-    for (size_t i = 0; i < c.n; ++i) ids[i] = uint32_t((i * 7919) % 50257);
+    std::vector<TokenId> ids(c.n);
+    for (size_t i = 0; i < c.n; ++i) ids[i] = TokenId((i * 7919) % 50257);
     data::write_token_shard(dir + "/s.bin", ids);
     std::string log;
     ASSERT_EQ(test::run_command("/usr/bin/python3 " + test::source_path("tests/reference/llmc_loader.py") + " " + dir +

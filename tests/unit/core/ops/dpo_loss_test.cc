@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "core/ops/elementwise.h"
-#include "core/ops/loss.h"
+#include "core/ops/preference_loss.h"
 #include "support/oracle.h"
 
 using namespace lmf;
