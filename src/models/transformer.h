@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/tensor.h"
-#include "infer/kv_cache.h"
+#include "models/kv_cache.h"
 #include "models/config.h"
 
 namespace lmf {
