@@ -11,7 +11,7 @@ namespace {
 void check_pair(const char* op, const Tensor& x, const Tensor& mask) {
   check_f32(x, op, "x");
   check_f32(mask, op, "mask");
-  check_shape(x.dim() == 2 && x.shape() == mask.shape(), op,
+  LMF_CHECK_SHAPE(x.dim() == 2 && x.shape() == mask.shape(), op,
               "x " + x.shape().str() + " and mask " + mask.shape().str() + " must both be (N, T)");
 }
 

@@ -59,7 +59,7 @@ Tensor kl_penalty_rewards(const Tensor& logp_in, const Tensor& ref_in, const Ten
                           const std::vector<double>& scores, double beta, double* mean_kl) {
   const int64_t N = b.ids.size(0), T = b.ids.size(1);
   for (const Tensor* t : {&logp_in, &ref_in, &mask_in})
-    check_shape(t->shape() == Shape{N, T}, "kl_penalty_rewards",
+    LMF_CHECK_SHAPE((t->shape() == Shape{N, T}), "kl_penalty_rewards",
                 t->shape().str() + " does not match the batch's " + Shape{N, T}.str());
   if (int64_t(scores.size()) != N)
     throw Error("kl_penalty_rewards: " + std::to_string(scores.size()) + " scores for " + std::to_string(N) + " rows");
@@ -75,7 +75,7 @@ Tensor kl_penalty_rewards(const Tensor& logp_in, const Tensor& ref_in, const Ten
   }
   for (int64_t n = 0; n < N; ++n) {
     const int64_t last = b.prompt_len[size_t(n)] + b.response_len[size_t(n)] - 2;
-    check_shape(b.response_len[size_t(n)] > 0 && last < T, "kl_penalty_rewards", "row " + std::to_string(n) + " has no response");
+    LMF_CHECK_SHAPE(b.response_len[size_t(n)] > 0 && last < T, "kl_penalty_rewards", "row " + std::to_string(n) + " has no response");
     rw[n * T + last] += float(scores[size_t(n)]);
   }
   if (mean_kl) *mean_kl = kl_sum / double(N);

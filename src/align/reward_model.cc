@@ -148,14 +148,14 @@ void RewardModel::set_requires_grad(bool on) {
 
 // ids (N, T), lengths (N) → (N).
 Tensor RewardModel::scores(const Tensor& ids, const std::vector<int64_t>& lengths, const ForwardOptions& opt) {
-  check_shape(ids.dim() == 2 && int64_t(lengths.size()) == ids.size(0), "reward scores",
+  LMF_CHECK_SHAPE(ids.dim() == 2 && int64_t(lengths.size()) == ids.size(0), "reward scores",
               "ids " + ids.shape().str() + " must be (N, T) with one length a row (" + std::to_string(lengths.size()) +
                   " given)");
   const int64_t N = ids.size(0), T = ids.size(1), C = config_.n_embd;
   std::vector<int32_t> last(static_cast<size_t>(N));
   for (int64_t n = 0; n < N; ++n) {
     const int64_t len = lengths[size_t(n)];
-    check_shape(len >= 1 && len <= T, "reward scores",
+    LMF_CHECK_SHAPE(len >= 1 && len <= T, "reward scores",
                 "row " + std::to_string(n) + " has length " + std::to_string(len) + ", outside [1, " +
                     std::to_string(T) + "]");
     last[size_t(n)] = int32_t(n * T + len - 1);

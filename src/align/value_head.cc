@@ -39,7 +39,7 @@ void ValueHead::save(const std::string& path) const {
 
 // h (B, T, C) → (B, T).
 Tensor ValueHead::forward(const Tensor& h) const {
-  check_shape(h.dim() == 3 && h.size(2) == weight_.size(1), "value_head",
+  LMF_CHECK_SHAPE(h.dim() == 3 && h.size(2) == weight_.size(1), "value_head",
               "hidden states " + h.shape().str() + " must be (B, T, " + std::to_string(weight_.size(1)) + ")");
   return linear(h, weight_, bias_).reshape({h.size(0), h.size(1)});
 }

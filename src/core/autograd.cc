@@ -55,8 +55,8 @@ float* GradSink::buffer_for_write(bool* add) {
 const Shape& GradSink::shape() const { return meta_->shape; }
 
 void GradSink::accumulate(const Tensor& g) {
-  check_shape(g.shape() == meta_->shape, "autograd", "gradient " + g.shape().str() +
-                                                       " does not match tensor " + meta_->shape.str());
+  LMF_CHECK_SHAPE(g.shape() == meta_->shape, "autograd", "gradient " + g.shape().str() +
+                                                           " does not match tensor " + meta_->shape.str());
   check_f32(g, "autograd", "gradient");
   const bool add = meta_->grad.defined();
   if (!add) meta_->grad = Tensor::empty(meta_->shape);
@@ -89,9 +89,9 @@ void record(const char* name, Tensor& output, std::function<void(const Tensor& d
 }
 
 void backward(const Tensor& root) {
-  check_shape(root.defined() && root.numel() == 1, "backward",
-              "needs a scalar (one element) tensor, got " + (root.defined() ? root.str() : std::string("undefined")));
-  check_shape(root.requires_grad(), "backward", "the tensor does not require grad");
+  LMF_CHECK_SHAPE(root.defined() && root.numel() == 1, "backward",
+                  "needs a scalar (one element) tensor, got " + (root.defined() ? root.str() : std::string("undefined")));
+  LMF_CHECK_SHAPE(root.requires_grad(), "backward", "the tensor does not require grad");
   auto rmeta = root.impl()->ag;
   if (!rmeta->is_leaf && !rmeta->grad_fn)
     throw Error("backward: the graph of this tensor was already freed by an earlier backward()");

@@ -22,9 +22,19 @@ struct FormatError : Error {
   using Error::Error;
 };
 
-// Throws ShapeError(op + ": " + msg) when cond is false.
-inline void check_shape(bool cond, const char* op, const std::string& msg) {
-  if (!cond) throw ShapeError(std::string(op) + ": " + msg);
+// Throws ShapeError(op + ": " + msg).
+[[noreturn]] inline void throw_shape_error(const char* op, const std::string& msg) {
+  throw ShapeError(std::string(op) + ": " + msg);
 }
 
 }  // namespace lmf
+
+// LMF_CHECK_SHAPE(cond, op, msg...): throws ShapeError(op + ": " + msg) when cond is false.
+// The message expression (string concatenations, shape formatting) is evaluated only when
+// the check fails, so a passing check costs one branch. The message may contain commas;
+// a condition with a top-level comma (a braced list) needs parentheses.
+#define LMF_CHECK_SHAPE(cond, op, ...)                                        \
+  do {                                                                        \
+    if (!(cond)) [[unlikely]] ::lmf::throw_shape_error((op), (__VA_ARGS__)); \
+  } while (0)
+

@@ -94,16 +94,16 @@ Tensor Tensor::full(const Shape& shape, float value) {
 }
 
 Tensor Tensor::from_vector(const std::vector<float>& v, const Shape& shape) {
-  check_shape(int64_t(v.size()) == shape.numel(), "from_vector",
-              std::to_string(v.size()) + " values for shape " + shape.str());
+  LMF_CHECK_SHAPE(int64_t(v.size()) == shape.numel(), "from_vector",
+                  std::to_string(v.size()) + " values for shape " + shape.str());
   Tensor t = empty(shape);
   std::memcpy(t.f32(), v.data(), v.size() * sizeof(float));
   return t;
 }
 
 Tensor Tensor::from_ints(const std::vector<int32_t>& v, const Shape& shape) {
-  check_shape(int64_t(v.size()) == shape.numel(), "from_ints",
-              std::to_string(v.size()) + " values for shape " + shape.str());
+  LMF_CHECK_SHAPE(int64_t(v.size()) == shape.numel(), "from_ints",
+                  std::to_string(v.size()) + " values for shape " + shape.str());
   Tensor t = empty(shape, DType::I32);
   std::memcpy(t.data<int32_t>(), v.data(), v.size() * sizeof(int32_t));
   return t;
@@ -167,7 +167,7 @@ std::vector<float> Tensor::to_vector() const {
 }
 
 float Tensor::item() const {
-  check_shape(numel() == 1, "item", "needs one element, got " + str());
+  LMF_CHECK_SHAPE(numel() == 1, "item", "needs one element, got " + str());
   return to_vector()[0];
 }
 
@@ -184,7 +184,7 @@ void Tensor::fill(float v) {
 }
 
 void Tensor::copy_from(const Tensor& src) {
-  check_shape(src.shape() == shape(), "copy_from", "source " + src.str() + " into " + str());
+  LMF_CHECK_SHAPE(src.shape() == shape(), "copy_from", "source " + src.str() + " into " + str());
   if (dtype() == src.dtype() && is_contiguous() && src.is_contiguous()) {
     std::memcpy(bytes(), src.bytes(), nbytes());
     return;
@@ -242,17 +242,17 @@ Tensor Tensor::reshape(const Shape& want) const {
   int64_t known = 1;
   for (int i = 0; i < s.ndim(); ++i) {
     if (s[i] == -1) {
-      check_shape(infer < 0, "reshape", "more than one -1 in " + want.str());
+      LMF_CHECK_SHAPE(infer < 0, "reshape", "more than one -1 in " + want.str());
       infer = i;
     } else {
       known *= s[i];
     }
   }
   if (infer >= 0) {
-    check_shape(known > 0 && numel() % known == 0, "reshape", "cannot reshape " + str() + " to " + want.str());
+    LMF_CHECK_SHAPE(known > 0 && numel() % known == 0, "reshape", "cannot reshape " + str() + " to " + want.str());
     s[infer] = numel() / known;
   }
-  check_shape(s.numel() == numel(), "reshape", "cannot reshape " + str() + " to " + want.str());
+  LMF_CHECK_SHAPE(s.numel() == numel(), "reshape", "cannot reshape " + str() + " to " + want.str());
   Tensor src = contiguous();
   Tensor out(view_impl(src, s, contiguous_strides(s), src.impl()->offset));
   if (autograd::should_record({this})) {
@@ -280,8 +280,8 @@ Tensor Tensor::transpose(int a, int b) const {
 
 Tensor Tensor::slice(int d, int64_t start, int64_t end) const {
   d = shape().norm(d);
-  check_shape(0 <= start && start <= end && end <= shape()[d], "slice",
-              "range [" + std::to_string(start) + ", " + std::to_string(end) + ") out of dim " +
+  LMF_CHECK_SHAPE(0 <= start && start <= end && end <= shape()[d], "slice",
+                  "range [" + std::to_string(start) + ", " + std::to_string(end) + ") out of dim " +
                   std::to_string(d) + " of " + str());
   Shape s = shape();
   s[d] = end - start;
@@ -328,7 +328,7 @@ Tensor& Tensor::set_requires_grad(bool on) {
     impl_->ag = std::make_shared<AutogradMeta>();
     impl_->ag->shape = shape();
   }
-  check_shape(impl_->ag->is_leaf, "set_requires_grad", "only leaf tensors can change requires_grad");
+  LMF_CHECK_SHAPE(impl_->ag->is_leaf, "set_requires_grad", "only leaf tensors can change requires_grad");
   impl_->ag->requires_grad = on;
   return *this;
 }

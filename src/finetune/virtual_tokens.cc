@@ -33,7 +33,7 @@ class PromptTuning : public PeftMethod {
     }
     emb_ = Tensor::empty({P, C});
     for (int64_t i = 0; i < P; ++i) {
-      check_shape(ids[size_t(i)] >= 0 && ids[size_t(i)] < cfg.vocab_size, "prompt tuning", "init token id out of range");
+      LMF_CHECK_SHAPE(ids[size_t(i)] >= 0 && ids[size_t(i)] < cfg.vocab_size, "prompt tuning", "init token id out of range");
       emb_.slice(0, i, i + 1).copy_from(wte.slice(0, ids[size_t(i)], ids[size_t(i)] + 1));
     }
     emb_.set_requires_grad(true);

@@ -25,7 +25,7 @@ namespace {
 // the `offset` prefix columns and the keys from the start of its own example (the last
 // position 0 at or before t) on; −∞ elsewhere. Causality is left to the attention.
 void packed_positions(const Tensor& position_ids, int64_t offset, Tensor& pos_ids, Tensor& mask) {
-  check_shape(position_ids.dim() == 2 && position_ids.dtype() == DType::I32, "transformer",
+  LMF_CHECK_SHAPE(position_ids.dim() == 2 && position_ids.dtype() == DType::I32, "transformer",
               "position_ids must be i32 (B, T), got " + position_ids.str());
   const int64_t B = position_ids.size(0), T = position_ids.size(1), S = offset + T;
   const Tensor p = position_ids.contiguous();
@@ -37,7 +37,7 @@ void packed_positions(const Tensor& position_ids, int64_t offset, Tensor& pos_id
     int64_t start = 0;
     for (int64_t t = 0; t < T; ++t) {
       const int32_t v = in[b * T + t];
-      check_shape(v >= 0, "transformer", "position_ids[" + std::to_string(b) + ", " + std::to_string(t) + "] = " +
+      LMF_CHECK_SHAPE(v >= 0, "transformer", "position_ids[" + std::to_string(b) + ", " + std::to_string(t) + "] = " +
                                              std::to_string(v) + " is negative");
       if (v == 0) start = t;
       shifted[size_t(b * T + t)] = int32_t(offset + v);
@@ -167,7 +167,7 @@ int64_t Transformer::reserved_positions() const {
 // Prefix tuning with a cache: every layer's P prefix keys/values become entries [0, P).
 void Transformer::write_prefix_to_cache(KVCache& c, int64_t batch) {
   const int64_t P = hooks_->prefix_length();
-  check_shape(P < c.max_len, "transformer", "KV cache of " + std::to_string(c.max_len) +
+  LMF_CHECK_SHAPE(P < c.max_len, "transformer", "KV cache of " + std::to_string(c.max_len) +
                                                 " positions cannot take a prefix of " + std::to_string(P));
   for (size_t li = 0; li < layers_.size(); ++li) {
     Tensor pk, pv;  // (B, Hkv, P, D)
@@ -207,7 +207,7 @@ Tensor Transformer::attention_block(Layer& L, int64_t li, const Tensor& h, int64
   }
   if (opt.cache) {
     KVCache& c = *opt.cache;
-    check_shape(pos + T <= c.max_len, "attention", "KV cache of " + std::to_string(c.max_len) +
+    LMF_CHECK_SHAPE(pos + T <= c.max_len, "attention", "KV cache of " + std::to_string(c.max_len) +
                                                        " positions cannot take " + std::to_string(pos + T));
     c.k[size_t(li)].slice(2, pos, pos + T).copy_from(k);
     c.v[size_t(li)].slice(2, pos, pos + T).copy_from(v);
@@ -236,7 +236,7 @@ Tensor Transformer::mlp_block(Layer& L, int64_t li, const Tensor& h) {
 }
 
 Tensor Transformer::hidden(const Tensor& ids, const ForwardOptions& opt) {
-  check_shape(ids.dim() == 2 && ids.dtype() == DType::I32, "transformer", "ids must be i32 (B, T), got " + ids.str());
+  LMF_CHECK_SHAPE(ids.dim() == 2 && ids.dtype() == DType::I32, "transformer", "ids must be i32 (B, T), got " + ids.str());
   const int64_t B = ids.size(0);
   // Prompt tuning puts P virtual tokens before the sequence; prefix tuning places the
   // sequence after P prefix positions. With a cache both enter it once, when it is empty.
@@ -247,13 +247,13 @@ Tensor Transformer::hidden(const Tensor& ids, const ForwardOptions& opt) {
   const int64_t pos = opt.cache ? opt.cache->len : n_prefix;
   Tensor pos_ids, mask;  // packed examples: per-token positions, block-diagonal mask
   if (opt.position_ids.defined()) {
-    check_shape(!opt.cache && n_virtual == 0, "transformer",
+    LMF_CHECK_SHAPE(!opt.cache && n_virtual == 0, "transformer",
                 "packed examples (position_ids) run without a KV cache and without prompt tuning");
-    check_shape(opt.position_ids.shape() == ids.shape(), "transformer",
+    LMF_CHECK_SHAPE(opt.position_ids.shape() == ids.shape(), "transformer",
                 "position_ids " + opt.position_ids.str() + " must match ids " + ids.str());
     packed_positions(opt.position_ids, n_prefix, pos_ids, mask);
   }
-  check_shape(cfg_.arch != Arch::GPT2 || pos + T <= cfg_.n_positions, "transformer",
+  LMF_CHECK_SHAPE(cfg_.arch != Arch::GPT2 || pos + T <= cfg_.n_positions, "transformer",
               "sequence of " + std::to_string(pos + T) + " exceeds n_positions " + std::to_string(cfg_.n_positions));
   Tensor x = embedding(ids, wte_);  // (B, T, C)
   if (n_virtual > 0) x = hooks_->input_embeddings(x);

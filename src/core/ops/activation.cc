@@ -91,8 +91,8 @@ Tensor tanh(const Tensor& x) { return unary<Tanh>(x); }
 Tensor swiglu(const Tensor& gate_in, const Tensor& up_in) {
   check_f32(gate_in, "swiglu", "gate");
   check_f32(up_in, "swiglu", "up");
-  check_shape(gate_in.shape() == up_in.shape(), "swiglu",
-              "gate " + gate_in.shape().str() + " and up " + up_in.shape().str() + " must have equal shapes");
+  LMF_CHECK_SHAPE(gate_in.shape() == up_in.shape(), "swiglu",
+                  "gate " + gate_in.shape().str() + " and up " + up_in.shape().str() + " must have equal shapes");
   Tensor gate = gate_in.contiguous(), up = up_in.contiguous();
   Tensor out = Tensor::empty(gate.shape());
   const float* gp = gate.f32();

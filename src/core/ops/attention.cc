@@ -25,22 +25,22 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
   check_f32(q_in, op, "q");
   check_f32(k_in, op, "k");
   check_f32(v_in, op, "v");
-  const std::string shapes = "q " + q_in.str() + ", k " + k_in.str() + ", v " + v_in.str();
-  check_shape(q_in.dim() == 4 && k_in.dim() == 4 && k_in.shape() == v_in.shape(), op,
-              shapes + ": need q (B, Hq, T, D) and k, v (B, Hkv, S, D)");
+  auto shapes = [&] { return "q " + q_in.str() + ", k " + k_in.str() + ", v " + v_in.str(); };
+  LMF_CHECK_SHAPE(q_in.dim() == 4 && k_in.dim() == 4 && k_in.shape() == v_in.shape(), op,
+                  shapes() + ": need q (B, Hq, T, D) and k, v (B, Hkv, S, D)");
   const int64_t B = q_in.size(0), Hq = q_in.size(1), T = q_in.size(2), D = q_in.size(3);
   const int64_t Hkv = k_in.size(1), S = k_in.size(2);
-  check_shape(k_in.size(0) == B && k_in.size(3) == D, op, shapes + ": batch or head size differ");
-  check_shape(Hkv > 0 && Hq % Hkv == 0, op, shapes + ": Hq must be a multiple of Hkv");
-  check_shape(D > 0 && (S > 0 || T == 0), op, shapes + ": empty head size or no keys");
-  check_shape(!opt.causal || T <= S, op, shapes + ": causal attention needs T <= S");
+  LMF_CHECK_SHAPE(k_in.size(0) == B && k_in.size(3) == D, op, shapes() + ": batch or head size differ");
+  LMF_CHECK_SHAPE(Hkv > 0 && Hq % Hkv == 0, op, shapes() + ": Hq must be a multiple of Hkv");
+  LMF_CHECK_SHAPE(D > 0 && (S > 0 || T == 0), op, shapes() + ": empty head size or no keys");
+  LMF_CHECK_SHAPE(!opt.causal || T <= S, op, shapes() + ": causal attention needs T <= S");
   Tensor mask;
   int64_t mask_bstride = 0;
   if (opt.mask.defined()) {
     check_f32(opt.mask, op, "mask");
     const Shape& ms = opt.mask.shape();
     const bool plain = ms == Shape({T, S}), batched = ms == Shape({B, 1, T, S});
-    check_shape(plain || batched, op, shapes + ", mask " + opt.mask.str() + ": mask must be (T, S) or (B, 1, T, S)");
+    LMF_CHECK_SHAPE(plain || batched, op, shapes() + ", mask " + opt.mask.str() + ": mask must be (T, S) or (B, 1, T, S)");
     if (opt.mask.requires_grad() && autograd::enabled())
       throw Error("attention: the mask requires grad, but attention gives no gradient for it");
     mask = opt.mask.contiguous();

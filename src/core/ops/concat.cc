@@ -45,7 +45,7 @@ std::string shapes_str(const std::vector<Tensor>& xs) {
 
 // Forward: y[o, off_k + l, i] = xs[k][o, l, i].  Backward: dxs[k][o, l, i] += dy[o, off_k + l, i].
 Tensor concat(const std::vector<Tensor>& xs, int dim) {
-  check_shape(!xs.empty(), "concat", "needs at least one tensor");
+  LMF_CHECK_SHAPE(!xs.empty(), "concat", "needs at least one tensor");
   for (const Tensor& x : xs) check_f32(x, "concat", "input");
   const Shape& s0 = xs[0].shape();
   const int d = s0.norm(dim);
@@ -53,7 +53,7 @@ Tensor concat(const std::vector<Tensor>& xs, int dim) {
   for (const Tensor& x : xs) {
     bool ok = x.dim() == s0.ndim();
     for (int i = 0; ok && i < s0.ndim(); ++i) ok = i == d || x.size(i) == s0[i];
-    check_shape(ok, "concat", "shapes must match except in dim " + std::to_string(dim) + ", got " + shapes_str(xs));
+    LMF_CHECK_SHAPE(ok, "concat", "shapes must match except in dim " + std::to_string(dim) + ", got " + shapes_str(xs));
     L += x.size(d);
   }
   Shape ys = s0;
@@ -95,15 +95,18 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, in
   check_f32(x, "split", "x");
   const int d = x.shape().norm(dim);
   int64_t total = 0;
-  std::string list;
   for (int64_t n : sizes) {
-    check_shape(n >= 0, "split", "negative size " + std::to_string(n));
+    LMF_CHECK_SHAPE(n >= 0, "split", "negative size " + std::to_string(n));
     total += n;
-    list += (list.empty() ? "" : ", ") + std::to_string(n);
   }
-  check_shape(total == x.size(d), "split",
-              "sizes [" + list + "] sum to " + std::to_string(total) + ", but dim " + std::to_string(dim) + " of " +
-                  x.shape().str() + " is " + std::to_string(x.size(d)));
+  auto list = [&] {
+    std::string l;
+    for (int64_t n : sizes) l += (l.empty() ? "" : ", ") + std::to_string(n);
+    return l;
+  };
+  LMF_CHECK_SHAPE(total == x.size(d), "split",
+                  "sizes [" + list() + "] sum to " + std::to_string(total) + ", but dim " + std::to_string(dim) + " of " +
+                      x.shape().str() + " is " + std::to_string(x.size(d)));
   const int64_t L = x.size(d);
   int64_t O, I;
   outer_inner(x.shape(), d, O, I);

@@ -252,8 +252,8 @@ Shape broadcast_shape(const Shape& a, const Shape& b, const char* op) {
   for (int d = 0; d < n; ++d) {
     int da = d - (n - a.ndim()), db = d - (n - b.ndim());
     int64_t ea = da >= 0 ? a[da] : 1, eb = db >= 0 ? b[db] : 1;
-    check_shape(ea == eb || ea == 1 || eb == 1, op,
-                "shapes " + a.str() + " and " + b.str() + " do not broadcast (dim " + std::to_string(d) + ")");
+    LMF_CHECK_SHAPE(ea == eb || ea == 1 || eb == 1, op,
+                    "shapes " + a.str() + " and " + b.str() + " do not broadcast (dim " + std::to_string(d) + ")");
     out.push_back(ea == 1 ? eb : ea);
   }
   return out;

@@ -43,20 +43,20 @@ void embedding_backward(const int32_t* ids, const float* dy, float* dtable, bool
 
 // ids (...) I32, table (V, C) → out (..., C) with out[n] = table[ids[n]].
 Tensor embedding(const Tensor& ids_in, const Tensor& table_in) {
-  check_shape(ids_in.defined() && ids_in.dtype() == DType::I32, "embedding",
-              "ids must be i32, got " + ids_in.str() + " (table " + table_in.str() + ")");
+  LMF_CHECK_SHAPE(ids_in.defined() && ids_in.dtype() == DType::I32, "embedding",
+                  "ids must be i32, got " + ids_in.str() + " (table " + table_in.str() + ")");
   check_f32(table_in, "embedding", "table");
-  check_shape(table_in.dim() == 2, "embedding",
-              "table must be (V, C), got " + table_in.shape().str() + " (ids " + ids_in.shape().str() + ")");
+  LMF_CHECK_SHAPE(table_in.dim() == 2, "embedding",
+                  "table must be (V, C), got " + table_in.shape().str() + " (ids " + ids_in.shape().str() + ")");
   Tensor ids = ids_in.is_contiguous() ? ids_in : ids_in.to(DType::I32);
   Tensor table = table_in.contiguous();
   int64_t V = table.size(0), C = table.size(1), N = ids.numel();
   const int32_t* idp = ids.data<int32_t>();
   for (int64_t n = 0; n < N; ++n)
-    check_shape(idp[n] >= 0 && idp[n] < V, "embedding",
-                "id " + std::to_string(idp[n]) + " at position " + std::to_string(n) + " of ids " +
-                    ids.shape().str() + " is outside [0, V) for V = " + std::to_string(V) + " (table " +
-                    table.shape().str() + ")");
+    LMF_CHECK_SHAPE(idp[n] >= 0 && idp[n] < V, "embedding",
+                    "id " + std::to_string(idp[n]) + " at position " + std::to_string(n) + " of ids " +
+                        ids.shape().str() + " is outside [0, V) for V = " + std::to_string(V) + " (table " +
+                        table.shape().str() + ")");
   Shape os = ids.shape();
   os.push_back(C);
   Tensor out = Tensor::empty(os);

@@ -92,14 +92,14 @@ std::string shapes(const Tensor& a, const char* an, const Tensor& b, const char*
 Tensor matmul(const Tensor& a, const Tensor& b) {
   check_f32(a, "matmul", "a");
   check_f32(b, "matmul", "b");
-  check_shape(a.dim() >= 2 && b.dim() >= 2, "matmul", shapes(a, "a", b, "b") + ": both need at least 2 dims");
+  LMF_CHECK_SHAPE(a.dim() >= 2 && b.dim() >= 2, "matmul", shapes(a, "a", b, "b") + ": both need at least 2 dims");
   const bool shared = b.dim() == 2;  // one b for every batch of a
   if (!shared) {
     bool same = a.dim() == b.dim();
     for (int i = 0; same && i < a.dim() - 2; ++i) same = a.size(i) == b.size(i);
-    check_shape(same, "matmul", shapes(a, "a", b, "b") + ": batch dims differ (b must have a's batch dims or be 2-D)");
+    LMF_CHECK_SHAPE(same, "matmul", shapes(a, "a", b, "b") + ": batch dims differ (b must have a's batch dims or be 2-D)");
   }
-  check_shape(a.size(-1) == b.size(-2), "matmul", shapes(a, "a", b, "b") + ": inner dims differ");
+  LMF_CHECK_SHAPE(a.size(-1) == b.size(-2), "matmul", shapes(a, "a", b, "b") + ": inner dims differ");
 
   Tensor ac = unit_inner(a), bc = unit_inner(b);
   Shape ys = a.shape();
@@ -141,12 +141,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   check_f32(x, "linear", "x");
   check_f32(w, "linear", "w");
-  check_shape(x.dim() >= 1 && w.dim() == 2 && x.size(-1) == w.size(1), "linear",
-              shapes(x, "x", w, "w") + ": need x (..., in) and w (out, in)");
+  LMF_CHECK_SHAPE(x.dim() >= 1 && w.dim() == 2 && x.size(-1) == w.size(1), "linear",
+                  shapes(x, "x", w, "w") + ": need x (..., in) and w (out, in)");
   const int64_t out = w.size(0);
   if (b.defined()) {
     check_f32(b, "linear", "b");
-    check_shape(b.dim() == 1 && b.size(0) == out, "linear", shapes(w, "w", b, "b") + ": need b (out)");
+    LMF_CHECK_SHAPE(b.dim() == 1 && b.size(0) == out, "linear", shapes(w, "w", b, "b") + ": need b (out)");
   }
   Tensor xkeep;
   GemmOperand x2 = rows_of(x, xkeep);  // (rows, in)

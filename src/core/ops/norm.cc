@@ -113,14 +113,14 @@ template <bool Centered>
 Tensor norm(const char* name, const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, float eps) {
   check_f32(x_in, name, "x");
   check_f32(w_in, name, "w");
-  check_shape(x_in.dim() >= 1, name, "x " + x_in.shape().str() + " needs a channel dim");
+  LMF_CHECK_SHAPE(x_in.dim() >= 1, name, "x " + x_in.shape().str() + " needs a channel dim");
   int64_t C = x_in.size(-1);
-  check_shape(w_in.shape() == Shape{C}, name,
-              "w " + w_in.shape().str() + " does not match x " + x_in.shape().str() + " (want [" + std::to_string(C) + "])");
+  LMF_CHECK_SHAPE(w_in.shape() == Shape{C}, name,
+                  "w " + w_in.shape().str() + " does not match x " + x_in.shape().str() + " (want [" + std::to_string(C) + "])");
   if (b_in.defined()) {
     check_f32(b_in, name, "b");
-    check_shape(b_in.shape() == Shape{C}, name,
-                "b " + b_in.shape().str() + " does not match x " + x_in.shape().str() + " (want [" + std::to_string(C) + "])");
+    LMF_CHECK_SHAPE(b_in.shape() == Shape{C}, name,
+                    "b " + b_in.shape().str() + " does not match x " + x_in.shape().str() + " (want [" + std::to_string(C) + "])");
   }
   Tensor x = x_in.contiguous(), w = w_in.contiguous(), b = b_in.defined() ? b_in.contiguous() : Tensor();
   int64_t N = C ? x.numel() / C : 0;

@@ -40,14 +40,14 @@ Tensor ppo_loss(const Tensor& logp_in, const Tensor& values_in, const Tensor& ol
                 PpoLossStats* stats) {
   const char* op = "ppo_loss";
   check_f32(logp_in, op, "logp");
-  check_shape(logp_in.dim() == 2, op, "logp must be (N, T), got " + logp_in.shape().str());
+  LMF_CHECK_SHAPE(logp_in.dim() == 2, op, "logp must be (N, T), got " + logp_in.shape().str());
   const std::pair<const char*, const Tensor*> others[] = {{"values", &values_in},     {"old_logp", &old_logp_in},
                                                           {"old_values", &old_values_in}, {"advantages", &adv_in},
                                                           {"returns", &ret_in},        {"mask", &mask_in}};
   for (const auto& [name, t] : others) {
     check_f32(*t, op, name);
-    check_shape(t->shape() == logp_in.shape(), op,
-                std::string(name) + " " + t->shape().str() + " must have logp's shape " + logp_in.shape().str());
+    LMF_CHECK_SHAPE(t->shape() == logp_in.shape(), op,
+                    std::string(name) + " " + t->shape().str() + " must have logp's shape " + logp_in.shape().str());
   }
   Tensor logp = logp_in.contiguous(), v = values_in.contiguous(), old_logp = old_logp_in.contiguous(),
          old_v = old_values_in.contiguous(), adv = adv_in.contiguous(), ret = ret_in.contiguous(),

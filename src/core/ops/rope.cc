@@ -117,29 +117,29 @@ Tensor rope_impl(const Tensor& x_in, int64_t start, int64_t rows, const Tensor& 
 
 void check_x(const Tensor& x, float theta) {
   check_f32(x, "rope", "x");
-  check_shape(x.dim() == 4 && x.size(3) % 2 == 0, "rope", "x " + x.str() + ": need (B, H, T, D) with D even");
-  check_shape(theta > 0, "rope", "theta " + std::to_string(theta) + " must be > 0");
+  LMF_CHECK_SHAPE(x.dim() == 4 && x.size(3) % 2 == 0, "rope", "x " + x.str() + ": need (B, H, T, D) with D even");
+  LMF_CHECK_SHAPE(theta > 0, "rope", "theta " + std::to_string(theta) + " must be > 0");
 }
 
 }  // namespace
 
 Tensor rope(const Tensor& x, int64_t start_pos, float theta) {
   check_x(x, theta);
-  check_shape(start_pos >= 0, "rope", "start_pos " + std::to_string(start_pos) + " must be >= 0");
+  LMF_CHECK_SHAPE(start_pos >= 0, "rope", "start_pos " + std::to_string(start_pos) + " must be >= 0");
   return rope_impl(x, start_pos, x.size(2), Tensor(), theta);
 }
 
 Tensor rope(const Tensor& x, const Tensor& positions, float theta) {
   check_x(x, theta);
-  check_shape(positions.defined() && positions.dtype() == DType::I32 && positions.dim() == 2 &&
-                  positions.size(0) == x.size(0) && positions.size(1) == x.size(2),
-              "rope", "positions " + (positions.defined() ? positions.str() : std::string("undefined")) +
-                          " must be i32 (B, T) for x " + x.str());
+  LMF_CHECK_SHAPE(positions.defined() && positions.dtype() == DType::I32 && positions.dim() == 2 &&
+                      positions.size(0) == x.size(0) && positions.size(1) == x.size(2),
+                  "rope", "positions " + (positions.defined() ? positions.str() : std::string("undefined")) +
+                              " must be i32 (B, T) for x " + x.str());
   const Tensor pos = positions.contiguous();
   int32_t hi = 0;
   for (int64_t i = 0; i < pos.numel(); ++i) {
     const int32_t p = pos.data<int32_t>()[i];
-    check_shape(p >= 0, "rope", "position " + std::to_string(p) + " at index " + std::to_string(i) + " is negative");
+    LMF_CHECK_SHAPE(p >= 0, "rope", "position " + std::to_string(p) + " at index " + std::to_string(i) + " is negative");
     hi = std::max(hi, p);
   }
   return rope_impl(x, 0, int64_t(hi) + 1, pos, theta);

@@ -63,7 +63,7 @@ void softmax_backward(const float* y, const float* dy, float* dx, bool add, int6
 template <bool Log>
 Tensor softmax_op(const char* name, const Tensor& x_in) {
   check_f32(x_in, name, "x");
-  check_shape(x_in.dim() >= 1, name, "x " + x_in.shape().str() + " needs a last dim");
+  LMF_CHECK_SHAPE(x_in.dim() >= 1, name, "x " + x_in.shape().str() + " needs a last dim");
   Tensor x = x_in.contiguous();
   int64_t V = x.size(-1), N = V ? x.numel() / V : 0;
   Tensor y = Tensor::empty(x.shape());

@@ -20,7 +20,7 @@ Optimizer::Optimizer(std::vector<ParamGroup> groups, const char* name) : groups_
   for (int g = 0; g < int(groups_.size()); ++g)
     for (const auto& [pname, t] : groups_[g].params) {
       check_f32(t, name, ("parameter '" + pname + "'").c_str());
-      check_shape(t.is_contiguous(), name, "parameter '" + pname + "' " + t.str() + " is not contiguous");
+      LMF_CHECK_SHAPE(t.is_contiguous(), name, "parameter '" + pname + "' " + t.str() + " is not contiguous");
       if (!index_.emplace(pname, int(slots_.size())).second)
         throw Error(std::string(name) + ": parameter name '" + pname + "' appears twice");
       slots_.push_back({pname, t, g});
