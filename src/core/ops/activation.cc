@@ -5,6 +5,7 @@
 
 #include "core/autograd.h"
 #include "core/kernels/grad_store.h"
+#include "core/kernels/pointwise.h"
 #include "core/kernels/vec_math.h"
 
 namespace lmf {
@@ -63,11 +64,7 @@ Tensor unary(const Tensor& x_in) {
   check_f32(x_in, A::name, "x");
   Tensor x = x_in.contiguous();
   Tensor out = Tensor::empty(x.shape());
-  const float* xp = x.f32();
-  float* __restrict yp = out.f32();
-  int64_t n = x.numel();
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) yp[i] = A::f(xp[i]);
+  kernels::map(x.f32(), out.f32(), x.numel(), kParallelMin, [](float v) { return A::f(v); });
   if (autograd::should_record({&x})) {
     autograd::record(A::name, out, [gx = GradSink(x), xs = x.detach()](const Tensor& dy) mutable {
       bool add;

@@ -15,6 +15,7 @@
 
 #include "core/autograd.h"
 #include "core/kernels/grad_store.h"
+#include "core/kernels/pointwise.h"
 
 namespace lmf {
 namespace {
@@ -228,11 +229,7 @@ Tensor affine(const char* name, const Tensor& x_in, float s, float t) {
   check_f32(x_in, name, "x");
   Tensor x = x_in.contiguous();
   Tensor out = Tensor::empty(x.shape());
-  const float* xp = x.f32();
-  float* __restrict yp = out.f32();
-  int64_t n = x.numel();
-#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) yp[i] = xp[i] * s + t;
+  kernels::map(x.f32(), out.f32(), x.numel(), kParallelMin, [s, t](float v) { return v * s + t; });
   if (autograd::should_record({&x})) {
     autograd::record(name, out, [gx = GradSink(x), s](const Tensor& dy) mutable {
       bool add;

@@ -12,25 +12,17 @@
 
 using namespace lmf;
 
-namespace {
-
-// n floats drawn from N(0, 1), a fresh draw per call.
-std::vector<float> randn(int64_t n) {
-  static uint64_t seed = 1;
-  return Tensor::randn({n}, seed++).to_vector();
-}
-
-}  // namespace
-
 TEST(KernelsGemv, MatchesDoubleLoopsForEveryRowCount) {
   double worst = 0;
+  uint64_t seed = 1;
   for (int64_t rows = 1; rows <= kernels::kGemvMaxRows; ++rows)
     for (int64_t out : {1, 3, 4, 5, 17, 64})
       for (int64_t in : {1, 7, 8, 16, 33, 100})
         for (bool with_bias : {false, true}) {
           const int64_t ldx = in + 3;  // x rows are strided
-          std::vector<float> x = randn(rows * ldx), w = randn(out * in);
-          std::vector<float> b = randn(out), y(size_t(rows * out), NAN);
+          std::vector<float> x = Tensor::randn({rows * ldx}, seed++).to_vector();
+          std::vector<float> w = Tensor::randn({out * in}, seed++).to_vector();
+          std::vector<float> b = Tensor::randn({out}, seed++).to_vector(), y(size_t(rows * out), NAN);
           kernels::gemv_rows(x.data(), rows, ldx, w.data(), out, in, with_bias ? b.data() : nullptr, y.data());
           for (int64_t r = 0; r < rows; ++r)
             for (int64_t o = 0; o < out; ++o) {

@@ -12,26 +12,18 @@
 
 using namespace lmf;
 
-namespace {
-
-// n floats drawn from N(0, 1), a fresh draw per call.
-std::vector<float> randn(int64_t n) {
-  static uint64_t seed = 1;
-  return Tensor::randn({n}, seed++).to_vector();
-}
-
-}  // namespace
-
 TEST(KernelsTileGemm, MatchesDoubleLoopsOnPartialBlocks) {
   double worst = 0;
+  uint64_t seed = 1;
   int cases = 0;
   for (int M : {1, 5, 6, 7, 13, 64})
     for (int N : {16, 32, 48, 80})
       for (int K : {1, 3, 17, 64})
         for (bool acc : {false, true})
           for (bool trans_a : {false, true}) {
-            std::vector<float> A = randn(M * K), B = randn(K * N);
-            std::vector<float> C = randn(M * N), C0 = C;
+            std::vector<float> A = Tensor::randn({M * K}, seed++).to_vector();
+            std::vector<float> B = Tensor::randn({K * N}, seed++).to_vector();
+            std::vector<float> C = Tensor::randn({M * N}, seed++).to_vector(), C0 = C;
             // A read at A[m·sam + k·sak]: row-major (sam = K) or its transpose (sak = M).
             const int64_t sam = trans_a ? 1 : K, sak = trans_a ? M : 1;
             kernels::tile_gemm(M, N, K, A.data(), sam, sak, B.data(), N, C.data(), N, acc);
