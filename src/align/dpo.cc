@@ -6,8 +6,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <numeric>
-#include <random>
 
 #include "align/sequence_logprob.h"
 #include "core/autograd.h"
@@ -20,6 +18,7 @@
 #include "io/jsonl.h"
 #include "io/progress.h"
 #include "models/checkpoint.h"
+#include "train/epoch_sampler.h"
 #include "train/metrics_log.h"
 #include "train/plot_svg.h"
 
@@ -124,17 +123,7 @@ DpoResult train_dpo(Transformer& policy, ft::PeftMethod* method, Transformer* re
   for (const auto& [n, t] : trained) res.trainable += t.numel();
   std::unique_ptr<optim::AdamW> adam = ft::make_adamw(trained, opt.lr, opt.weight_decay);
 
-  std::vector<size_t> order(pairs.size());
-  std::iota(order.begin(), order.end(), size_t(0));
-  std::mt19937_64 rng(opt.seed);
-  size_t cursor = order.size();
-  auto next_pair = [&] {
-    if (cursor == order.size()) {
-      if (opt.order == "shuffled") std::shuffle(order.begin(), order.end(), rng);
-      cursor = 0;
-    }
-    return order[cursor++];
-  };
+  train::EpochSampler sampler(pairs.size(), opt.seed, train::parse_order(opt.order));
 
   int64_t tokens = 0;
   for (const EncodedPair& p : pairs) tokens += 2 * int64_t(p.prompt.size()) + int64_t(p.chosen.size() + p.rejected.size());
@@ -146,8 +135,7 @@ DpoResult train_dpo(Transformer& policy, ft::PeftMethod* method, Transformer* re
   std::vector<size_t> idx;
   auto t0 = std::chrono::steady_clock::now();
   for (int64_t step = 1; step <= opt.steps; ++step) {
-    idx.clear();
-    while (int64_t(idx.size()) < opt.batch) idx.push_back(next_pair());
+    sampler.next_batch(opt.batch, idx);
     const int64_t B = int64_t(idx.size());
     ScoredBatch sb = chosen_then_rejected(pairs, idx, max_len);
     adam->zero_grad();

@@ -10,13 +10,13 @@
 // method's hooks switched off, so no second model is held in memory. Either way the
 // reference log-probabilities of every pair are computed once, before training, and cached.
 //
-// A step takes `batch` pairs (order `sequential`: pairs 0, 1, 2, ... wrapping around;
-// `shuffled`: a new seeded permutation each epoch), runs the chosen and the rejected
-// sequences as one batch of 2·batch rows (chosen rows first, TRL's concatenated forward),
-// then backward, global-norm clipping and AdamW (finetune/trainable.h). No dropout (TRL's
-// disable_dropout). A step's metrics come from its own forward pass, i.e. before its
-// update: the row of step 1 describes the starting policy (loss log 2 when it equals the
-// reference).
+// A step takes `batch` pairs (train/epoch_sampler.h; order `sequential`: pairs 0, 1, 2,
+// ... wrapping around; `shuffled`: a new seeded permutation each epoch), runs the chosen
+// and the rejected sequences as one batch of 2·batch rows (chosen rows first, TRL's
+// concatenated forward), then backward, global-norm clipping and AdamW
+// (finetune/trainable.h). No dropout (TRL's disable_dropout). A step's metrics come from its
+// own forward pass, i.e. before its update: the row of step 1 describes the starting policy
+// (loss log 2 when it equals the reference).
 //
 // `lmforge align --method dpo` (run_dpo) writes to OUT: the model directory (full) or the
 // PEFT adapter directory (LoRA), tokenizer.json, metrics.jsonl with TRL's names (step,

@@ -4,8 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <numeric>
-#include <random>
 
 #include "align/kl_controller.h"
 #include "core/autograd.h"
@@ -14,6 +12,7 @@
 #include "core/optim/clip.h"
 #include "io/progress.h"
 #include "models/checkpoint.h"
+#include "train/epoch_sampler.h"
 #include "train/metrics_log.h"
 #include "train/plot_svg.h"
 #include "io/atomic_file.h"
@@ -130,23 +129,14 @@ PpoResult run_ppo(Transformer& policy, ft::PeftMethod* method, ValueHead& vh, Tr
     progress->set_units({"iteration", "sampled tok/s (at most)", false});
   }
 
-  std::vector<size_t> order(prompts.size());
-  std::iota(order.begin(), order.end(), size_t(0));
-  std::mt19937_64 rng(opt.seed);
-  size_t cursor = order.size();
+  train::EpochSampler sampler(prompts.size(), opt.seed);
   const int64_t B = opt.batch;
   double total_s = 0, roll_s = 0, upd_s = 0;
   for (int64_t it = 1; it <= opt.iterations; ++it) {
     const auto t0 = Clock::now();
     // 1. rollout
     std::vector<Ids> batch_prompts;
-    while (int64_t(batch_prompts.size()) < B) {
-      if (cursor == order.size()) {
-        std::shuffle(order.begin(), order.end(), rng);
-        cursor = 0;
-      }
-      batch_prompts.push_back(prompts[order[cursor++]]);
-    }
+    for (size_t i : sampler.next_batch(B)) batch_prompts.push_back(prompts[i]);
     if (method) method->set_training(false, 0);
     RolloutOptions ro = opt.rollout;
     ro.seed = opt.seed * 7919ull + uint64_t(it);
@@ -167,10 +157,8 @@ PpoResult run_ppo(Transformer& policy, ft::PeftMethod* method, ValueHead& vh, Tr
     const auto t1 = Clock::now();
     PpoLossStats acc;
     int64_t mb_count = 0;
-    std::vector<size_t> rows(static_cast<size_t>(B));
     for (int64_t e = 0; e < opt.epochs; ++e) {
-      std::iota(rows.begin(), rows.end(), size_t(0));
-      std::shuffle(rows.begin(), rows.end(), rng);
+      const std::vector<size_t> rows = sampler.permutation(size_t(B));  // this pass's minibatch order
       for (int64_t s = 0; s < B; s += opt.minibatch) {
         std::vector<size_t> idx(rows.begin() + s, rows.begin() + std::min(B, s + opt.minibatch));
         std::vector<Ids> ps, rs;

@@ -2,15 +2,16 @@
 // One iteration:
 //
 //   1. rollout   `batch` prompts (a shuffled pass over the prompt set, a new order each
-//                pass) → sampled responses, old log-probs, reference log-probs, values
-//                (align/rollout.h)
+//                pass: train/epoch_sampler.h) → sampled responses, old log-probs,
+//                reference log-probs, values (align/rollout.h)
 //   2. reward    score_n = reward(prompts, responses)[n], given by the caller (a reward
 //                model, a program judge, ...)
 //   3. penalty   per response token r_t = −β·(logp_t − ref_logp_t), plus score_n at the
 //                row's last response token; β from align/kl_controller.h
 //   4. GAE       advantages and returns (align/gae.h; optional reward whitening)
 //   5. update    `epochs` passes over the batch in shuffled minibatches of `minibatch`
-//                sequences: the clipped policy and value loss (core/ops/ppo_loss.h) of the
+//                sequences (each pass a fresh permutation of the batch, drawn from the
+//                prompt sampler's random stream): the clipped policy and value loss (core/ops/ppo_loss.h) of the
 //                current policy and value head, AdamW (betas 0.9/0.999, eps 1e-8), global
 //                gradient-norm clipping; no dropout
 //   6. β update  with the batch's mean sequence KL Σ_t (logp_t − ref_logp_t)

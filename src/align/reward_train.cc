@@ -6,8 +6,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <numeric>
-#include <random>
 
 #include "align/judge.h"
 #include "core/autograd.h"
@@ -18,6 +16,7 @@
 #include "finetune/trainable.h"
 #include "io/atomic_file.h"
 #include "io/progress.h"
+#include "train/epoch_sampler.h"
 #include "train/metrics_log.h"
 #include "train/plot_svg.h"
 
@@ -108,22 +107,12 @@ RewardTrainResult train_reward(RewardModel& model, const std::vector<RewardPair>
   std::unique_ptr<optim::AdamW> adamw = ft::make_adamw(named, opt.lr, opt.weight_decay);
   optim::AdamW& adam = *adamw;
 
-  std::vector<size_t> order(data.size());
-  std::iota(order.begin(), order.end(), size_t(0));
-  std::mt19937_64 rng(opt.seed);
-  size_t cursor = order.size();
+  train::EpochSampler sampler(data.size(), opt.seed);
   std::vector<size_t> idx;
   Tensor chosen, rejected;
   const auto t0 = std::chrono::steady_clock::now();
   for (int64_t step = 0; step < opt.steps; ++step) {
-    idx.clear();
-    while (int64_t(idx.size()) < opt.batch) {
-      if (cursor == order.size()) {
-        std::shuffle(order.begin(), order.end(), rng);
-        cursor = 0;
-      }
-      idx.push_back(order[cursor++]);
-    }
+    sampler.next_batch(opt.batch, idx);
     adam.zero_grad();
     ForwardOptions fo;
     fo.training = true;

@@ -5,7 +5,7 @@
 // trained, the decoder's and the score head's. AdamW as fine-tuning uses it (betas
 // 0.9/0.999, eps 1e-8, decay only on tensors with >= 2 dims), constant learning rate,
 // global-norm clipping.
-// Pairs are taken in a seeded shuffled order, a new order each epoch.
+// Pairs are taken in a seeded shuffled order, a new order each epoch (train/epoch_sampler.h).
 //
 // Pairwise accuracy: the share of pairs whose chosen sequence scores higher (a tie counts
 // one half). Held-out accuracy is reported per task kind when the prompts are the embedded
