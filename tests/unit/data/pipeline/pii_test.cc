@@ -1,9 +1,13 @@
-// PII detection against a labeled set (tests/unit/data/pipeline/pii_labeled.tsv): positives of
-// each type in varied formats and hard negatives (versions, dates, prices, ISBNs, hashes,
-// MAC addresses, ordinary words). Recall >= 0.98 and precision >= 0.95 per type, where a
-// true positive is a match of the right type covering exactly the labeled value.
+// PII detection against two labeled sets: tests/unit/data/pipeline/pii_labeled.tsv, the
+// cases the patterns were written from, and pii_heldout.tsv, cases written before the
+// national-phone and named-secret patterns and never used to fit them. Both hold positives
+// of each type in varied formats and look-alikes (versions, dates, prices, ISBNs, ids,
+// hashes, MAC addresses, names that are not secrets, ordinary words). On each set, per
+// type: recall >= 0.98 and precision >= 0.95, where a true positive is a match of the right
+// type covering exactly the labeled value.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -24,8 +28,9 @@ struct Case {
   std::string type, before, value, after;
 };
 
-std::vector<Case> labeled_set() {
-  std::ifstream in(lmf::test::source_path("tests/unit/data/pipeline/pii_labeled.tsv"));
+// Rows TYPE<TAB>before<TAB>value<TAB>after ('#' lines are comments; \n is a newline).
+std::vector<Case> labeled_set(const std::string& file) {
+  std::ifstream in(lmf::test::source_path("tests/unit/data/pipeline/" + file));
   std::vector<Case> cases;
   std::string line;
   while (std::getline(in, line)) {
@@ -39,13 +44,15 @@ std::vector<Case> labeled_set() {
   return cases;
 }
 
-}  // namespace
-
-TEST(PipelinePii, LabeledSetPrecisionAndRecallPerType) {
-  const auto cases = labeled_set();
-  ASSERT_GT(cases.size(), 150u);
-  PiiDetector det;
+struct Scores {
   std::map<std::string, int> tp, fp, fn, positives;
+};
+
+// Every match of the detector on every case, scored. Each miss and false match is printed,
+// and with `strict` it fails the test.
+Scores score(const std::vector<Case>& cases, bool strict) {
+  PiiDetector det;
+  Scores s;
   for (const Case& c : cases) {
     const std::string text = c.before + c.value + c.after;
     const size_t vb = c.before.size(), ve = vb + c.value.size();
@@ -54,28 +61,64 @@ TEST(PipelinePii, LabeledSetPrecisionAndRecallPerType) {
       const std::string t = pii_type_name(m.type);
       if (t == c.type && m.begin == vb && m.end == ve) {
         found = true;
-        ++tp[t];
+        ++s.tp[t];
       } else {
-        ++fp[t];
-        ADD_FAILURE() << "false " << t << " [" << text.substr(m.begin, m.end - m.begin) << "] in: " << text;
+        ++s.fp[t];
+        std::ostringstream what;
+        what << "false " << t << " [" << text.substr(m.begin, m.end - m.begin) << "] in: " << text;
+        if (strict) ADD_FAILURE() << what.str();
+        else std::printf("%s\n", what.str().c_str());
       }
     }
     if (c.type != "NONE") {
-      ++positives[c.type];
+      ++s.positives[c.type];
       if (!found) {
-        ++fn[c.type];
-        ADD_FAILURE() << "missed " << c.type << " [" << c.value << "] in: " << text;
+        ++s.fn[c.type];
+        std::ostringstream what;
+        what << "missed " << c.type << " [" << c.value << "] in: " << text;
+        if (strict) ADD_FAILURE() << what.str();
+        else std::printf("%s\n", what.str().c_str());
       }
     }
   }
-  EXPECT_EQ(positives.size(), 6u);
-  for (auto& [type, n] : positives) {
-    const double recall = double(tp[type]) / n;
-    const double precision = tp[type] + fp[type] ? double(tp[type]) / (tp[type] + fp[type]) : 0;
-    EXPECT_GE(n, 15) << type;
-    EXPECT_GE(recall, 0.98) << type;
-    EXPECT_GE(precision, 0.95) << type;
+  return s;
+}
+
+// Recall >= 0.98 and precision >= 0.95 for every type with positives in the set (at least
+// min_positives each); the figures are printed.
+void expect_recall_and_precision(const std::string& set, const Scores& s, int min_positives) {
+  for (auto& [type, n] : s.positives) {
+    const int tp = s.tp.count(type) ? s.tp.at(type) : 0, fp = s.fp.count(type) ? s.fp.at(type) : 0;
+    const double recall = double(tp) / n;
+    const double precision = tp + fp ? double(tp) / (tp + fp) : 0;
+    std::printf("%s %-12s positives %3d  recall %.3f  precision %.3f\n", set.c_str(), type.c_str(), n, recall,
+                precision);
+    EXPECT_GE(n, min_positives) << set << " " << type;
+    EXPECT_GE(recall, 0.98) << set << " " << type;
+    EXPECT_GE(precision, 0.95) << set << " " << type;
   }
+  for (auto& [type, n] : s.fp) EXPECT_TRUE(s.positives.count(type)) << set << ": " << n << " false " << type;  // precision 0
+}
+
+}  // namespace
+
+TEST(PipelinePii, LabeledSetPrecisionAndRecallPerType) {
+  const auto cases = labeled_set("pii_labeled.tsv");
+  ASSERT_GT(cases.size(), 250u);
+  const Scores s = score(cases, true);  // the patterns were written from these: every case must pass
+  EXPECT_EQ(s.positives.size(), 6u);
+  expect_recall_and_precision("labeled", s, 15);
+}
+
+// The set written before the national-phone and named-secret patterns: phone numbers in
+// British, French, German, Korean and Indian notation; secrets in env files, YAML, JSON,
+// code and command lines; look-alikes of both.
+TEST(PipelinePii, HeldOutSetPrecisionAndRecallPerType) {
+  const auto cases = labeled_set("pii_heldout.tsv");
+  ASSERT_GT(cases.size(), 200u);
+  const Scores s = score(cases, false);  // only the rates are asserted
+  EXPECT_EQ(s.positives.size(), 2u);
+  expect_recall_and_precision("held-out", s, 40);
 }
 
 TEST(PipelinePii, RedactsWithTypedPlaceholdersAndCounts) {
@@ -104,7 +147,8 @@ TEST(PipelinePii, LuhnAndEntropy) {
 // labeled text is found alike after 0..70 leading spaces, and all of them joined into one
 // document (values across block boundaries) give each text's own matches, shifted.
 TEST(PipelinePii, MatchesDoNotDependOnBlockAlignment) {
-  const auto cases = labeled_set();
+  auto cases = labeled_set("pii_labeled.tsv");
+  for (auto& c : labeled_set("pii_heldout.tsv")) cases.push_back(c);
   PiiDetector det;
   auto shifted = [](std::vector<PiiMatch> ms, size_t by) {
     for (auto& m : ms) m.begin += by, m.end += by;
