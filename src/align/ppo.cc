@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/optim/adamw.h"
 #include "core/optim/clip.h"
+#include "finetune/trainable.h"
 #include "io/progress.h"
 #include "models/checkpoint.h"
 #include "train/epoch_sampler.h"
@@ -93,27 +94,15 @@ PpoResult run_ppo(Transformer& policy, ft::PeftMethod* method, ValueHead& vh, Tr
                 std::to_string(opt.batch));
   if (!method && &reference == &policy)
     throw Error("ppo: with full weights the reference must be a separate, frozen copy of the starting model");
-  optim::NamedTensors named;
-  if (method) {
-    policy.set_requires_grad(false);
-    policy.set_hooks(method);
-    for (const auto& [n, t] : method->tensors()) named.push_back({n, t});
-  } else {
-    policy.set_requires_grad(true);
-    reference.set_requires_grad(false);
-    for (Param& p : policy.params()) named.push_back({p.name, p.value});
-  }
+  optim::NamedTensors named = ft::attach_trainable(policy, method);
+  if (!method) reference.set_requires_grad(false);
   vh.set_requires_grad(true);
   for (const auto& nt : vh.tensors()) named.push_back(nt);
   PpoResult res;
   for (const auto& [n, t] : named) res.trainable += t.numel();
 
-  optim::AdamWOptions ao;
-  ao.lr = opt.lr;
-  ao.beta1 = 0.9;
-  ao.beta2 = 0.999;
-  ao.eps = 1e-8;
-  optim::AdamW adam(optim::decay_groups(named, opt.weight_decay), ao);
+  const std::unique_ptr<optim::AdamW> adam_ptr = ft::make_adamw(named, opt.lr, opt.weight_decay);
+  optim::AdamW& adam = *adam_ptr;
   KLController kl_ctl = opt.adaptive_kl ? KLController::adaptive(opt.init_kl, opt.target_kl, opt.kl_horizon)
                                         : KLController::fixed(opt.init_kl);
 

@@ -13,15 +13,7 @@
 namespace lmf::align {
 namespace {
 
-using task_words::Fact;
-using task_words::kAskPrefixes;
-using task_words::kCapitals;
-using task_words::kFacts;
-using task_words::kHarms;
-using task_words::kNumberOnly;
-using task_words::kOneWord;
-using task_words::kRequests;
-using task_words::number_word;
+using namespace task_words;  // the words the generators and the judge share
 
 // ---------------------------------------------------------------- embedded word lists
 // (those the judge reads too are in align/task_words.h)

@@ -57,6 +57,21 @@ Tensor dpo_of(Transformer& policy, const std::function<Tensor()>& ref_logps, con
                   ref_lp.slice(0, N, 2 * N), kBeta);
 }
 
+// The reference's `model_grads` of batch b (`models`: policy_dir and ref_dir, or policy_dir
+// and adapter_dir): the policy's and the reference's log-probabilities and the loss equal it
+// to 1e-4, and the pairs are not trivially separated (the loss is away from both 0 and
+// log 2). Returns the reference's tensors, the gradients among them.
+test::TensorMap expect_loss_like_torch(const align::ScoredBatch& b, json models, const Tensor& policy_lp,
+                                       const Tensor& ref_lp, const Tensor& loss) {
+  models["beta"] = kBeta;
+  test::TensorMap want = test::torch_ref("dpo", "model_grads", {{"ids", b.ids}, {"targets", b.targets}}, models);
+  EXPECT_LE(test::rel_error(policy_lp.detach(), want.at("policy_logps")), 1e-4);
+  EXPECT_LE(test::rel_error(ref_lp, want.at("ref_logps")), 1e-4);
+  EXPECT_NEAR(loss.item(), want.at("loss").item(), 1e-4 * std::abs(want.at("loss").item()));
+  EXPECT_GT(std::abs(loss.item() - std::log(2.0)), 1e-3);
+  return want;
+}
+
 class DpoGradient : public ::testing::TestWithParam<json> {};
 
 }  // namespace
@@ -75,13 +90,8 @@ TEST_P(DpoGradient, FullModelMatchesPyTorch) {
   Tensor loss = dpo_of(policy, [&] { return align::response_logprobs(ref, b); }, b, plp, rlp);
   loss.backward();
 
-  auto want = test::torch_ref("dpo", "model_grads", {{"ids", b.ids}, {"targets", b.targets}},
-                              {{"policy_dir", dir + "/policy"}, {"ref_dir", dir + "/ref"}, {"beta", kBeta}});
-  EXPECT_LE(test::rel_error(plp.detach(), want.at("policy_logps")), 1e-4);
-  EXPECT_LE(test::rel_error(rlp, want.at("ref_logps")), 1e-4);
-  EXPECT_NEAR(loss.item(), want.at("loss").item(), 1e-4 * std::abs(want.at("loss").item()));
-  // The pairs are not trivially separated: the loss is away from both 0 and log 2.
-  EXPECT_GT(std::abs(loss.item() - std::log(2.0)), 1e-3);
+  const test::TensorMap want =
+      expect_loss_like_torch(b, {{"policy_dir", dir + "/policy"}, {"ref_dir", dir + "/ref"}}, plp, rlp, loss);
   for (const Param& q : policy.params()) {
     ASSERT_TRUE(q.value.grad().defined()) << q.name;
     const Tensor g = q.conv1d ? q.value.grad().transpose(0, 1).contiguous() : q.value.grad();
@@ -116,12 +126,8 @@ TEST_P(DpoGradient, LoraMatchesPyTorchWithTheBaseAsReference) {
       b, plp, rlp);
   loss.backward();
 
-  auto want = test::torch_ref("dpo", "model_grads", {{"ids", b.ids}, {"targets", b.targets}},
-                              {{"policy_dir", dir + "/model"}, {"adapter_dir", dir + "/adapter"}, {"beta", kBeta}});
-  EXPECT_LE(test::rel_error(plp.detach(), want.at("policy_logps")), 1e-4);
-  EXPECT_LE(test::rel_error(rlp, want.at("ref_logps")), 1e-4);
-  EXPECT_NEAR(loss.item(), want.at("loss").item(), 1e-4 * std::abs(want.at("loss").item()));
-  EXPECT_GT(std::abs(loss.item() - std::log(2.0)), 1e-3);
+  const test::TensorMap want =
+      expect_loss_like_torch(b, {{"policy_dir", dir + "/model"}, {"adapter_dir", dir + "/adapter"}}, plp, rlp, loss);
   ASSERT_FALSE(m->tensors().empty());
   for (const auto& [name, t] : m->tensors()) {
     ASSERT_TRUE(t.grad().defined()) << name;

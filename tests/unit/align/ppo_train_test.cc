@@ -67,6 +67,34 @@ double last_kl(const align::PpoResult& r) {
   return kl;
 }
 
+struct Outcome {
+  double before = 0, after = 0, kl = 0;  // judged right on the training prompts; last_kl
+  align::PpoResult result;
+};
+
+// PPO of `policy` (every weight when `method` is null, else the method's tensors) on the
+// fixture's training prompts, rewarded by the judge, with fixture_options at learning rate
+// `lr` and a value head seeded 17.
+Outcome train_on_fixture(const char* label, Transformer& policy, ft::PeftMethod* method, Transformer& reference,
+                         double lr) {
+  const test::AlignFixture& f = test::align_fixture();
+  tok::Tokenizer tk = tok::Tokenizer::load(f.model_dir);
+  Outcome o;
+  o.before = test::judged_right(policy, tk, f.train);
+  align::PpoOptions opt = fixture_options();
+  opt.lr = lr;
+  align::ValueHead vh(policy.config().n_embd, 17);
+  o.result = align::run_ppo(policy, method, vh, reference, encode_prompts(tk, f.train), judge_reward(tk), opt);
+  o.after = test::judged_right(policy, tk, f.train);
+  o.kl = last_kl(o.result);
+  std::printf("%s: judged right %.3f -> %.3f (held out %.3f), score %.3f -> %.3f, KL (last 5) %.3f, %lld trainable, "
+              "%.3f s/iteration\n",
+              label, o.before, o.after, test::judged_right(policy, tk, f.test),
+              o.result.rows.front()["env/reward_mean"].get<double>(), o.result.rows.back()["env/reward_mean"].get<double>(),
+              o.kl, (long long)o.result.trainable, o.result.seconds_per_iteration);
+  return o;
+}
+
 }  // namespace
 
 TEST(PpoRollout, ReproducibleBatchedAndScored) {
@@ -110,20 +138,10 @@ TEST(PpoTrain, RaisesJudgedRightWithBoundedKL) {
   const test::AlignFixture& f = test::align_fixture();
   Transformer policy = load_model(f.model_dir);
   Transformer ref = load_model(f.model_dir);
-  tok::Tokenizer tk = tok::Tokenizer::load(f.model_dir);
-  const double before = test::judged_right(policy, tk, f.train);
-  align::PpoOptions o = fixture_options();
-  o.lr = 2e-4;
-  align::ValueHead vh(policy.config().n_embd, 17);
-  const align::PpoResult r = align::run_ppo(policy, nullptr, vh, ref, encode_prompts(tk, f.train), judge_reward(tk), o);
-  const double after = test::judged_right(policy, tk, f.train);
-  const double kl = last_kl(r);
-  std::printf("full: judged right %.3f -> %.3f (held out %.3f), score %.3f -> %.3f, KL (last 5) %.3f, %.3f s/iteration\n",
-              before, after, test::judged_right(policy, tk, f.test), r.rows.front()["env/reward_mean"].get<double>(),
-              r.rows.back()["env/reward_mean"].get<double>(), kl, r.seconds_per_iteration);
-  EXPECT_GE(after - before, 0.25);
-  EXPECT_LE(kl, 3.0);
-  EXPECT_GT(kl, 0.0);
+  const Outcome o = train_on_fixture("full", policy, nullptr, ref, 2e-4);
+  EXPECT_GE(o.after - o.before, 0.25);
+  EXPECT_LE(o.kl, 3.0);
+  EXPECT_GT(o.kl, 0.0);
 }
 
 // LoRA: only the adapter and the value head train; the reference is the base (the policy
@@ -135,25 +153,11 @@ TEST(PpoTrain, LoraRaisesJudgedRightAndLeavesTheBase) {
   const test::AlignFixture& f = test::align_fixture();
   Transformer policy = load_model(f.model_dir);
   Transformer start = load_model(f.model_dir);
-  tok::Tokenizer tk = tok::Tokenizer::load(f.model_dir);
-  const double before = test::judged_right(policy, tk, f.train);
-  ft::PeftOptions po;
-  po.method = "lora";
-  po.rank = 8;
-  po.alpha = 16;
-  po.seed = 5;
-  std::unique_ptr<ft::PeftMethod> lora = ft::create_method(policy, po);
-  align::PpoOptions o = fixture_options();
-  o.lr = 2e-3;
-  align::ValueHead vh(policy.config().n_embd, 17);
-  const align::PpoResult r = align::run_ppo(policy, lora.get(), vh, policy, encode_prompts(tk, f.train), judge_reward(tk), o);
-  const double after = test::judged_right(policy, tk, f.train);
-  const double kl = last_kl(r);
-  std::printf("lora: judged right %.3f -> %.3f, KL (last 5) %.3f, %lld trainable, %.3f s/iteration\n", before, after, kl,
-              (long long)r.trainable, r.seconds_per_iteration);
-  EXPECT_GE(after - before, 0.15);
-  EXPECT_LE(kl, 3.0);
+  std::unique_ptr<ft::PeftMethod> lora = ft::create_method(policy, {.method = "lora", .rank = 8, .alpha = 16, .seed = 5});
+  const Outcome o = train_on_fixture("lora", policy, lora.get(), policy, 2e-3);
+  EXPECT_GE(o.after - o.before, 0.15);
+  EXPECT_LE(o.kl, 3.0);
   for (size_t i = 0; i < policy.params().size(); ++i)
     EXPECT_EQ(test::rel_error(policy.params()[i].value, start.params()[i].value), 0.0) << policy.params()[i].name;
-  EXPECT_EQ(r.trainable, lora->num_parameters() + policy.config().n_embd + 1);
+  EXPECT_EQ(o.result.trainable, lora->num_parameters() + policy.config().n_embd + 1);
 }

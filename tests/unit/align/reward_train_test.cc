@@ -45,13 +45,8 @@ tok::Tokenizer small_bpe(const std::vector<align::PreferencePair>& train) {
 
 // A randomly initialised tiny GPT-2 causal LM with tokenizer `tk`, in `dir`.
 void write_tiny_lm(const std::string& dir, const tok::Tokenizer& tk, uint64_t seed) {
-  ModelConfig cfg = ModelConfig::preset("tiny-gpt2");
+  ModelConfig cfg = ModelConfig::preset("tiny-gpt2");  // 128 positions, 64 wide, 2 layers, 4 heads
   cfg.vocab_size = kVocab;
-  cfg.n_positions = 128;
-  cfg.n_embd = 64;
-  cfg.n_layer = 2;
-  cfg.n_head = 4;
-  cfg.n_kv_head = 4;
   cfg.eos_token_id = kVocab - 1;
   Transformer model(cfg);
   model.init_weights(seed);
