@@ -72,7 +72,7 @@ void save_model(const Transformer& model, const std::string& dir) {
   }
   io::save_safetensors(dir + "/model.safetensors", tensors, {{"format", "pt"}});
   io::write_text_atomic(dir + "/config.json", model.config().to_json().dump(2) + "\n");
-  nlohmann::ordered_json g;
+  nlohmann::ordered_json g = nlohmann::ordered_json::object();
   const ModelConfig& c = model.config();
   if (c.bos_token_id >= 0) g["bos_token_id"] = c.bos_token_id;
   if (c.eos_token_id >= 0) g["eos_token_id"] = c.eos_token_id;
