@@ -112,6 +112,11 @@ TEST(NewUser, ConfigFieldsMustBeSoundSizes) {
   EXPECT_THROW(ModelConfig::load(d + "/wide/config.json"), FormatError);  // ~3.6 TiB of weights
 }
 
+TEST(NewUser, GenerationConfigIsAnObjectEvenWithoutEos) {
+  // A model saved without bos/eos ids writes {} (Hugging Face reads it), never `null`.
+  EXPECT_EQ(json::parse(io::read_file(tiny_model() + "/generation_config.json")), json::object());
+}
+
 TEST(NewUser, MessagesNameTheRealProblem) {
   const std::string d = test::temp_dir();
   Outcome r = lmforge("generate --model " + d + "/missing --prompt hi 2>&1");
