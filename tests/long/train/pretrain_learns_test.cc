@@ -23,7 +23,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr double kMargin = 0.3;
+constexpr double kMargin = 0.45;
 constexpr TokenId kEndOfText = 256;
 
 struct Split {
