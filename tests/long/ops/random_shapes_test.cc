@@ -24,7 +24,7 @@ using test::OpCase;
 namespace {
 
 constexpr double kTol = 1e-4;
-constexpr int kCasesPerFamily = 150;
+constexpr int kCasesPerFamily = 400;
 
 // Draws of sizes and choices for one family, from a fixed seed.
 struct Draw {
