@@ -13,6 +13,14 @@ def spread(side):
     return f"{side['tokens_per_s']:.0f} [{side['min']:.0f}-{side['max']:.0f}]"
 
 
+def peer_threads(side):
+    """The peer's thread count and, when measured, the other setting's median."""
+    other = side.get("other_threads")
+    if other is None:
+        return str(side["threads"])
+    return f"{side['threads']} thr.; {other['tokens_per_s']:.0f} at {other['threads']}"
+
+
 def section(res):
     rows, meta = res["rows"], res["meta"]
     print("## Pretraining\n")
@@ -27,8 +35,7 @@ def section(res):
     table([("shape", "l"), ("lmforge tok/s", "r"), ("PyTorch tok/s (threads)", "r"), ("lmforge / PyTorch", "r"),
            ("lmforge GFLOP/s", "r"), ("of sgemm peak", "r"), ("peak RSS lmforge / PyTorch (MB)", "r")],
           [[f"{x['shape']} B={x['B']} T={x['T']}", spread(x["lmforge"]),
-            f"{spread(x['pytorch'])} ({x['pytorch']['threads']} thr.; "
-            f"{x['pytorch']['other_threads']['tokens_per_s']:.0f} at {x['pytorch']['other_threads']['threads']})",
+            f"{spread(x['pytorch'])} ({peer_threads(x['pytorch'])})",
             f"{x['speedup']:.2f}x",
             f"{x['lmforge_gflops']:.0f}", f"{100 * x['fraction_of_sgemm_peak']:.0f}%",
             f"{x['lmforge']['peak_rss_mb']:.0f} / {x['pytorch']['peak_rss_mb']:.0f}"] for x in rows])
