@@ -43,12 +43,22 @@ void load_weights(Transformer& model, const std::string& path) {
   }
 }
 
-Transformer load_model(const std::string& dir) {
+namespace {
+
+// The config of the model folder `dir`; FormatError saying first what a user must fix:
+// no such folder, a file instead of one, no config.json, a broken config.json.
+ModelConfig load_model_config(const std::string& dir) {
   if (!fs::exists(dir)) throw FormatError(dir + ": no such model directory");
   if (!fs::is_directory(dir)) throw FormatError(dir + ": not a model directory (a file, not a directory)");
   std::string cfg_path = dir + "/config.json";
   if (!fs::exists(cfg_path)) throw FormatError(dir + ": not a model directory (no config.json)");
-  Transformer model(ModelConfig::load(cfg_path));
+  return ModelConfig::load(cfg_path);
+}
+
+}  // namespace
+
+Transformer load_model(const std::string& dir) {
+  Transformer model(load_model_config(dir));
   load_weights(model, dir + "/model.safetensors");
   return model;
 }
@@ -57,9 +67,7 @@ std::string model_tokenizer_spec(const std::string& model_dir, const std::string
   if (!given.empty()) return given;
   std::string p = model_dir + "/tokenizer.json";
   if (fs::exists(p)) return p;
-  // Say what is really wrong first: no model at all, or a broken config.
-  if (!fs::exists(model_dir)) throw FormatError(model_dir + ": no such model directory");
-  if (fs::exists(model_dir + "/config.json")) ModelConfig::load(model_dir + "/config.json");
+  load_model_config(model_dir);  // say first what is really wrong: no model, or a broken config
   throw FormatError(model_dir + " has no tokenizer.json; pass --tokenizer SPEC (a tokenizer.json, a directory or tiktoken:NAME)");
 }
 
