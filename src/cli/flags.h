@@ -5,56 +5,43 @@
 // (exit status 2).
 #pragma once
 #include <CLI/CLI.hpp>
-#include <cmath>
+#include <charconv>
 #include <limits>
+#include <sstream>
 #include <string>
+#include <type_traits>
 
 #include "infer/sampler.h"
 
 namespace lmf::cli {
 
-// Accepts integers in [lo, hi]: "must be an integer from lo to hi, got X".
+// Accepts numbers in [lo, hi] written whole (an integer for an integral T); NaN and
+// infinities fail the range: "must be an integer from lo to hi, got 'X'".
 template <typename T>
-CLI::Validator int_range(T lo, T hi) {
+CLI::Validator number_range(T lo, T hi) {
   return CLI::Validator(
       [lo, hi](std::string& in) -> std::string {
-        long long v = 0;
-        size_t used = 0;
-        try {
-          v = std::stoll(in, &used);
-        } catch (const std::exception&) {
-          used = 0;
-        }
-        if (used != in.size() || in.empty() || v < (long long)lo || v > (long long)hi)
-          return "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got '" + in + "'";
-        return "";
+        T v{};
+        const char* end = in.data() + in.size();
+        const auto [ptr, ec] = std::from_chars(in.data(), end, v);
+        if (ec == std::errc() && ptr == end && v >= lo && v <= hi) return "";
+        std::ostringstream range;
+        range << lo << " to " << hi;
+        return std::string(std::is_integral_v<T> ? "must be an integer from " : "must be a number from ") + range.str() +
+               ", got '" + in + "'";
       },
       "", "");
+}
+template <typename T>
+CLI::Validator int_range(T lo, T hi) {
+  return number_range<T>(lo, hi);
 }
 // At least `lo`, at most what T holds.
 template <typename T>
 CLI::Validator int_at_least(T lo) {
-  return int_range<T>(lo, std::numeric_limits<T>::max());
+  return number_range<T>(lo, std::numeric_limits<T>::max());
 }
-
-// Accepts finite numbers in [lo, hi] (NaN and infinities are refused).
-inline CLI::Validator real_range(double lo, double hi) {
-  return CLI::Validator(
-      [lo, hi](std::string& in) -> std::string {
-        double v = 0;
-        size_t used = 0;
-        try {
-          v = std::stod(in, &used);
-        } catch (const std::exception&) {
-          used = 0;
-        }
-        if (used != in.size() || in.empty() || !std::isfinite(v) || v < lo || v > hi)
-          return "must be a number from " + CLI::detail::to_string(lo) + " to " + CLI::detail::to_string(hi) +
-                 ", got '" + in + "'";
-        return "";
-      },
-      "", "");
-}
+inline CLI::Validator real_range(double lo, double hi) { return number_range<double>(lo, hi); }
 inline CLI::Validator real_positive() { return real_range(std::numeric_limits<double>::denorm_min(), 1e300); }
 inline CLI::Validator real_at_least(double lo) { return real_range(lo, 1e300); }
 
