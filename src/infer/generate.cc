@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/autograd.h"
+#include "infer/decode_steps.h"
 
 namespace lmf {
 
@@ -32,21 +33,17 @@ std::vector<int32_t> generate(Transformer& model, const std::vector<int32_t>& pr
   LMF_CHECK_SHAPE(int64_t(history->size()) > cache->tokens(), "generate", "history is shorter than the cache");
   // Everything seen but not yet in the cache: the last token of the previous call, if any, and the prompt.
   std::vector<int32_t> step_ids(history->begin() + cache->tokens(), history->end());
-  ForwardOptions fo;
-  fo.cache = cache;
-  for (int i = 0; i < opt.max_new_tokens &&
-                  (cache->len == 0 ? reserved : cache->len) + int64_t(step_ids.size()) <= cache->max_len;
-       ++i) {
-    Tensor ids = Tensor::from_ints(step_ids, {1, int64_t(step_ids.size())});
-    Tensor h = model.hidden(ids, fo);                                   // (1, T, C)
-    Tensor last = h.slice(1, h.size(1) - 1, h.size(1));                 // (1, 1, C)
-    Tensor logits = model.lm_head(last).contiguous();                   // (1, 1, V)
-    int32_t next = sampler.sample(logits.f32(), cfg.vocab_size, *history);
+  // Prefill what is not cached yet, then one token a step (infer/decode_steps.h).
+  Tensor logits = prefill(model, step_ids, *cache);  // (V)
+  for (int i = 0; i < opt.max_new_tokens; ++i) {
+    int32_t next = sampler.sample(logits.contiguous().f32(), cfg.vocab_size, *history);
     out.push_back(next);
     history->push_back(next);
     bool go_on = on_token ? on_token(next) : true;
-    if (!go_on || (opt.eos_id && next == *opt.eos_id)) break;
-    step_ids.assign(1, next);
+    if (!go_on || (opt.eos_id && next == *opt.eos_id) || i + 1 == opt.max_new_tokens) break;
+    if (cache->len + 1 > cache->max_len || (cfg.arch == Arch::GPT2 && cache->len + 1 > cfg.n_positions)) break;
+    const TokenId id = next;
+    logits = decode(model, std::span<const TokenId>(&id, 1), {cache}).reshape({cfg.vocab_size});
   }
   return out;
 }

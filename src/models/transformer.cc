@@ -201,9 +201,16 @@ Tensor Transformer::attention_block(Layer& L, int64_t li, const Tensor& h, int64
   } else {
     q = project(L.s_q, h).reshape({B, T, H, D}).transpose(1, 2);
     k = project(L.s_k, h).reshape({B, T, Hkv, D}).transpose(1, 2);
-    q = pos_ids.defined() ? rope(q, pos_ids, cfg_.rope_theta) : rope(q, pos, cfg_.rope_theta);
-    k = pos_ids.defined() ? rope(k, pos_ids, cfg_.rope_theta) : rope(k, pos, cfg_.rope_theta);
+    if (opt.rows.empty()) {  // rows: each at its own position (attend_rows)
+      q = pos_ids.defined() ? rope(q, pos_ids, cfg_.rope_theta) : rope(q, pos, cfg_.rope_theta);
+      k = pos_ids.defined() ? rope(k, pos_ids, cfg_.rope_theta) : rope(k, pos, cfg_.rope_theta);
+    }
     v = project(L.s_v, h).reshape({B, T, Hkv, D}).transpose(1, 2);
+  }
+  if (!opt.rows.empty()) {
+    Tensor y = attend_rows(li, q, k, v, opt.rows);  // (B, H, 1, D)
+    Tensor out = project(L.s_o, y.transpose(1, 2).reshape({B, T, C}));
+    return hooks_ ? hooks_->sublayer(li, 0, out) : out;
   }
   if (opt.cache) {
     KVCache& c = *opt.cache;
@@ -229,6 +236,25 @@ Tensor Transformer::attention_block(Layer& L, int64_t li, const Tensor& h, int64
   return hooks_ ? hooks_->sublayer(li, 0, out) : out;
 }
 
+Tensor Transformer::attend_rows(int64_t li, Tensor q, Tensor k, Tensor v, const std::vector<KVCache*>& rows) {
+  std::vector<Tensor> ys;
+  for (size_t b = 0; b < rows.size(); ++b) {
+    KVCache& c = *rows[b];
+    const int64_t pos = c.len, i = int64_t(b);
+    Tensor qb = q.slice(0, i, i + 1), kb = k.slice(0, i, i + 1), vb = v.slice(0, i, i + 1);  // (1, ·, 1, D)
+    if (cfg_.arch != Arch::GPT2) {
+      qb = rope(qb, pos, cfg_.rope_theta);
+      kb = rope(kb, pos, cfg_.rope_theta);
+    }
+    c.k[size_t(li)].slice(2, pos, pos + 1).copy_from(kb);
+    c.v[size_t(li)].slice(2, pos, pos + 1).copy_from(vb);
+    AttentionOptions ao;
+    ao.causal = true;
+    ys.push_back(attention(qb, c.k[size_t(li)].slice(2, 0, pos + 1), c.v[size_t(li)].slice(2, 0, pos + 1), ao));
+  }
+  return ys.size() == 1 ? ys[0] : concat(ys, 0);
+}
+
 Tensor Transformer::mlp_block(Layer& L, int64_t li, const Tensor& h) {
   Tensor out = cfg_.arch == Arch::GPT2 ? project(L.s_proj, gelu_tanh(project(L.s_fc, h)))
                                        : project(L.s_down, swiglu(project(L.s_gate, h), project(L.s_up, h)));
@@ -238,9 +264,18 @@ Tensor Transformer::mlp_block(Layer& L, int64_t li, const Tensor& h) {
 Tensor Transformer::hidden(const Tensor& ids, const ForwardOptions& opt) {
   LMF_CHECK_SHAPE(ids.dim() == 2 && ids.dtype() == DType::I32, "transformer", "ids must be i32 (B, T), got " + ids.str());
   const int64_t B = ids.size(0);
+  if (!opt.rows.empty()) {
+    LMF_CHECK_SHAPE(ids.size(1) == 1 && B == int64_t(opt.rows.size()) && !opt.cache && !opt.position_ids.defined(),
+                    "transformer", "batched decoding takes ids (B, 1) with one cache per row, got " + ids.str() +
+                                       " for " + std::to_string(opt.rows.size()) + " caches");
+    for (const KVCache* c : opt.rows)
+      LMF_CHECK_SHAPE(c->len > 0 && c->len < c->max_len && c->k[0].size(0) == 1 &&
+                          (cfg_.arch != Arch::GPT2 || c->len < cfg_.n_positions),
+                      "transformer", "a decoding row needs a prefilled cache of batch 1 with room for one more token");
+  }
   // Prompt tuning puts P virtual tokens before the sequence; prefix tuning places the
   // sequence after P prefix positions. With a cache both enter it once, when it is empty.
-  const bool prefill = !opt.cache || opt.cache->len == 0;
+  const bool prefill = opt.rows.empty() && (!opt.cache || opt.cache->len == 0);
   const int64_t n_virtual = hooks_ && prefill ? hooks_->virtual_tokens() : 0, n_prefix = hooks_ ? hooks_->prefix_length() : 0;
   if (opt.cache && prefill && n_prefix > 0) write_prefix_to_cache(*opt.cache, B);
   const int64_t T = ids.size(1) + n_virtual;
@@ -255,6 +290,11 @@ Tensor Transformer::hidden(const Tensor& ids, const ForwardOptions& opt) {
   }
   LMF_CHECK_SHAPE(cfg_.arch != Arch::GPT2 || pos + T <= cfg_.n_positions, "transformer",
               "sequence of " + std::to_string(pos + T) + " exceeds n_positions " + std::to_string(cfg_.n_positions));
+  if (!opt.rows.empty()) {  // each row at its own position
+    std::vector<int32_t> p;
+    for (const KVCache* c : opt.rows) p.push_back(int32_t(c->len));
+    pos_ids = Tensor::from_ints(p, {B, 1});
+  }
   Tensor x = embedding(ids, wte_);  // (B, T, C)
   if (n_virtual > 0) x = hooks_->input_embeddings(x);
   if (cfg_.arch == Arch::GPT2) x = add(x, pos_ids.defined() ? embedding(pos_ids, wpe_) : wpe_.slice(0, pos, pos + T));
@@ -265,6 +305,7 @@ Tensor Transformer::hidden(const Tensor& ids, const ForwardOptions& opt) {
     x = add(x, maybe_dropout(a, opt, 2 * li + 2));
     x = add(x, maybe_dropout(mlp_block(L, int64_t(li), norm(x, L.norm2_w, L.norm2_b)), opt, 2 * li + 3));
   }
+  for (KVCache* c : opt.rows) ++c->len;
   if (opt.cache) {
     opt.cache->len = pos + T;
     if (n_virtual > 0) opt.cache->reserved = n_virtual;

@@ -61,6 +61,12 @@ struct ForwardOptions {
   // into an earlier example (block-diagonal causal mask), and position embeddings / RoPE
   // use these positions. Undefined: positions 0..T-1. Not with a cache or prompt tuning.
   Tensor position_ids;
+  // Batched decoding of sequences at different positions: ids (B, 1), row b is the next
+  // token of the sequence held in rows[b] (a cache of batch 1, already prefilled); it is
+  // placed at position rows[b]->len, joins that cache and attends over it alone. Each row
+  // runs the ops a batch of one runs, so its values do not depend on the other rows
+  // (infer/decode_steps.h). Not with `cache` or position_ids.
+  std::vector<KVCache*> rows;
   bool training = false;     // enables dropout (config.dropout > 0)
   uint64_t dropout_seed = 0; // distinct per step for distinct masks
 };
@@ -120,6 +126,8 @@ class Transformer {
   Tensor attention_block(Layer& L, int64_t li, const Tensor& h, int64_t pos, const Tensor& pos_ids,
                          const Tensor& mask, const ForwardOptions& opt);
   void write_prefix_to_cache(KVCache& c, int64_t batch);
+  // q (B, H, 1, D), k, v (B, Hkv, 1, D) of ForwardOptions::rows → (B, H, 1, D), row b over cache b.
+  Tensor attend_rows(int64_t li, Tensor q, Tensor k, Tensor v, const std::vector<KVCache*>& rows);
   Tensor mlp_block(Layer& L, int64_t li, const Tensor& h);
   Tensor norm(const Tensor& x, const Tensor& w, const Tensor& b);
   Tensor maybe_dropout(const Tensor& x, const ForwardOptions& opt, uint64_t site);
