@@ -60,7 +60,7 @@ class JsonArena {
   void rewind(size_t mark) { used_ = mark; }
 
  private:
-  static constexpr size_t kChunk = 4096;
+  static constexpr size_t kChunk = 1024;
   std::vector<std::unique_ptr<JsonLink[]>> chunks_;
   size_t used_ = 0;
 };

@@ -132,6 +132,19 @@ void JsonConstraint::accept(int32_t token) {
   m.text += bytes;
 }
 
+bool JsonConstraint::allows(int32_t token, int64_t remaining) const {
+  const Impl& m = *impl_;
+  if (token < 0 || token >= m.vocab->size() || m.vocab->bytes(token).empty() || remaining < 1) return false;
+  m.scratch.rewind(0);
+  JsonState cur = m.state, next;
+  for (char ch : m.vocab->bytes(token)) {
+    m.machine.step(cur, uint8_t(ch), m.scratch, next);
+    if (next.empty()) return false;
+    std::swap(cur, next);
+  }
+  return m.machine.close_bytes(cur) <= remaining - 1;
+}
+
 bool JsonConstraint::complete() const { return impl_->machine.accepting(impl_->state); }
 int64_t JsonConstraint::closing_bytes() const { return impl_->machine.close_bytes(impl_->state); }
 bool JsonConstraint::budget_guaranteed() const { return impl_->vocab->has_every_byte(); }

@@ -71,6 +71,9 @@ class JsonConstraint {
   // A token without bytes (a special token) is accepted, as a no-op, only once complete().
   void accept(int32_t token);
   bool complete() const;
+  // Whether mask() lets `token` through (a token with bytes; eos aside), decided by stepping
+  // its bytes one by one rather than by the mask's trie walk.
+  bool allows(int32_t token, int64_t remaining) const;
 
   // Bytes of the shortest text that completes the document from here (at the start: the
   // shortest document).

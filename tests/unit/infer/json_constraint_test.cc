@@ -248,10 +248,12 @@ TEST(JsonConstraint, GrammarAcceptsAndRejectsByteByByte) {
   EXPECT_FALSE(accepts(kPerson, R"({"name":"","age":31,"tags":["a"]})"));
   EXPECT_FALSE(accepts(kPerson, R"({"name":"Ann","age":31,"tags":["a"],"other":1})"));
   // Nested anyOf and enums of mixed types.
-  for (const char* ok : {R"({"kind":"a","value":{"v":"abc"}})", R"({"kind":1,"value":{"v":[1.5,-2]}})",
-                         R"({"kind":{"x":[1,2]},"value":"fixed","choice":"x"})", R"({"kind":null,"value":-7,"choice":"y"})",
-                         R"({"kind":true,"value":{"v":[]}})", "{\"kind\":\"é\\\"\\\\\",\"value\":0}"})
-    EXPECT_TRUE(accepts(kNested, ok)) << ok;
+  const std::vector<std::string> nested_ok = {
+      R"({"kind":"a","value":{"v":"abc"}})", R"({"kind":1,"value":{"v":[1.5,-2]}})",
+      R"({"kind":{"x":[1,2]},"value":"fixed","choice":"x"})", R"({"kind":null,"value":-7,"choice":"y"})",
+      R"({"kind":true,"value":{"v":[]}})", "{\"kind\":\"é\\\"\\\\\",\"value\":0}"};
+  for (const std::string& ok : nested_ok) EXPECT_TRUE(accepts(kNested, ok)) << ok;
+  EXPECT_EQ(python_validate(kNested, nested_ok), std::vector<std::string>(nested_ok.size()));  // the cases are right
   for (const char* bad : {R"({"kind":"b","value":1})", R"({"kind":"a","value":{"v":"abcd"}})",
                           R"({"kind":"a","value":{"v":[1,2,3]}})", R"({"value":1,"kind":"a"})", R"({"kind":"a"})",
                           R"({"kind":"a","value":1,"choice":"z"})", R"({"kind":"a","value":1.5})",
@@ -301,6 +303,30 @@ TEST(JsonConstraint, MaskAllowsTheTokensOfValidDocuments) {
     std::vector<int32_t> first = allowed_tokens(fresh, v, 1000);
     EXPECT_LT(first.back(), v.vocab->size());
     EXPECT_THROW(fresh.accept(v.eos), Error);
+  }
+}
+
+// The mask's trie walk (and its counting of plain tokens inside strings) lets through
+// exactly the tokens whose bytes, stepped one by one, continue the document within budget.
+TEST(JsonConstraint, MaskEqualsByteByByteStepping) {
+  const Vocab& v = gpt2_vocab();
+  tok::Tokenizer t = tok::Tokenizer::load("tiktoken:gpt2");
+  struct State { ojson schema; std::string prefix; int64_t remaining; };
+  for (const State& s : {State{nullptr, "{\"a\":\"hel", 1000}, State{nullptr, "{\"a\":\"hel", 6},
+                         State{nullptr, "{\"a\":\"\\u", 1000}, State{nullptr, "{\"a\":\"\xE6", 1000},
+                         State{nullptr, "{\"a\":1", 1000}, State{nullptr, "{\"", 8},
+                         State{kPerson, "{\"name\":\"Ann", 1000}, State{kPerson, "{\"name\":\"Ann", 24},
+                         State{kPerson, "{\"name\":\"A", 1000}, State{kNested, "{\"kind\":1,\"value\":", 1000},
+                         State{kNested, "{\"kind\":1,\"value\":{\"v\":\"", 1000},
+                         State{kArrayRoot, "[1,\"", 1000}}) {
+    JsonConstraint c = s.schema.is_null() ? JsonConstraint::any_object(v.vocab) : JsonConstraint::from_schema(s.schema, v.vocab);
+    for (char ch : s.prefix) c.accept(*t.token_id(std::string(1, ch)));
+    std::vector<int32_t> a = allowed_tokens(c, v, s.remaining);
+    std::vector<int32_t> want;
+    for (int32_t id = 0; id < v.V; ++id)
+      if (c.allows(id, s.remaining) || (id == v.eos && c.complete())) want.push_back(id);
+    EXPECT_EQ(a, want) << s.prefix << " remaining " << s.remaining;
+    EXPECT_GT(a.size(), 0u);
   }
 }
 
@@ -367,6 +393,14 @@ TEST(JsonConstraint, MaskTiming) {
   struct State { const char* what; ojson schema; std::string prefix; };
   const Vocab& v = gpt2_vocab();
   tok::Tokenizer t = tok::Tokenizer::load("tiktoken:gpt2");
+  auto t0 = std::chrono::steady_clock::now();
+  auto vocab = JsonVocab::from_tokenizer(t);
+  auto t1 = std::chrono::steady_clock::now();
+  auto grammar = JsonGrammar::from_schema(kNested);
+  auto t2 = std::chrono::steady_clock::now();
+  std::printf("[ timing ] gpt2 JsonVocab (once per tokenizer) %.1f ms; compiling the nested schema %.3f ms\n",
+              std::chrono::duration<double, std::milli>(t1 - t0).count(),
+              std::chrono::duration<double, std::milli>(t2 - t1).count());
   std::vector<float> logits(size_t(v.V));
   for (const State& s : {State{"json_object start", nullptr, ""}, State{"json_object in key", nullptr, "{\"ab"},
                          State{"json_object in string value", nullptr, "{\"a\":\"hello"},
