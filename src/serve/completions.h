@@ -1,0 +1,53 @@
+// POST /v1/chat/completions and POST /v1/completions: an OpenAI request body becomes one
+// generation per choice (n choices for each prompt), run on the engine, and the results
+// become OpenAI's response objects — whole, or as Server-Sent Events chunks.
+//
+// Prompts: completions encode `prompt` exactly as `lmforge generate` does (no BOS, special
+// tokens in the text not parsed) or take token ids; chat renders `messages` in the ChatML
+// template (infer/chat_template.h) with the generation prompt and stops at <|im_end|>.
+// Log-probabilities are those of the model's distribution (engine.h). Choice i of prompt p
+// samples with seed + i (greedy choices are equal).
+#pragma once
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "serve/engine.h"
+#include "serve/generation.h"
+#include "serve/served_models.h"
+
+namespace lmf::serve {
+
+// A validated request, ready to run.
+struct CompletionJob {
+  bool chat = false;
+  bool stream = false, include_usage = false;
+  std::string model_id, id;  // id: "chatcmpl-…" / "cmpl-…"
+  int64_t created = 0;
+  bool logprobs = false;     // chat: logprobs; completions: logprobs (an integer) given
+  bool echo = false;         // completions: prompt text (and its logprobs) first
+  std::vector<GenerationRequest> choices;
+  std::vector<std::string> echo_text;  // per choice, with echo
+};
+
+// ApiError (400, naming the field) for a bad request.
+CompletionJob parse_chat_request(const nlohmann::json& body, const ServedModels& m, int64_t context);
+CompletionJob parse_completion_request(const nlohmann::json& body, const ServedModels& m, int64_t context);
+
+// Submits every choice; ApiError 429 when the queue cannot take them all.
+std::vector<std::shared_ptr<Generation>> submit_job(Engine& engine, const CompletionJob& job);
+
+// Waits for every choice and builds the response object (ApiError 500 if one failed).
+nlohmann::json complete_job(const CompletionJob& job, const std::vector<std::shared_ptr<Generation>>& gens,
+                            const tok::Tokenizer& tk);
+
+// Streams the job: `write` gets each SSE event ("data: {...}\n\n", and "data: [DONE]\n\n"
+// last) and returns false when the client is gone, which cancels every choice; an empty
+// string asks only whether the client is still there.
+// Returns false if it stopped because of the client.
+bool stream_job(const CompletionJob& job, const std::vector<std::shared_ptr<Generation>>& gens,
+                const tok::Tokenizer& tk, const std::function<bool(const std::string&)>& write);
+
+}  // namespace lmf::serve
