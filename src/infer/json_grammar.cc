@@ -29,6 +29,12 @@ class Compiler {
   JsonGrammar g;
 
   int32_t compile(const ojson& s, const std::string& path) {
+    struct Depth {  // schemas nested deeper than kJsonMaxSchemaDepth are refused
+      int& d;
+      explicit Depth(int& depth) : d(depth) { ++d; }
+      ~Depth() { --d; }
+    } depth(depth_);
+    if (depth_ > kJsonMaxSchemaDepth) fail(path, "schema nested deeper than " + std::to_string(kJsonMaxSchemaDepth) + " levels");
     if (s.is_boolean()) {
       if (s.get<bool>()) return any_value();
       fail(path, "the schema `false` admits no value");
@@ -62,6 +68,7 @@ class Compiler {
 
  private:
   int32_t any_ = -1;
+  int depth_ = 0;
 
   [[noreturn]] static void fail(const std::string& path, const std::string& what) {
     throw JsonSchemaError(path, what);

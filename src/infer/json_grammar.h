@@ -54,6 +54,8 @@ struct JsonSchemaError : Error {
 constexpr int kJsonMaxIntDigits = 16;
 constexpr int kJsonMaxFracDigits = 16;
 constexpr int kJsonMaxExpDigits = 2;
+// Schemas nested deeper than this (subschemas inside subschemas) are a JsonSchemaError.
+constexpr int kJsonMaxSchemaDepth = 64;
 
 struct JsonGrammar {
   enum class Kind : uint8_t { Union, Literal, Object, AnyObject, Array, String, Number, Integer };

@@ -383,6 +383,9 @@ TEST(JsonConstraint, UnsupportedKeywordsNameTheirPath) {
       EXPECT_NE(std::string(e.what()).find(last), std::string::npos) << e.what();
     }
   }
+  ojson deep = {{"type", "string"}};
+  for (int i = 0; i < 100; ++i) deep = {{"type", "array"}, {"items", deep}};
+  EXPECT_THROW(JsonGrammar::from_schema(deep), JsonSchemaError);
   // Annotations are not errors; a plain nlohmann::json schema works too (keys sorted).
   EXPECT_NO_THROW(JsonGrammar::from_schema(nlohmann::json::parse(
       R"({"title":"t","description":"d","$schema":"x","default":1,"examples":[1],"type":"integer"})")));
