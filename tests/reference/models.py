@@ -319,3 +319,15 @@ def eval_windows(t, args):
     logits = forward(cfg, sd, x)
     loss = F.cross_entropy(logits.reshape(W * T, -1), y.reshape(-1))
     return {"loss": loss.reshape(1), "tokens": torch.tensor([W * T], dtype=torch.float64)}
+
+
+def embedding(t, args):
+    """The mean over the tokens t['ids'] (1, T) of the final hidden states (after the last
+    norm), L2-normalised, for the checkpoint in args['dir'] (untied lm_head): the hidden
+    states are the logits of a model whose lm_head is the identity."""
+    cfg, sd = load(args["dir"])
+    C = sd["lm_head.weight"].shape[1]
+    sd["lm_head.weight"] = torch.eye(C, dtype=sd["lm_head.weight"].dtype)
+    h = forward(cfg, sd, t["ids"].long())[0]  # (T, C)
+    v = h.mean(0)
+    return {"embedding": v / v.norm()}
