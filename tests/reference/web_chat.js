@@ -161,14 +161,14 @@ async function stopCheck(context, url, state) {
   await until(async () => {
     const n = await replyLength();
     if (n > 0 && (samples.length === 0 || samples[samples.length - 1].n !== n)) samples.push({ t: Date.now() - t0, n });
-    return samples.length >= 4 || (await ready());
+    return samples.length >= 6 || (await ready());
   }, 'the long reply did not grow', 60000);
   log('long reply, characters over time (ms:chars): ' + samples.map((x) => x.t + ':' + x.n).join(' '));
   if (await ready()) {
     const note = await tid('error').isVisible() ? ' (error: ' + (await tid('error').textContent()).trim() + ')' : '';
     throw new CheckFailed('the long reply finished before it could be stopped' + note + '; characters over time: ' + JSON.stringify(samples));
   }
-  check(samples.length >= 4 && samples[samples.length - 1].t - samples[0].t >= 50,
+  check(samples.length >= 6 && samples[samples.length - 1].t - samples[0].t >= 100,
         'the long reply did not grow over time: ' + JSON.stringify(samples));
   await tid('stop').click();
   await until(ready, 'after Stop the page is not ready again (Send enabled, Stop disabled)', 5000);
@@ -270,7 +270,6 @@ async function main(state) {
   await tid('input').fill(opts.question);
   await tid('input').press('Enter');
   await until(async () => (await messages.count()) === 2, 'Enter did not send the message (no user and assistant message shown)');
-  check(await tid('stop').isEnabled(), 'Stop is not enabled while a reply streams');
   await until(ready, 'the reply did not finish', 60000);
   const reply1 = await lastReply().textContent();
   const growth = await page.evaluate(() => window.__growth);
