@@ -17,13 +17,13 @@ struct ApiError : std::runtime_error {
         code(std::move(code)) {}
 };
 
-inline nlohmann::json error_body(const std::string& message, const std::string& type, const std::string& param,
+inline nlohmann::ordered_json error_body(const std::string& message, const std::string& type, const std::string& param,
                                  const std::string& code) {
-  nlohmann::json e = {{"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}};
+  nlohmann::ordered_json e = {{"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}};
   if (!param.empty()) e["param"] = param;
   if (!code.empty()) e["code"] = code;
   return {{"error", e}};
 }
-inline nlohmann::json error_body(const ApiError& e) { return error_body(e.what(), e.type, e.param, e.code); }
+inline nlohmann::ordered_json error_body(const ApiError& e) { return error_body(e.what(), e.type, e.param, e.code); }
 
 }  // namespace lmf::serve

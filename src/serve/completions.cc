@@ -10,7 +10,7 @@
 namespace lmf::serve {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string random_id(const char* prefix) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -84,7 +84,7 @@ std::shared_ptr<JsonConstraint> constraint_for(const RequestFields& f, const Ser
   try {
     return std::make_shared<JsonConstraint>(JsonConstraint::from_schema(rf["json_schema"]["schema"], m.json_vocab));
   } catch (const JsonSchemaError& e) {
-    throw ApiError(400, std::string("response_format.json_schema.schema: ") + e.what(),
+    throw ApiError(400, e.what(),
                    "response_format.json_schema.schema" + (e.path.empty() ? "" : "." + e.path), "unsupported_schema");
   }
 }

@@ -33,14 +33,14 @@ struct CompletionJob {
 };
 
 // ApiError (400, naming the field) for a bad request.
-CompletionJob parse_chat_request(const nlohmann::json& body, const ServedModels& m, int64_t context);
-CompletionJob parse_completion_request(const nlohmann::json& body, const ServedModels& m, int64_t context);
+CompletionJob parse_chat_request(const nlohmann::ordered_json& body, const ServedModels& m, int64_t context);
+CompletionJob parse_completion_request(const nlohmann::ordered_json& body, const ServedModels& m, int64_t context);
 
 // Submits every choice; ApiError 429 when the queue cannot take them all.
 std::vector<std::shared_ptr<Generation>> submit_job(Engine& engine, const CompletionJob& job);
 
 // Waits for every choice and builds the response object (ApiError 500 if one failed).
-nlohmann::json complete_job(const CompletionJob& job, const std::vector<std::shared_ptr<Generation>>& gens,
+nlohmann::ordered_json complete_job(const CompletionJob& job, const std::vector<std::shared_ptr<Generation>>& gens,
                             const tok::Tokenizer& tk);
 
 // Streams the job: `write` gets each SSE event ("data: {...}\n\n", and "data: [DONE]\n\n"

@@ -9,7 +9,7 @@
 namespace lmf::serve {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 std::string base64(const std::vector<float>& v) {
   static const char* abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -13,6 +13,6 @@
 
 namespace lmf::serve {
 
-nlohmann::json embeddings(const nlohmann::json& body, const ServedModels& m, Engine& engine);
+nlohmann::ordered_json embeddings(const nlohmann::ordered_json& body, const ServedModels& m, Engine& engine);
 
 }  // namespace lmf::serve

@@ -70,7 +70,9 @@ std::shared_ptr<Generation> Engine::submit(GenerationRequest r) {
   auto g = std::make_shared<Generation>(std::move(r));
   {
     std::lock_guard<std::mutex> lk(mu_);
-    if (stop_ || int64_t(queue_.size()) >= opt_.max_queue) return nullptr;
+    // Free slots take queued generations at the next step; beyond them max_queue may wait.
+    const int64_t free_slots = std::max<int64_t>(0, opt_.parallel - active_);
+    if (stop_ || int64_t(queue_.size()) >= opt_.max_queue + free_slots) return nullptr;
     queue_.push_back(g);
   }
   cv_.notify_all();

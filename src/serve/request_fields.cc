@@ -16,7 +16,7 @@ std::string range(double lo, double hi) {
 
 std::optional<double> RequestFields::number(const std::string& name, double lo, double hi) const {
   if (!has(name)) return std::nullopt;
-  const nlohmann::json& v = body_[name];
+  const nlohmann::ordered_json& v = body_[name];
   if (!v.is_number()) throw ApiError(400, "'" + name + "' must be a number", name, "invalid_type");
   const double x = v.get<double>();
   if (!(x >= lo && x <= hi)) throw ApiError(400, "'" + name + "' must be from " + range(lo, hi) + ", got " + v.dump(), name, "invalid_value");
@@ -25,7 +25,7 @@ std::optional<double> RequestFields::number(const std::string& name, double lo, 
 
 std::optional<int64_t> RequestFields::integer(const std::string& name, int64_t lo, int64_t hi) const {
   if (!has(name)) return std::nullopt;
-  const nlohmann::json& v = body_[name];
+  const nlohmann::ordered_json& v = body_[name];
   const bool whole = v.is_number_integer() || (v.is_number_float() && std::isfinite(v.get<double>()) &&
                                                v.get<double>() == std::floor(v.get<double>()));
   if (!whole) throw ApiError(400, "'" + name + "' must be an integer", name, "invalid_type");
@@ -50,7 +50,7 @@ std::optional<std::string> RequestFields::string(const std::string& name) const 
 
 std::vector<std::string> RequestFields::strings(const std::string& name, size_t max) const {
   if (!has(name)) return {};
-  const nlohmann::json& v = body_[name];
+  const nlohmann::ordered_json& v = body_[name];
   if (v.is_string()) return {v.get<std::string>()};
   if (!v.is_array()) throw ApiError(400, "'" + name + "' must be a string or a list of strings", name, "invalid_type");
   if (v.size() > max) throw ApiError(400, "'" + name + "' takes at most " + std::to_string(max) + " strings", name, "invalid_value");

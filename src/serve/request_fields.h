@@ -14,8 +14,8 @@ namespace lmf::serve {
 
 class RequestFields {
  public:
-  explicit RequestFields(const nlohmann::json& body) : body_(body) {}
-  const nlohmann::json& body() const { return body_; }
+  explicit RequestFields(const nlohmann::ordered_json& body) : body_(body) {}
+  const nlohmann::ordered_json& body() const { return body_; }
   bool has(const std::string& name) const { return body_.contains(name) && !body_[name].is_null(); }
 
   std::optional<double> number(const std::string& name, double lo, double hi) const;
@@ -26,7 +26,7 @@ class RequestFields {
   std::vector<std::string> strings(const std::string& name, size_t max) const;
 
  private:
-  const nlohmann::json& body_;
+  const nlohmann::ordered_json& body_;
 };
 
 }  // namespace lmf::serve

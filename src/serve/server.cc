@@ -21,7 +21,7 @@
 namespace lmf::serve {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 bool same_key(const std::string& given, const std::string& key) {  // constant time in the key's length
   unsigned char diff = given.size() == key.size() ? 0 : 1;
