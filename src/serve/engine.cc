@@ -134,6 +134,7 @@ bool Engine::admit() {
     queue_.pop_front();
     Slot& s = *best;
     if (best_keep > 0) {
+      if (metrics_) metrics_->cached_tokens(best_keep);
       s.cache.len = best_keep;
       s.cached.resize(size_t(best_keep));
     } else {

@@ -48,6 +48,11 @@ void Metrics::tokens(int64_t prompt, int64_t generated) {
   generated_tokens_ += uint64_t(generated);
 }
 
+void Metrics::cached_tokens(int64_t n) {
+  std::lock_guard<std::mutex> lk(mu_);
+  cached_tokens_ += uint64_t(n);
+}
+
 std::string Metrics::render(int64_t queue_length, int64_t active_slots) const {
   std::string s;
   {
@@ -60,6 +65,9 @@ std::string Metrics::render(int64_t queue_length, int64_t active_slots) const {
     s += "lmforge_prompt_tokens_total " + std::to_string(prompt_tokens_) + "\n";
     s += "# HELP lmforge_generated_tokens_total Tokens generated.\n# TYPE lmforge_generated_tokens_total counter\n";
     s += "lmforge_generated_tokens_total " + std::to_string(generated_tokens_) + "\n";
+    s += "# HELP lmforge_prompt_tokens_cached_total Prompt tokens a slot's cache already held.\n"
+         "# TYPE lmforge_prompt_tokens_cached_total counter\n";
+    s += "lmforge_prompt_tokens_cached_total " + std::to_string(cached_tokens_) + "\n";
   }
   s += time_to_first_token.render("lmforge_time_to_first_token_seconds", "Time from a request's arrival to its first token.");
   s += inter_token_latency.render("lmforge_inter_token_latency_seconds", "Time between consecutive tokens of a request.");

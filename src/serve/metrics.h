@@ -3,6 +3,7 @@
 //   lmforge_requests_total{route,status}       counter
 //   lmforge_prompt_tokens_total                counter
 //   lmforge_generated_tokens_total             counter
+//   lmforge_prompt_tokens_cached_total         counter (prompt tokens a slot's cache already held)
 //   lmforge_time_to_first_token_seconds        histogram (submit to first sampled token)
 //   lmforge_inter_token_latency_seconds        histogram (between a request's tokens)
 //   lmforge_queue_length, lmforge_active_slots gauges
@@ -36,6 +37,7 @@ class Metrics {
  public:
   void request(const std::string& route, int status);
   void tokens(int64_t prompt, int64_t generated);
+  void cached_tokens(int64_t n);
   Histogram time_to_first_token, inter_token_latency;
   // Text of GET /metrics; the gauges are read by the caller (the engine owns them).
   std::string render(int64_t queue_length, int64_t active_slots) const;
@@ -43,7 +45,7 @@ class Metrics {
  private:
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, uint64_t> requests_;
-  uint64_t prompt_tokens_ = 0, generated_tokens_ = 0;
+  uint64_t prompt_tokens_ = 0, generated_tokens_ = 0, cached_tokens_ = 0;
 };
 
 }  // namespace lmf::serve
