@@ -70,7 +70,11 @@ int run_align(int argc, char** argv) {
   rep->add_option("--eval-prompts", rc.prompts_path,
                   "held-out prompts, JSONL (default: the held-out split of `lmforge data preferences`)");
   rep->add_option("--report-prompts", rc.max_prompts, "at most this many held-out prompts")->capture_default_str();
-  rep->add_option("--report-max-new", rc.max_new_tokens, "tokens of each greedy reply")->capture_default_str();
+  rep->add_option("--report-max-new-tokens", rc.max_new_tokens, "tokens of each greedy reply")
+      ->check(int_range<decltype(rc.max_new_tokens)>(1, 1000000))
+      ->capture_default_str();
+  add_older_name(*rep, "--report-max-new", rc.max_new_tokens, decltype(rc.max_new_tokens)(1), decltype(rc.max_new_tokens)(1000000),
+                 "--report-max-new-tokens");
   rep->add_option("--eval", rc.eval_shard, "token shard of held-out pretraining text: perplexity before and after");
   rep->add_flag("--no-report", no_report, "skip the report");
   app.add_flag("--quiet", s.quiet, "no progress output");
@@ -84,7 +88,7 @@ int run_align(int argc, char** argv) {
   apply_threads(threads);
   if (s.steps <= 0 || s.batch <= 0) throw Error("--steps and --batch must be positive");
   if (s.lr < 0) throw Error("--lr must be positive");
-  if (rc.max_prompts <= 0 || rc.max_new_tokens <= 0) throw Error("--report-prompts and --report-max-new must be positive");
+  if (rc.max_prompts <= 0 || rc.max_new_tokens <= 0) throw Error("--report-prompts and --report-max-new-tokens must be positive");
   s.peft.method = lora ? "lora" : "full";
   s.peft.seed = s.seed;
   s.tokenizer_spec = model_tokenizer_spec(s.model_dir, s.tokenizer_spec);

@@ -2,6 +2,7 @@
 // --reward (a reward model directory, or `judge`); src/align/ppo_command.h does the work.
 #include "align/ppo_command.h"
 #include "cli/align_method.h"
+#include "cli/flags.h"
 
 namespace lmf::cli {
 namespace {
@@ -22,7 +23,8 @@ class Ppo final : public AlignMethod {
     g.add_option("--target-kl", o.target_kl, "PPO: adaptive KL target (nats per sequence); 0 keeps beta fixed")
         ->capture_default_str();
     g.add_option("--kl-horizon", o.kl_horizon, "PPO: adaptive KL horizon (sequences)")->capture_default_str();
-    g.add_option("--max-new", o.rollout.max_new_tokens, "PPO: most tokens sampled per response")->capture_default_str();
+    add_max_new_tokens_flag(g, o.rollout.max_new_tokens, "PPO: most tokens sampled per response");
+    add_older_name(g, "--max-new", o.rollout.max_new_tokens, decltype(o.rollout.max_new_tokens)(1), decltype(o.rollout.max_new_tokens)(1000000), "--max-new-tokens");
     g.add_option("--temperature", o.rollout.temperature, "PPO: sampling temperature of the rollouts")
         ->capture_default_str();
     g.add_option("--stop", c_.stop, "PPO: text that ends a response (default: chat end-of-turn, plain none)");

@@ -20,7 +20,10 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
     std::fputs(app.help("", CLI::AppFormatMode::All).c_str(), stdout);
     return 0;
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "%s: error: %s\nRun '%s --help' for its options.\n", app.get_name().c_str(), e.what(),
+    // CLI11 leaves a hidden option's name empty (": message"); their checks name the flag.
+    std::string what = e.what();
+    if (what.rfind(": ", 0) == 0) what.erase(0, 2);
+    std::fprintf(stderr, "%s: error: %s\nRun '%s --help' for its options.\n", app.get_name().c_str(), what.c_str(),
                  app.get_name().c_str());
     return kExitUsage;
   }

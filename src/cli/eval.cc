@@ -95,9 +95,7 @@ int run_eval(int argc, char** argv) {
       ->check(int_at_least<int64_t>(0))
       ->capture_default_str();
   add_max_new_tokens_flag(app, max_new, "--instructions: most tokens generated per reply");
-  app.add_option("--max-new", max_new, "the same as --max-new-tokens (an older name)")
-      ->check(int_range<int64_t>(1, 1000000))
-      ->group("");
+  add_older_name(app, "--max-new", max_new, int64_t(1), int64_t(1000000), "--max-new-tokens");
   app.add_option("--tokenizer", mf.tokenizer, "--instructions: tokenizer SPEC (default: the model's tokenizer.json)");
   app.add_flag("--json", json_out, "--instructions: print one JSON object (--data always prints JSON)");
   add_threads_flag(app, threads);

@@ -59,6 +59,21 @@ CLI::Option* add_max_new_tokens_flag(CLI::App& app, T& n, const std::string& hel
   return app.add_option("--max-new-tokens", n, help)->check(int_range<T>(1, 1000000))->capture_default_str();
 }
 
+// An older name of a numeric flag, kept working but hidden from --help; its check names it.
+template <typename T>
+CLI::Option* add_older_name(CLI::App& app, const std::string& name, T& value, T lo, T hi, const std::string& newer) {
+  CLI::Validator range = number_range<T>(lo, hi);
+  return app
+      .add_option(name, value, "the same as " + newer + " (an older name)")
+      ->check(CLI::Validator(
+          [range, name](std::string& in) mutable {
+            const std::string e = range(in);
+            return e.empty() ? e : name + ": " + e;
+          },
+          "", ""))
+      ->group("");
+}
+
 // --model DIR, --tokenizer SPEC, --adapter DIR (the model a command runs).
 struct ModelFlags {
   std::string model_dir, tokenizer, adapter_dir;

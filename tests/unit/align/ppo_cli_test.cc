@@ -44,8 +44,8 @@ TEST(PpoCli, WritesPolicyValueHeadMetricsAndPlot) {
     std::string stdout_text;
     const int rc = test::run_command(std::string(LMFORGE_BINARY) + " align --method ppo --model " + model + " --prompts " +
                                          prompts + " --reward judge --out " + out +
-                                         " --steps 3 --batch 8 --minibatch 4 --max-new 4 --stop ';' --threads 1 --quiet" +
-                                         " --eval-prompts " + held_out + " --report-max-new 4" +
+                                         " --steps 3 --batch 8 --minibatch 4 --max-new-tokens 4 --stop ';' --threads 1 --quiet" +
+                                         " --eval-prompts " + held_out + " --report-max-new-tokens 4" +
                                          (mode == "lora" ? " --lora" : "") + " 2>/dev/null",
                                      &stdout_text);
     ASSERT_EQ(rc, 0) << stdout_text;
