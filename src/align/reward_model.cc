@@ -5,6 +5,7 @@
 
 #include "core/autograd.h"
 #include "core/error.h"
+#include "align/preferences.h"
 #include "core/ops/embedding.h"
 #include "core/ops/matmul.h"
 #include "io/atomic_file.h"
@@ -188,6 +189,18 @@ double RewardModel::score(const std::vector<int32_t>& prompt, const std::vector<
   std::vector<int32_t> seq = prompt;
   seq.insert(seq.end(), response.begin(), response.end());
   return double(scores(std::vector<std::vector<int32_t>>{seq}).item());
+}
+
+double score_text(RewardModel& model, const tok::Tokenizer& tk, const std::string& prompt, const std::string& response) {
+  PreferencePair p;
+  p.prompt = prompt;
+  PreferenceEncoder enc(tk);
+  const std::vector<int32_t> ids = enc.prompt(p), resp = enc.response(p, response);
+  if (ids.size() + resp.size() == 0) throw Error("reward score: the prompt and the response are both empty");
+  if (int64_t(ids.size() + resp.size()) > model.config().n_positions)
+    throw Error("reward score: prompt + response hold " + std::to_string(ids.size() + resp.size()) +
+                " tokens, more than the model's " + std::to_string(model.config().n_positions) + " positions");
+  return model.score(ids, resp);
 }
 
 }  // namespace lmf::align

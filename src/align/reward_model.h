@@ -24,6 +24,7 @@
 
 #include "core/optim/optimizer.h"
 #include "models/transformer.h"
+#include "tokenizer/tokenizer.h"
 
 namespace lmf::align {
 
@@ -71,5 +72,10 @@ class RewardModel {
   Tensor score_;
   int64_t pad_token_id_ = 0;
 };
+
+// The score of a response to a prompt given as text, encoded as preference pairs are
+// (align/preferences.h: PreferenceEncoder) — what `lmforge reward score` prints. Error when
+// both are empty or they hold more tokens than the model's positions.
+double score_text(RewardModel& model, const tok::Tokenizer& tk, const std::string& prompt, const std::string& response);
 
 }  // namespace lmf::align

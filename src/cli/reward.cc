@@ -71,15 +71,7 @@ int run_reward_score(int argc, char** argv) {
   apply_threads(threads);
   const tok::Tokenizer tk = tok::Tokenizer::load(model_tokenizer_spec(model_dir, tokenizer));
   align::RewardModel model = align::RewardModel::load(model_dir);
-  align::PreferencePair p;
-  p.prompt = prompt;
-  align::PreferenceEncoder enc(tk);
-  const std::vector<int32_t> ids = enc.prompt(p), resp = enc.response(p, response);
-  if (ids.size() + resp.size() == 0) throw Error("reward score: the prompt and the response are both empty");
-  if (int64_t(ids.size() + resp.size()) > model.config().n_positions)
-    throw Error("reward score: prompt + response hold " + std::to_string(ids.size() + resp.size()) +
-                " tokens, more than the model's " + std::to_string(model.config().n_positions) + " positions");
-  std::printf("%s\n", nlohmann::json{{"score", model.score(ids, resp)}}.dump().c_str());
+  std::printf("%s\n", nlohmann::json{{"score", align::score_text(model, tk, prompt, response)}}.dump().c_str());
   return 0;
 }
 
