@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "align/preferences.h"
 #include "align/reward_model.h"
 #include "align/reward_train.h"
 #include "cli/command.h"

@@ -87,10 +87,12 @@ int64_t Engine::queue_length() const {
 int64_t Engine::active_slots() const { return active_; }
 
 void Engine::cancel_all() {
-  std::lock_guard<std::mutex> lk(mu_);
-  for (auto& g : queue_) g->cancel();
-  for (auto& s : slots_)
-    if (s->gen) s->gen->cancel();
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    for (auto& g : queue_) g->cancel();
+    cancel_all_ = true;  // the slots' generations are the engine thread's: it cancels them
+  }
+  cv_.notify_all();
 }
 
 void Engine::run(const std::function<void(Transformer&)>& fn) {
@@ -324,8 +326,9 @@ void Engine::loop() {
       }
       cv_.notify_all();
     }
+    const bool cancel_all = cancel_all_.exchange(false);
     for (auto& sp : slots_)
-      if (sp->gen && sp->gen->cancelled()) finish(*sp, "cancelled");
+      if (sp->gen && (cancel_all || sp->gen->cancelled())) finish(*sp, "cancelled");
     // One chunk of the earliest admitted prompt still prefilling.
     Slot* pre = nullptr;
     for (auto& sp : slots_)

@@ -88,6 +88,7 @@ class Engine {
   struct Task;
   std::deque<std::shared_ptr<Task>> tasks_;
   std::atomic<int64_t> active_{0};
+  std::atomic<bool> cancel_all_{false};
   bool stop_ = false;
   std::thread thread_;
 };
