@@ -17,21 +17,27 @@ def section(res):
           "Tokens are the completion tokens the server reports per request (the final usage chunk); tok/s is "
           "all of them over the round's wall time. TTFT: request sent to first text chunk. ITL: gap between "
           "successive text chunks. Stream decode: each request's (tokens - 1) / (last chunk - first chunk), "
-          "averaged. Peak RSS: the server's VmHWM over the round.\n")
+          "averaged. Peak RSS: the server's VmHWM over the round. CPU cores: CPU seconds per wall "
+          "second during the round of the server and of everything else on the machine but the load generator "
+          "(the machine is shared: other work there competes with the server for the same cores).\n")
     rows = []
     for r in s["rounds"]:
         rows.append([r["clients"], f"{r['ok']} / {r['requests']}", f"{r['tokens']}",
                      f"{r['tokens_per_s']:.1f}", f"{r['ttft_ms_p50']:.0f} / {r['ttft_ms_p99']:.0f}",
                      f"{r['itl_ms_p50']:.1f} / {r['itl_ms_p99']:.1f}",
-                     f"{r['stream_decode_tokens_per_s_mean']:.1f}", f"{r['server_peak_rss_kb'] / 1024:.0f}"])
+                     f"{r['stream_decode_tokens_per_s_mean']:.1f}", f"{r['server_peak_rss_kb'] / 1024:.0f}", f"{r['server_cpu_cores']:.2f} / {r['other_cpu_cores']:.2f}"])
     table([("clients", "r"), ("requests ok", "r"), ("tokens generated", "r"), ("aggregate tok/s", "r"),
            ("TTFT p50 / p99 ms", "r"), ("ITL p50 / p99 ms", "r"), ("stream decode tok/s", "r"),
-           ("server peak RSS MB", "r")], rows)
+           ("server peak RSS MB", "r"), ("CPU cores server / other work", "r")], rows)
     short = sum(r["short_requests"] for r in s["rounds"])
+    first = sum(r.get("requests_without_text", 0) for r in s["rounds"])
     print(f"\nBaseline in the same run: `bench_generate` (batch 1, same checkpoint, threads and prompt length) "
           f"decodes {g['decode_tokens_per_s']:.1f} tok/s before the server rounds and "
-          f"{g['decode_tokens_per_s_after']:.1f} after; the faster, {g['baseline_tokens_per_s']:.1f}, is the "
-          f"baseline. Requests that ended before {m['max_tokens']} tokens (end of text): {short}. "
+          f"{g['decode_tokens_per_s_after']:.1f} after (other work {g['other_cpu_cores']:.2f} / "
+          f"{g['other_cpu_cores_after']:.2f} cores meanwhile); the faster, {g['baseline_tokens_per_s']:.1f}, is the "
+          f"baseline. Requests that ended before {m['max_tokens']} tokens (the random model's greedy text reached "
+          f"its end-of-text token): {short} of {sum(r['requests'] for r in s['rounds'])}, {first} of them at the first "
+          "token (no TTFT). "
           f"Server RSS after loading: {s['rss_after_load_kb'] / 1024:.0f} MB.")
     if res.get("served_text_matches_generate") is not None:
         same = "is" if res["served_text_matches_generate"] else "is not"

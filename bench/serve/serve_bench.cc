@@ -13,12 +13,16 @@
 //
 // Per request: time to first token (send → first chunk with text), the gaps between chunks
 // with text (inter-token latency), the tokens generated (the final usage chunk's
-// completion_tokens), the text chunks and the finish reason; the text of the first request
-// (k = 0) is kept so that the run can compare it with bench_generate's greedy ids. Per client count: generated
-// tokens / wall time of the round, TTFT and ITL percentiles, each stream's decode rate
-// ((tokens − 1) / (last chunk − first chunk)), and the server's peak RSS over the round
-// (VmHWM of /proc/PID/status, reset through /proc/PID/clear_refs before the round when the
-// kernel allows it; the largest of these and the warm-up's is the run's peak). Prints JSON; exits 1 when a request failed (details in "errors").
+// completion_tokens; a request whose first token ends the text counts, without a TTFT), the
+// text chunks and the finish reason. The text of request k = 0 is kept so that the run can
+// compare it with bench_generate's greedy ids. Per client count: generated tokens / wall time
+// of the round, TTFT and ITL percentiles, each stream's decode rate ((tokens − 1) / (last
+// chunk − first chunk)), the server's peak RSS over the round (VmHWM of /proc/PID/status,
+// reset through /proc/PID/clear_refs before the round when the kernel allows it; the largest
+// of these and the warm-up's is the run's peak), the CPU the server, this program and all
+// other work took during the round (cores: CPU seconds / wall seconds; the machine may be
+// shared) and /proc/loadavg after it. Prints
+// JSON; exits 1 when a request failed (details in "errors").
 #include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -63,6 +67,36 @@ bool reset_peak_rss(pid_t pid) {
   out << "5";
   out.flush();
   return bool(out);
+}
+
+// Busy CPU ticks of the whole machine (/proc/stat) and of one process (utime + stime of
+// /proc/PID/stat, all its threads); with them a round measures how much CPU other work took.
+int64_t machine_busy_ticks() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  int64_t user = 0, nice = 0, sys = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  in >> cpu >> user >> nice >> sys >> idle >> iowait >> irq >> softirq >> steal;
+  return user + nice + sys + irq + softirq + steal;
+}
+
+int64_t process_ticks(const std::string& pid) {
+  std::string st = read_file("/proc/" + pid + "/stat");
+  const size_t close = st.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::stringstream in(st.substr(close + 2));
+  std::string f;
+  int64_t utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> f; ++i) {  // fields 14 and 15 (1-based) of /proc/PID/stat
+    if (i == 14) utime = std::stoll(f);
+    if (i == 15) stime = std::stoll(f);
+  }
+  return utime + stime;
+}
+
+std::string loadavg() {
+  std::string s = read_file("/proc/loadavg");
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -206,7 +240,6 @@ RequestResult complete(httplib::Client& cli, const std::vector<int>& prompt, int
     return r;
   }
   if (r.error.empty() && !done) r.error = "stream ended without [DONE]; tail: " + buf.substr(0, 400);
-  if (r.error.empty() && r.chunks == 0 && r.tokens > 0) r.error = "no text chunk for " + std::to_string(r.tokens) + " tokens";
   r.total = secs(t_end - t0);
   if (r.chunks > 0) {
     r.ttft = secs(first - t0);
@@ -285,6 +318,8 @@ int main(int argc, char** argv) {
     const int64_t base = next_prompt;
     next_prompt += int64_t(clients) * requests;
     std::vector<std::thread> ts;
+    const int64_t busy0 = machine_busy_ticks(), server0 = process_ticks(std::to_string(server.pid)),
+                  self0 = process_ticks("self");
     const auto t0 = Clock::now();
     for (int c = 0; c < clients; ++c)
       ts.emplace_back([&, c] {
@@ -295,9 +330,13 @@ int main(int argc, char** argv) {
       });
     for (auto& t : ts) t.join();
     const double wall = secs(Clock::now() - t0);
+    const double tick = double(sysconf(_SC_CLK_TCK));
+    const double server_cores = double(process_ticks(std::to_string(server.pid)) - server0) / tick / wall;
+    const double self_cores = double(process_ticks("self") - self0) / tick / wall;
+    const double other_cores = double(machine_busy_ticks() - busy0) / tick / wall - server_cores - self_cores;
 
     std::vector<double> ttft, itl, rates;
-    int64_t tokens = 0, chunks = 0, ok = 0, short_count = 0;
+    int64_t tokens = 0, chunks = 0, ok = 0, short_count = 0, no_text = 0;
     json finish = json::object();
     for (int c = 0; c < clients; ++c)
       for (size_t r = 0; r < results[size_t(c)].size(); ++r) {
@@ -308,10 +347,11 @@ int main(int argc, char** argv) {
         }
         ++ok;
         tokens += x.tokens;
+        if (x.chunks == 0) ++no_text;  // ended at once (end of text): no first token to time
         chunks += x.chunks;
         if (x.tokens < max_tokens) ++short_count;
         finish[x.finish_reason] = finish.value(x.finish_reason, 0) + 1;
-        ttft.push_back(x.ttft * 1e3);
+        if (x.chunks > 0) ttft.push_back(x.ttft * 1e3);
         for (double g : x.gaps) itl.push_back(g * 1e3);
         if (x.tokens > 1 && x.decode_s > 0) rates.push_back(double(x.tokens - 1) / x.decode_s);
       }
@@ -323,6 +363,7 @@ int main(int argc, char** argv) {
                   {"tokens", tokens},
                   {"text_chunks", chunks},
                   {"short_requests", short_count},
+                  {"requests_without_text", no_text},
                   {"finish_reasons", finish},
                   {"wall_s", wall},
                   {"tokens_per_s", double(tokens) / wall},
@@ -332,10 +373,15 @@ int main(int argc, char** argv) {
                   {"itl_ms_p99", percentile(itl, 99)},
                   {"stream_decode_tokens_per_s_mean", rate_mean},
                   {"server_peak_rss_kb", proc_status_kb(server.pid, "VmHWM")},
-                  {"peak_rss_reset", reset}};
+                  {"peak_rss_reset", reset},
+                  {"loadavg_after", loadavg()},
+                  {"server_cpu_cores", server_cores},
+                  {"client_cpu_cores", self_cores},
+                  {"other_cpu_cores", std::max(0.0, other_cores)}};
     peak_kb = std::max(peak_kb, round["server_peak_rss_kb"].get<int64_t>());
-    std::fprintf(stderr, "  %2d clients: %lld tokens in %.1f s, %.1f tok/s, TTFT p50 %.0f ms, ITL p50 %.1f ms\n", clients,
-                 (long long)tokens, wall, double(tokens) / wall, percentile(ttft, 50), percentile(itl, 50));
+    std::fprintf(stderr, "  %2d clients: %lld tokens in %.1f s, %.1f tok/s, TTFT p50 %.0f ms, ITL p50 %.1f ms, other work %.2f cores\n",
+                 clients, (long long)tokens, wall, double(tokens) / wall, percentile(ttft, 50), percentile(itl, 50),
+                 std::max(0.0, other_cores));
     if (base == 0 && !results[0].empty()) out["first_request_text"] = results[0][0].text;  // bench_generate's prompt
     rounds.push_back(round);
   }
