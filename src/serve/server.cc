@@ -187,6 +187,12 @@ int serve(const ServeOptions& opt) {
   const size_t workers = size_t(opt.engine.parallel + opt.engine.max_queue + 8);
   svr.new_task_queue = [workers] { return new httplib::ThreadPool(std::min<size_t>(workers, 1024)); };
   svr.set_payload_max_length(size_t(opt.max_body));
+  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which lets a second server bind
+  // a port already in use instead of failing.
+  svr.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   svr.set_read_timeout(30, 0);
   svr.set_write_timeout(30, 0);
   register_routes(svr, st);
@@ -198,15 +204,20 @@ int serve(const ServeOptions& opt) {
   std::fflush(stderr);
   std::thread http([&svr] { svr.listen_after_bind(); });
 
+  std::atomic<bool> self_stop{false};  // the model did not load: no signal came, nothing is in flight
   std::thread signals([&] {
     int sig = 0;
     sigwait(&sigs, &sig);
-    std::fprintf(stderr, "lmforge serve: %s, finishing the requests in flight\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    if (!self_stop)
+      std::fprintf(stderr, "lmforge serve: %s, finishing the requests in flight\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     svr.stop();
   });
   // Waits for the signal (or sends it, when the model did not load), then drains.
   auto shut_down = [&](int status, bool now) {
-    if (now) pthread_kill(signals.native_handle(), SIGTERM);
+    if (now) {
+      self_stop = true;
+      pthread_kill(signals.native_handle(), SIGTERM);
+    }
     signals.join();
     // In-flight requests finish inside listen_after_bind's thread pool; cancel them after the grace time.
     std::atomic<bool> drained{false};

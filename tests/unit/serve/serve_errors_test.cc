@@ -136,19 +136,32 @@ TEST(ServeErrors, EveryBadRequestGetsItsStatusAndTheServerLives) {
   EXPECT_EQ(ok.status, 200);
   EXPECT_EQ(ok.body["usage"]["completion_tokens"], 3);
   EXPECT_EQ(ok.body["choices"][0]["finish_reason"], "length");
+  // A second server on the same port, and one whose model does not load, exit 1 with the reason.
+  std::string out;
+  EXPECT_EQ(test::run_command(std::string(LMFORGE_BINARY) + " serve --model '" + slow_model() + "' --port " +
+                                  std::to_string(server.port()) + " 2>&1", &out), 1);
+  EXPECT_NE(out.find("cannot listen on 127.0.0.1:" + std::to_string(server.port())), std::string::npos) << out;
+  EXPECT_EQ(test::run_command(std::string(LMFORGE_BINARY) + " serve --model /no/such/model --port 0 2>&1", &out), 1);
+  EXPECT_NE(out.find("/no/such/model: no such model directory"), std::string::npos) << out;
+
   auto metrics = c.Get("/metrics", auth);
   ASSERT_TRUE(metrics);
   EXPECT_NE(metrics->body.find("lmforge_requests_total{route=\"/v1/completions\",status=\"400\"}"), std::string::npos);
 }
 
 TEST(ServeErrors, FullQueueDisconnectAndSigterm) {
-  test::ServeProcess server({"--model", slow_model(), "--parallel", "1", "--max-queue", "0"});
+  test::ServeProcess server({"--model", slow_model(), "--parallel", "1", "--max-queue", "0", "--threads", "1"});
+  // About 4 s of tokens at one thread here.
   const std::string long_stream = R"({"prompt":"once upon a time","max_tokens":3000,"temperature":0,"stream":true})";
 
-  // A streaming client that reads a few chunks, then goes away.
+  // A streaming client that reads until told to hang up.
   std::atomic<int> chunks{0};
+  std::atomic<bool> hang_up{false};
   std::thread reader([&] {
-    stream_post(server.port(), long_stream, [&](const char*, size_t) { return ++chunks < 5; });  // false: hang up
+    stream_post(server.port(), long_stream, [&](const char*, size_t) {
+      ++chunks;
+      return !hang_up;  // false: close the connection
+    });
   });
   for (int i = 0; i < 3000 && chunks < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   if (chunks < 2) {
@@ -158,7 +171,8 @@ TEST(ServeErrors, FullQueueDisconnectAndSigterm) {
   }
   // The one slot is busy and nothing may queue: 429.
   httplib::Client c("127.0.0.1", server.port());
-  if (chunks < 5) expect_error(post(c, "/v1/completions", R"({"prompt":"a","max_tokens":2})"), 429, "", "queue full");
+  expect_error(post(c, "/v1/completions", R"({"prompt":"a","max_tokens":2})"), 429, "", "queue full");
+  hang_up = true;
   reader.join();
   // The disconnected stream's slot is free again at once: a short request runs (it would
   // otherwise wait for 3000 tokens, or get 429).
