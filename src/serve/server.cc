@@ -147,13 +147,28 @@ void register_routes(httplib::Server& svr, State& st) {
     const std::string_view page = chat_page();
     res.set_content(std::string(page), "text/html; charset=utf-8");
   });
+  // A known route with another method: 405 naming the method the route takes.
+  const std::vector<std::pair<std::string, std::string>> routes = {
+      {"/v1/chat/completions", "POST"}, {"/v1/completions", "POST"}, {"/v1/embeddings", "POST"}, {"/v1/models", "GET"},
+      {"/tokenize", "POST"}, {"/detokenize", "POST"}, {"/metrics", "GET"}, {"/health", "GET"}, {"/", "GET"}};
+  for (const auto& [path, method] : routes) {
+    auto refuse = [path, method](const httplib::Request& req, httplib::Response& res) {
+      res.set_header("Allow", method);
+      send_json(res, 405, error_body("method " + req.method + " is not allowed on " + path + "; use " + method,
+                                     "invalid_request_error", "", "method_not_allowed"));
+    };
+    if (method != "GET") svr.Get(path, refuse);
+    if (method != "POST") svr.Post(path, refuse);
+    svr.Put(path, refuse);
+    svr.Patch(path, refuse);
+    svr.Delete(path, refuse);
+  }
   // Statuses httplib sets itself (404, 405, 413, 400 for a malformed request) get an error object.
   svr.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     std::string msg = "HTTP " + std::to_string(res.status);
     std::string code;
     if (res.status == 404) msg = "no route " + req.method + " " + req.path, code = "not_found";
-    if (res.status == 405) msg = "method " + req.method + " is not allowed on " + req.path, code = "method_not_allowed";
     if (res.status == 413) msg = "the request body is larger than this server's limit (--max-body)", code = "payload_too_large";
     send_json(res, res.status, error_body(msg, "invalid_request_error", "", code));
     return httplib::Server::HandlerResponse::Handled;

@@ -131,6 +131,13 @@ TEST(ServeErrors, EveryBadRequestGetsItsStatusAndTheServerLives) {
   EXPECT_EQ(nf->status, 404);
   EXPECT_TRUE(json::parse(nf->body).contains("error"));
 
+  auto wrong = c.Get("/v1/chat/completions", auth);
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 405);
+  EXPECT_EQ(wrong->get_header_value("Allow"), "POST");
+  EXPECT_EQ(json::parse(wrong->body)["error"]["code"], "method_not_allowed");
+  EXPECT_EQ(c.Delete("/v1/models", auth)->status, 405);
+
   // Still serving.
   Reply ok = post(c, comp, R"({"prompt":"hello","max_tokens":3,"temperature":0})", auth);
   EXPECT_EQ(ok.status, 200);
