@@ -6,7 +6,10 @@
 //                           exactly (eval::exact_match_report); prints --show N examples with
 //                           question, expected answer and reply, then the score (--json: one
 //                           JSON object).
-// Either way --adapter DIR applies a PEFT adapter to the model first.
+//   --tasks NAME[,NAME...]  lm-evaluation-harness tasks (names, globs or YAML paths;
+//                           eval::run_tasks): a results table, and with --output-path the
+//                           harness's results (and --log-samples samples) files.
+// Every way --adapter DIR applies a PEFT adapter to the model first.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -16,6 +19,7 @@
 #include "cli/command.h"
 #include "cli/flags.h"
 #include "eval/exact_match.h"
+#include "eval/harness.h"
 #include "eval/perplexity.h"
 #include "finetune/inference_model.h"
 #include "finetune/peft.h"
@@ -72,8 +76,29 @@ int run_instructions(ft::InferenceModel& m, const std::string& path, int64_t sho
   return 0;
 }
 
+int run_task_eval(const eval::TasksOptions& o) {
+  std::string current;
+  std::unique_ptr<io::Progress> bar;
+  eval::TasksReport r = eval::run_tasks(o, [&](const std::string& task, int64_t done, int64_t total) {
+    if (task != current) {
+      if (bar) bar->finish();
+      current = task;
+      std::fprintf(stderr, "%s\n", task.c_str());
+      bar = std::make_unique<io::Progress>(total, 1, 0, std::max<int64_t>(1, total / 10));
+      bar->set_units({"doc", "doc/s", false});
+    }
+    bar->update(done, "");
+  });
+  if (bar) bar->finish();
+  std::printf("%s", eval::results_table(r.rows, r.results["versions"]).c_str());
+  if (!r.results_file.empty()) std::printf("results: %s\n", r.results_file.c_str());
+  for (const auto& f : r.samples_files) std::printf("samples: %s\n", f.c_str());
+  return 0;
+}
+
 int run_eval(int argc, char** argv) {
-  CLI::App app{"Evaluate a model: perplexity over a token shard (--data), or held-out exact-match on instruction data (--instructions)",
+  CLI::App app{"Evaluate a model: perplexity over a token shard (--data), held-out exact-match on instruction data (--instructions), "
+               "or lm-evaluation-harness tasks (--tasks)",
                "lmforge eval"};
   ModelFlags mf;
   std::string data_path, inst_path;
@@ -86,8 +111,20 @@ int run_eval(int argc, char** argv) {
   auto* inst_opt = app.add_option("--instructions", inst_path,
                                   "instruction data, JSONL (Alpaca or chat messages): exact-match of greedy replies");
   data_opt->excludes(inst_opt);
+  eval::TasksOptions to;
+  std::vector<std::string> task_names;
+  auto* tasks_opt = app.add_option("--tasks", task_names, "lm-evaluation-harness tasks: names (globs allowed) or task YAML files")
+                        ->delimiter(',');
+  tasks_opt->excludes(data_opt)->excludes(inst_opt);
+  app.add_option("--num-fewshot", to.num_fewshot, "--tasks: few-shot examples a prompt (default: each task's num_fewshot, else 0)")
+      ->check(int_at_least<int64_t>(0));
+  app.add_option("--limit", to.limit, "--tasks: evaluate only the first N documents of each task (0 = all)")
+      ->check(int_at_least<int64_t>(0));
+  app.add_option("--seed", to.seed, "--tasks: seed of the few-shot sampler (the harness's fewshot seed)")->capture_default_str();
+  app.add_option("--output-path", to.output_path, "--tasks: write DIR/<model name>/results_<time>.json");
+  app.add_flag("--log-samples", to.log_samples, "--tasks: also write samples_<task>_<time>.jsonl (with --output-path)");
   app.add_option("--seq", seq, "--data: window length T (default: the model's context length)")->check(int_at_least<int64_t>(1));
-  app.add_option("--batch", batch, "--data: windows per forward pass")->check(int_at_least<int64_t>(1))->capture_default_str();
+  app.add_option("--batch,--batch-size", batch, "--data: windows per forward pass (--tasks: accepted; contexts are scored one at a time with their KV cache shared by their choices)")->check(int_at_least<int64_t>(1))->capture_default_str();
   app.add_option("--max-windows", max_windows, "--data: score only the first N windows (0 = all)")
       ->check(int_at_least<int64_t>(0))
       ->capture_default_str();
@@ -96,15 +133,27 @@ int run_eval(int argc, char** argv) {
       ->capture_default_str();
   add_max_new_tokens_flag(app, max_new, "--instructions: most tokens generated per reply");
   add_older_name(app, "--max-new", max_new, int64_t(1), int64_t(1000000), "--max-new-tokens");
-  app.add_option("--tokenizer", mf.tokenizer, "--instructions: tokenizer SPEC (default: the model's tokenizer.json)");
+  app.add_option("--tokenizer", mf.tokenizer, "--instructions, --tasks: tokenizer SPEC (default: the model's tokenizer.json)");
   app.add_flag("--json", json_out, "--instructions: print one JSON object (--data always prints JSON)");
   add_threads_flag(app, threads);
   LMF_PARSE(app, argc, argv);
-  if (data_path.empty() && inst_path.empty()) {
-    std::fprintf(stderr, "lmforge eval: error: pass --data SHARD or --instructions FILE.jsonl\n");
+  if (data_path.empty() && inst_path.empty() && task_names.empty()) {
+    std::fprintf(stderr, "lmforge eval: error: pass --data SHARD, --instructions FILE.jsonl or --tasks NAME[,NAME...]\n");
+    return kExitUsage;
+  }
+  if (to.log_samples && to.output_path.empty()) {
+    std::fprintf(stderr, "lmforge eval: error: --log-samples needs --output-path DIR\n");
     return kExitUsage;
   }
   apply_threads(threads);
+
+  if (!task_names.empty()) {
+    to.model_dir = mf.model_dir;
+    to.adapter_dir = mf.adapter_dir;
+    to.tokenizer = mf.tokenizer;
+    to.tasks = task_names;
+    return run_task_eval(to);
+  }
 
   if (!inst_path.empty()) {
     ft::InferenceModel m({mf.model_dir, mf.tokenizer, mf.adapter_dir});
@@ -119,7 +168,7 @@ int run_eval(int argc, char** argv) {
   return 0;
 }
 
-Command reg("eval", "perplexity over a token shard, or exact-match on instruction data", run_eval);
+Command reg("eval", "perplexity over a token shard, exact-match on instruction data, or lm-evaluation-harness tasks", run_eval);
 
 }  // namespace
 }  // namespace lmf::cli

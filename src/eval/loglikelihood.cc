@@ -130,6 +130,9 @@ std::vector<LoglikelihoodResult> LoglikelihoodScorer::score_tokens(
       if (int64_t(id) >= V) throw Error("log-likelihood: token " + std::to_string(id) + " outside the model's vocabulary");
     const int64_t total = int64_t(context.size() + cont.size());
     Tensor rows;  // (n, V): rows[j] predicts cont[j]
+    if (int64_t(cont.size()) > max_len_)
+      throw Error("log-likelihood: a continuation of " + std::to_string(cont.size()) +
+                  " tokens does not fit the model's context of " + std::to_string(max_len_) + " tokens");
     if (total > max_len_ + 1) {
       // Truncated from the left to L tokens of input, in a forward of its own.
       std::vector<TokenId> all(context);

@@ -19,7 +19,8 @@
 // Requests that share a context string share one prefill of it: the continuation of each
 // runs after the cached context (the cache is cut back to the context's length in between),
 // so a context is prefilled once however many choices follow it. Requests that would not
-// fit in L+1 tokens take the truncated input above in a forward of their own.
+// fit in L+1 tokens take the truncated input above in a forward of their own; a
+// continuation longer than L tokens is an Error.
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -1,0 +1,292 @@
+#include "eval/harness.h"
+
+#include <fnmatch.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+#include "eval/loglikelihood.h"
+#include "eval/sha256.h"
+#include "eval/task.h"
+#include "finetune/inference_model.h"
+#include "io/atomic_file.h"
+
+namespace lmf::eval {
+
+namespace fs = std::filesystem;
+using ojson = nlohmann::ordered_json;
+
+std::string default_tasks_dir() {
+  if (const char* env = std::getenv("LMFORGE_TASKS_DIR"); env && *env) return env;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path dir = exe.parent_path();
+    for (const fs::path& p : {dir / ".." / "tasks", dir / "tasks", dir / ".." / "share" / "lmforge" / "tasks"})
+      if (fs::is_directory(p)) return fs::weakly_canonical(p).string();
+  }
+  return "";
+}
+
+std::vector<std::string> resolve_tasks(const std::vector<std::string>& names, const std::string& tasks_dir) {
+  // The task names of the folder's YAML files.
+  std::vector<std::pair<std::string, std::string>> known;  // (name, file), sorted by name
+  if (!tasks_dir.empty() && fs::is_directory(tasks_dir)) {
+    for (const auto& e : fs::recursive_directory_iterator(tasks_dir)) {
+      const std::string ext = e.path().extension().string();
+      if (!e.is_regular_file() || (ext != ".yaml" && ext != ".yml")) continue;
+      try {
+        const YAML::Node n = YAML::LoadFile(e.path().string());
+        if (n.IsMap() && n["task"]) known.emplace_back(n["task"].as<std::string>(), e.path().string());
+      } catch (const YAML::Exception&) {
+      }
+    }
+  }
+  std::sort(known.begin(), known.end());
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const std::string& name : names) {
+    const std::string ext = fs::path(name).extension().string();
+    if (ext == ".yaml" || ext == ".yml") {
+      if (!fs::exists(name)) throw Error("task file " + name + " does not exist");
+      if (seen.insert(name).second) out.push_back(name);
+      continue;
+    }
+    bool hit = false;
+    for (const auto& [task, file] : known)
+      if (fnmatch(name.c_str(), task.c_str(), 0) == 0) {
+        hit = true;
+        if (seen.insert(file).second) out.push_back(file);
+      }
+    if (!hit) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k.first;
+      throw Error("no task named '" + name + "' in " + (tasks_dir.empty() ? std::string("(no tasks folder found)") : tasks_dir) +
+                  (list.empty() ? "" : " (tasks: " + list + ")") + "; pass a path to a .yaml file for a task of your own");
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::string sanitize_model_name(const std::string& s) {
+  return std::regex_replace(s, std::regex(R"(["<>:/\|\\?\*\[\]]+)"), "__");
+}
+
+std::string now_stamp() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H-%M-%S", &tm);
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%06lld", (long long)us);
+  return std::string(buf) + frac;
+}
+
+ojson number_or_na(double x) { return std::isnan(x) ? ojson("N/A") : ojson(x); }
+
+}  // namespace
+
+TasksReport run_tasks(const TasksOptions& o, const std::function<void(const std::string&, int64_t, int64_t)>& progress) {
+  const std::string dir = o.tasks_dir.empty() ? default_tasks_dir() : o.tasks_dir;
+  const std::vector<std::string> files = resolve_tasks(o.tasks, dir);
+  std::vector<Task> tasks;
+  for (const std::string& f : files) tasks.push_back(load_task(f));  // every file checked before the model loads
+
+  ft::InferenceModel m({o.model_dir, o.tokenizer, o.adapter_dir});
+  LoglikelihoodScorer scorer(m.model, m.tokenizer);
+  const std::string stamp = now_stamp();
+  const std::string model_name = sanitize_model_name(o.model_dir);
+
+  TasksReport rep;
+  ojson results = ojson::object(), configs = ojson::object(), versions = ojson::object(), nshot = ojson::object(),
+        hib = ojson::object(), nsamples = ojson::object(), subtasks = ojson::object();
+  std::map<std::string, std::vector<ojson>> samples;
+  for (const Task& t : tasks) {
+    const int64_t k = o.num_fewshot >= 0 ? o.num_fewshot : t.num_fewshot;
+    const std::vector<DocRequest> docs = build_requests(t, t.output_type == "loglikelihood_rolling" ? 0 : k, o.limit, o.seed);
+    const int64_t N = int64_t(docs.size());
+    std::map<std::string, std::vector<double>> per_doc;   // metric -> values
+    std::vector<Weighted> words, bytes;
+    std::vector<ojson> lines;
+    auto report = [&](int64_t done) {
+      if (progress) progress(t.name, done, N);
+    };
+    if (t.output_type == "loglikelihood_rolling") {
+      std::vector<std::string> texts;
+      for (const auto& d : docs) texts.push_back(d.rolling_text);
+      const std::vector<double> lls = scorer.loglikelihood_rolling(texts, report);
+      for (size_t i = 0; i < docs.size(); ++i) {
+        words.push_back({lls[i], double(count_words(texts[i]))});
+        bytes.push_back({lls[i], double(texts[i].size())});
+        if (o.log_samples)
+          lines.push_back({{"doc_id", docs[i].doc_id}, {"doc", *docs[i].doc}, {"target", docs[i].target},
+                           {"arguments", {{"gen_args_0", {{"arg_0", texts[i]}}}}}, {"resps", {{lls[i]}}},
+                           {"filtered_resps", {lls[i]}}, {"filter", "none"},
+                           {"word_perplexity", {lls[i], words.back().second}},
+                           {"byte_perplexity", {lls[i], bytes.back().second}},
+                           {"bits_per_byte", {lls[i], bytes.back().second}}});
+      }
+    } else {
+      std::vector<LoglikelihoodRequest> reqs;
+      for (const auto& d : docs)
+        for (const auto& c : d.continuations) reqs.push_back({d.context, c});
+      int64_t total_reqs = int64_t(reqs.size());
+      const std::vector<LoglikelihoodResult> res =
+          scorer.loglikelihood(reqs, [&](int64_t done) { report(total_reqs ? done * N / total_reqs : N); });
+      size_t at = 0;
+      for (const auto& d : docs) {
+        std::vector<double> lls;
+        std::vector<bool> greedy;
+        ojson args = ojson::object(), resps = ojson::array(), filtered = ojson::array();
+        for (size_t c = 0; c < d.continuations.size(); ++c, ++at) {
+          lls.push_back(res[at].logprob);
+          greedy.push_back(res[at].is_greedy);
+          args["gen_args_" + std::to_string(c)] = {{"arg_0", d.context}, {"arg_1", d.continuations[c]}};
+          resps.push_back(ojson::array({ojson::array({res[at].logprob, res[at].is_greedy})}));
+          filtered.push_back(ojson::array({res[at].logprob, res[at].is_greedy}));
+        }
+        ojson line{{"doc_id", d.doc_id}, {"doc", *d.doc}, {"target", t.output_type == "multiple_choice" ? ojson(d.gold) : ojson(d.target)},
+                     {"arguments", args}, {"resps", resps}, {"filtered_resps", filtered}, {"filter", "none"}};
+        if (t.output_type == "multiple_choice") {
+          const ChoiceScores s = score_choices(lls, greedy, d.choices, d.gold);
+          per_doc["acc"].push_back(s.acc);
+          per_doc["acc_norm"].push_back(s.acc_norm);
+          per_doc["exact_match"].push_back(s.exact_match);
+          line["acc"] = s.acc, line["acc_norm"] = s.acc_norm, line["exact_match"] = s.exact_match;
+        } else {
+          per_doc["perplexity"].push_back(lls[0]);
+          per_doc["acc"].push_back(greedy[0] ? 1.0 : 0.0);
+          line["perplexity"] = lls[0], line["acc"] = greedy[0] ? 1.0 : 0.0;
+        }
+        if (o.log_samples) {
+          line["doc_hash"] = sha256_hex(line["doc"].dump(2, ' ', false));
+          line["prompt_hash"] = sha256_hex(d.context);
+          line["target_hash"] = sha256_hex(line["target"].is_string() ? line["target"].get<std::string>() : line["target"].dump());
+          lines.push_back(std::move(line));
+        }
+      }
+    }
+    if (o.log_samples && t.output_type == "loglikelihood_rolling")
+      for (auto& l : lines) {
+        l["doc_hash"] = sha256_hex(l["doc"].dump(2, ' ', false));
+        l["prompt_hash"] = sha256_hex(l["arguments"]["gen_args_0"]["arg_0"].get<std::string>());
+        l["target_hash"] = sha256_hex(l["target"].get<std::string>());
+      }
+
+    ojson r = {{"alias", t.name}};
+    ojson h = ojson::object();
+    for (size_t mi = 0; mi < t.metrics.size(); ++mi) {
+      const std::string& name = t.metrics[mi];
+      double value = 0, se = std::nan("");
+      if (name == "acc" || name == "acc_norm" || name == "exact_match") {
+        value = mean(per_doc[name]);
+        se = mean_stderr(per_doc[name]);
+      } else if (name == "perplexity") {
+        value = perplexity(per_doc[name]);
+        se = bootstrap_stderr([](const std::vector<double>& xs) { return perplexity(xs); }, per_doc[name], o.bootstrap_iters);
+      } else if (name == "word_perplexity") {
+        value = weighted_perplexity(words);
+      } else if (name == "byte_perplexity") {
+        value = weighted_perplexity(bytes);
+      } else if (name == "bits_per_byte") {
+        value = bits_per_byte(bytes);
+      }
+      r[name + ",none"] = number_or_na(value);
+      r[name + "_stderr,none"] = number_or_na(se);
+      h[name] = bool(t.higher_is_better[mi]);
+      rep.rows.push_back({t.name, name, value, se, bool(t.higher_is_better[mi]), k});
+    }
+    results[t.name] = r;
+    ojson cfg = t.config;
+    cfg["num_fewshot"] = k;
+    configs[t.name] = cfg;
+    versions[t.name] = t.version;
+    nshot[t.name] = k;
+    hib[t.name] = h;
+    nsamples[t.name] = {{"original", t.test_docs.size()}, {"effective", N}};
+    subtasks[t.name] = ojson::array();
+    samples[t.name] = std::move(lines);
+  }
+  rep.results = {{"results", results},
+                 {"group_subtasks", subtasks},
+                 {"configs", configs},
+                 {"versions", versions},
+                 {"n-shot", nshot},
+                 {"higher_is_better", hib},
+                 {"n-samples", nsamples},
+                 {"config",
+                  {{"model", "lmforge"},
+                   {"model_args", "pretrained=" + o.model_dir + (o.adapter_dir.empty() ? "" : ",peft=" + o.adapter_dir)},
+                   {"batch_size", 1},
+                   {"limit", o.limit > 0 ? ojson(o.limit) : ojson(nullptr)},
+                   {"bootstrap_iters", o.bootstrap_iters},
+                   {"fewshot_seed", o.seed}}},
+                 {"model_name", o.model_dir},
+                 {"date", stamp}};
+  if (!o.output_path.empty()) {
+    const fs::path out = fs::path(o.output_path) / model_name;
+    fs::create_directories(out);
+    rep.results_file = (out / ("results_" + stamp + ".json")).string();
+    io::write_text_atomic(rep.results_file, rep.results.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    if (o.log_samples)
+      for (const auto& [task, lines] : samples) {
+        const std::string path = (out / ("samples_" + task + "_" + stamp + ".jsonl")).string();
+        std::string text;
+        for (const auto& l : lines) text += l.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+        io::write_text_atomic(path, text);
+        rep.samples_files.push_back(path);
+      }
+  }
+  return rep;
+}
+
+std::string results_table(const std::vector<MetricRow>& rows, const ojson& versions) {
+  std::ostringstream os;
+  std::vector<std::vector<std::string>> cells = {{"Tasks", "Version", "n-shot", "Metric", "", "Value", "", "Stderr"}};
+  std::string last;
+  for (const auto& r : rows) {
+    char v[32], s[32];
+    std::snprintf(v, sizeof v, "%.4f", r.value);
+    std::snprintf(s, sizeof s, "%.4f", r.stderr_);
+    const bool first = r.task != last;
+    last = r.task;
+    cells.push_back({first ? r.task : "", first ? versions.value(r.task, ojson(0)).dump() : "", first ? std::to_string(r.n_shot) : "",
+                     r.metric, r.higher_is_better ? "\xe2\x86\x91" : "\xe2\x86\x93", v, std::isnan(r.stderr_) ? "" : "\xc2\xb1",
+                     std::isnan(r.stderr_) ? "N/A" : s});
+  }
+  std::vector<size_t> width(cells[0].size(), 0);
+  auto cols = [](const std::string& c) {
+    size_t n = 0;
+    for (unsigned char ch : c) n += (ch & 0xc0) != 0x80;
+    return n;
+  };
+  for (const auto& row : cells)
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], cols(row[i]));
+  for (size_t ri = 0; ri < cells.size(); ++ri) {
+    os << "|";
+    for (size_t i = 0; i < cells[ri].size(); ++i) os << cells[ri][i] << std::string(width[i] - cols(cells[ri][i]), ' ') << "|";
+    os << "\n";
+    if (ri == 0) {
+      os << "|";
+      for (size_t w : width) os << std::string(std::max<size_t>(w, 1), '-') << "|";
+      os << "\n";
+    }
+  }
+  return os.str();
+}
+
+}  // namespace lmf::eval
