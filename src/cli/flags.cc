@@ -35,8 +35,8 @@ void add_sampling_flags(CLI::App& app, SamplingOptions& s) {
 }
 
 void add_model_flags(CLI::App& app, ModelFlags& f, bool with_adapter) {
-  app.add_option("--model", f.model_dir, "model directory (config.json, model.safetensors, tokenizer.json)")->required();
-  app.add_option("--tokenizer", f.tokenizer, "tokenizer SPEC: a tokenizer.json, a directory or tiktoken:NAME (default: the model's tokenizer.json)");
+  app.add_option("--model", f.model_dir, "model directory (config.json, model.safetensors, tokenizer.json) or a .gguf file")->required();
+  app.add_option("--tokenizer", f.tokenizer, "tokenizer SPEC: a tokenizer.json, a directory, a .gguf file or tiktoken:NAME (default: the model's own)");
   if (with_adapter)
     app.add_option("--adapter", f.adapter_dir,
                    "PEFT adapter directory (adapter_config.json, adapter_model.safetensors) applied to the model");

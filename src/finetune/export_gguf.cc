@@ -38,7 +38,7 @@ std::vector<std::pair<std::string, quant::GgmlType>> export_gguf(const ExportGgu
     check_chat_template(opt.adapter_dir);
     if (fs::exists(opt.adapter_dir + "/tokenizer.json")) tok_spec = opt.adapter_dir + "/tokenizer.json";
   }
-  tok::Tokenizer tk = tok::Tokenizer::load(tok_spec);
+  tok::Tokenizer tk = load_tokenizer(tok_spec);
   g.name = fs::path(opt.model_dir).filename().string();
   if (g.name.empty()) g.name = fs::path(opt.model_dir).parent_path().filename().string();
   g.chat_template = kChatMlTemplate;

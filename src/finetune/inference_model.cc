@@ -7,7 +7,7 @@ namespace lmf::ft {
 
 InferenceModel::InferenceModel(const InferenceModelSpec& spec)
     : model(load_model(spec.model_dir)),
-      tokenizer(tok::Tokenizer::load(model_tokenizer_spec(spec.model_dir, spec.tokenizer))) {
+      tokenizer(load_tokenizer(model_tokenizer_spec(spec.model_dir, spec.tokenizer))) {
   adapter = attach_adapter(model, spec.adapter_dir);
   chatml = has_chat_template(spec.model_dir) || (!spec.adapter_dir.empty() && has_chat_template(spec.adapter_dir));
 }

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "io/atomic_file.h"
+#include "models/gguf_import.h"
 
 namespace lmf {
 
@@ -44,6 +45,7 @@ std::vector<int32_t> ChatTemplate::prompt(const Conversation& c) const {
 void check_chat_template(const std::string& dir) { has_chat_template(dir); }
 
 bool has_chat_template(const std::string& dir) {
+  if (is_gguf_path(dir)) return gguf_chat_template(dir) == kChatMlTemplate;
   const std::string path = dir + "/tokenizer_config.json";
   if (!std::filesystem::exists(path)) return false;
   nlohmann::json j;

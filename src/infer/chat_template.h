@@ -52,6 +52,8 @@ class ChatTemplate {
 // Checks DIR/tokenizer_config.json (if any) names the ChatML template; Error otherwise.
 void check_chat_template(const std::string& dir);
 // True when DIR/tokenizer_config.json holds the ChatML chat_template (Error for another one).
+// For a .gguf file: whether its tokenizer.chat_template is the ChatML template (another
+// template is not an error there: the model then gets plain prompts).
 bool has_chat_template(const std::string& dir);
 // Writes (or updates) DIR/tokenizer_config.json with the ChatML `chat_template`.
 void write_chat_template(const std::string& dir);

@@ -6,6 +6,7 @@
 #include "core/autograd.h"
 #include "io/atomic_file.h"
 #include "io/safetensors.h"
+#include "models/gguf_import.h"
 
 namespace fs = std::filesystem;
 
@@ -58,6 +59,7 @@ ModelConfig load_model_config(const std::string& dir) {
 }  // namespace
 
 Transformer load_model(const std::string& dir) {
+  if (is_gguf_path(dir)) return load_gguf_model(dir);
   Transformer model(load_model_config(dir));
   load_weights(model, dir + "/model.safetensors");
   return model;
@@ -65,10 +67,15 @@ Transformer load_model(const std::string& dir) {
 
 std::string model_tokenizer_spec(const std::string& model_dir, const std::string& given) {
   if (!given.empty()) return given;
+  if (is_gguf_path(model_dir)) return model_dir;
   std::string p = model_dir + "/tokenizer.json";
   if (fs::exists(p)) return p;
   load_model_config(model_dir);  // say first what is really wrong: no model, or a broken config
   throw FormatError(model_dir + " has no tokenizer.json; pass --tokenizer SPEC (a tokenizer.json, a directory or tiktoken:NAME)");
+}
+
+tok::Tokenizer load_tokenizer(const std::string& spec) {
+  return is_gguf_path(spec) ? load_gguf_tokenizer(spec) : tok::Tokenizer::load(spec);
 }
 
 void save_model(const Transformer& model, const std::string& dir) {

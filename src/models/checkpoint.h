@@ -13,15 +13,21 @@
 
 #include "io/safetensors.h"
 #include "models/transformer.h"
+#include "tokenizer/tokenizer.h"
 
 namespace lmf {
 
 // FormatError naming `dir` when it does not exist, is not a model directory, or its
-// config.json or weights are broken.
+// config.json or weights are broken. A path ending in .gguf is read as a GGUF file
+// instead (models/gguf_import.h: weights converted to fp32).
 Transformer load_model(const std::string& dir);
-// The tokenizer of a model: `given` when not empty (a tokenizer.json, a directory or
-// tiktoken:NAME), else DIR/tokenizer.json (FormatError when there is none).
+// The tokenizer of a model: `given` when not empty (a tokenizer.json, a directory,
+// tiktoken:NAME or a .gguf file), else the model's own: DIR/tokenizer.json (FormatError
+// when there is none), or the GGUF file itself.
 std::string model_tokenizer_spec(const std::string& model_dir, const std::string& given);
+// Loads a tokenizer SPEC as model_tokenizer_spec returns it: a .gguf file's tokenizer
+// metadata (models/gguf_import.h), else tok::Tokenizer::load(spec).
+tok::Tokenizer load_tokenizer(const std::string& spec);
 // Loads weights from `path` (a model.safetensors) into an existing model of the right config.
 void load_weights(Transformer& model, const std::string& path);
 void save_model(const Transformer& model, const std::string& dir);

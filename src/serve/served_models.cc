@@ -36,7 +36,7 @@ std::vector<ForwardHooks*> ServedModels::hooks() const {
 std::unique_ptr<ServedModels> load_served_models(const std::string& model_dir, const std::string& tokenizer,
                                                  const std::string& alias, const std::vector<AdapterSpec>& adapters) {
   auto m = std::make_unique<ServedModels>(load_model(model_dir),
-                                         tok::Tokenizer::load(model_tokenizer_spec(model_dir, tokenizer)));
+                                         load_tokenizer(model_tokenizer_spec(model_dir, tokenizer)));
   const std::string base = alias.empty() ? dir_name(model_dir) : alias;
   m->ids.push_back(base);
   m->chatml.push_back(has_chat_template(model_dir));

@@ -16,7 +16,12 @@
  *       "offset", "hex"} ...]} ("hex": the tensor's bytes).
  *   llama_oracle BACKEND_DIR quantize TYPE IN OUT
  *       IN: raw fp32 rows of ROW values (ROW = the TYPE's block size times 8); OUT: ggml's
- *       bytes for them (ggml_quantize_chunk, no importance matrix). TYPE: f16 bf16 q8_0 q4_0.
+ *       bytes for them (ggml_quantize_chunk, no importance matrix). TYPE: f16 bf16 q8_0 q4_0
+ *       q5_0 q4_k q5_k q6_k.
+ *   llama_oracle BACKEND_DIR quantize-model FTYPE IN.gguf OUT.gguf
+ *       llama.cpp's own model quantizer (llama_model_quantize, default parameters, 1 thread)
+ *       writes IN as FTYPE: q8_0 q4_0 q5_0 q4_k_m q6_k, or f32: every quantized tensor
+ *       dequantized by ggml (requantizing allowed).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +234,10 @@ static int quantize(const char* type_name, const char* in_path, const char* out_
   else if (!strcmp(type_name, "bf16")) t = GGML_TYPE_BF16;
   else if (!strcmp(type_name, "q8_0")) t = GGML_TYPE_Q8_0;
   else if (!strcmp(type_name, "q4_0")) t = GGML_TYPE_Q4_0;
+  else if (!strcmp(type_name, "q5_0")) t = GGML_TYPE_Q5_0;
+  else if (!strcmp(type_name, "q4_k")) t = GGML_TYPE_Q4_K;
+  else if (!strcmp(type_name, "q5_k")) t = GGML_TYPE_Q5_K;
+  else if (!strcmp(type_name, "q6_k")) t = GGML_TYPE_Q6_K;
   else { fprintf(stderr, "unknown type %s\n", type_name); return 2; }
   size_t len;
   float* x = (float*)read_all(in_path, &len);
@@ -243,6 +252,23 @@ static int quantize(const char* type_name, const char* in_path, const char* out_
   return 0;
 }
 
+static int quantize_model(const char* ftype_name, const char* in_path, const char* out_path) {
+  struct llama_model_quantize_params qp = llama_model_quantize_default_params();
+  if (!strcmp(ftype_name, "f32")) {
+    qp.ftype = LLAMA_FTYPE_ALL_F32;
+    qp.allow_requantize = 1;
+  } else if (!strcmp(ftype_name, "q8_0")) qp.ftype = LLAMA_FTYPE_MOSTLY_Q8_0;
+  else if (!strcmp(ftype_name, "q4_0")) qp.ftype = LLAMA_FTYPE_MOSTLY_Q4_0;
+  else if (!strcmp(ftype_name, "q5_0")) qp.ftype = LLAMA_FTYPE_MOSTLY_Q5_0;
+  else if (!strcmp(ftype_name, "q4_k_m")) qp.ftype = LLAMA_FTYPE_MOSTLY_Q4_K_M;
+  else if (!strcmp(ftype_name, "q6_k")) qp.ftype = LLAMA_FTYPE_MOSTLY_Q6_K;
+  else { fprintf(stderr, "unknown file type %s\n", ftype_name); return 2; }
+  qp.nthread = 1;
+  if (llama_model_quantize(in_path, out_path, &qp) != 0) { fprintf(stderr, "llama_model_quantize failed\n"); return 3; }
+  printf("{}\n");
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 3) { fprintf(stderr, "usage: llama_oracle BACKEND_DIR run|tokenize|quantize ...\n"); return 2; }
   llama_log_set(quiet, NULL);
@@ -253,6 +279,7 @@ int main(int argc, char** argv) {
   if (!strcmp(mode, "tokenize") && argc == 5) return tokenize_only(argv[3], argv[4]);
   if (!strcmp(mode, "gguf") && argc == 4) return dump(argv[3]);
   if (!strcmp(mode, "quantize") && argc == 6) return quantize(argv[3], argv[4], argv[5]);
+  if (!strcmp(mode, "quantize-model") && argc == 6) return quantize_model(argv[3], argv[4], argv[5]);
   fprintf(stderr, "bad arguments\n");
   return 2;
 }

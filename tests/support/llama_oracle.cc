@@ -83,4 +83,8 @@ std::vector<uint8_t> ggml_quantize(const std::string& type, const std::vector<fl
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
 }
 
+void llama_quantize_model(const std::string& ftype, const std::string& in, const std::string& out) {
+  run_json("quantize-model " + ftype + " '" + in + "' '" + out + "'");
+}
+
 }  // namespace lmf::test

@@ -25,5 +25,9 @@ std::vector<int> llama_tokenize(const std::string& gguf, const std::string& text
 nlohmann::json ggml_read_gguf(const std::string& path);
 // ggml's bytes for fp32 rows of `row` values each (row = 8 blocks of `type`).
 std::vector<uint8_t> ggml_quantize(const std::string& type, const std::vector<float>& x);
+// llama.cpp's model quantizer (llama_model_quantize, default parameters) writes `in` as
+// `ftype` (q8_0, q4_0, q5_0, q4_k_m, q6_k) to `out`; "f32" dequantizes every quantized
+// tensor with ggml's own code.
+void llama_quantize_model(const std::string& ftype, const std::string& in, const std::string& out);
 
 }  // namespace lmf::test

@@ -4,7 +4,9 @@
 
 #include "core/error.h"
 #include "core/quant/half.h"
+#include "core/quant/k_quants.h"
 #include "core/quant/q4_0.h"
+#include "core/quant/q5_0.h"
 #include "core/quant/q8_0.h"
 
 namespace lmf::quant {
@@ -22,7 +24,8 @@ void check(GgmlType t, int64_t n, const char* what) {
 
 bool can_convert(GgmlType t) {
   return t == GgmlType::F32 || t == GgmlType::F16 || t == GgmlType::BF16 || t == GgmlType::Q8_0 ||
-         t == GgmlType::Q4_0;
+         t == GgmlType::Q4_0 || t == GgmlType::Q5_0 || t == GgmlType::Q4_K || t == GgmlType::Q5_K ||
+         t == GgmlType::Q6_K;
 }
 
 int64_t row_bytes(GgmlType t, int64_t n) {
@@ -39,6 +42,10 @@ void quantize_row(GgmlType t, const float* x, void* out, int64_t n) {
     case GgmlType::BF16: f32_to_bf16_row(x, static_cast<uint16_t*>(out), n); break;
     case GgmlType::Q8_0: quantize_q8_0(x, static_cast<uint8_t*>(out), n); break;
     case GgmlType::Q4_0: quantize_q4_0(x, static_cast<uint8_t*>(out), n); break;
+    case GgmlType::Q5_0: quantize_q5_0(x, static_cast<uint8_t*>(out), n); break;
+    case GgmlType::Q4_K: quantize_q4_k(x, static_cast<uint8_t*>(out), n); break;
+    case GgmlType::Q5_K: quantize_q5_k(x, static_cast<uint8_t*>(out), n); break;
+    case GgmlType::Q6_K: quantize_q6_k(x, static_cast<uint8_t*>(out), n); break;
     default: break;
   }
 }
@@ -51,6 +58,10 @@ void dequantize_row(GgmlType t, const void* in, float* y, int64_t n) {
     case GgmlType::BF16: bf16_to_f32_row(static_cast<const uint16_t*>(in), y, n); break;
     case GgmlType::Q8_0: dequantize_q8_0(static_cast<const uint8_t*>(in), y, n); break;
     case GgmlType::Q4_0: dequantize_q4_0(static_cast<const uint8_t*>(in), y, n); break;
+    case GgmlType::Q5_0: dequantize_q5_0(static_cast<const uint8_t*>(in), y, n); break;
+    case GgmlType::Q4_K: dequantize_q4_k(static_cast<const uint8_t*>(in), y, n); break;
+    case GgmlType::Q5_K: dequantize_q5_k(static_cast<const uint8_t*>(in), y, n); break;
+    case GgmlType::Q6_K: dequantize_q6_k(static_cast<const uint8_t*>(in), y, n); break;
     default: break;
   }
 }

@@ -1,5 +1,6 @@
 // Rows of fp32 to and from the ggml types lmforge reads and writes (F32, F16, BF16, Q8_0,
-// Q4_0), exactly as ggml's reference conversions define them (see half.h, q8_0.h, q4_0.h).
+// Q4_0, Q5_0, Q4_K, Q5_K, Q6_K), exactly as ggml's reference conversions define them (see
+// half.h, q8_0.h, q4_0.h, q5_0.h, k_quants.h).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,5 +1,5 @@
-// F16, BF16, Q8_0 and Q4_0 rows against ggml's own quantizer (ggml_quantize_chunk in the
-// libggml that node-llama-cpp ships): the bytes must be identical.
+// F16, BF16, Q8_0, Q4_0, Q5_0, Q4_K, Q5_K and Q6_K rows against ggml's own quantizer
+// (ggml_quantize_chunk in the libggml that node-llama-cpp ships): the bytes must be identical.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -68,6 +68,20 @@ void expect_same_as_ggml(GgmlType t, const char* name) {
       }
     return;
   }
+  if (bs == 256 || t == GgmlType::Q5_0) {
+    // Q5_0 and the K-quants: on the gaussian rows, the root-mean-square error relative to the
+    // row's is within the format's (ggml's own figures are about 0.03, 0.09, 0.045, 0.02).
+    const double bound = t == GgmlType::Q5_0 ? 0.05 : t == GgmlType::Q4_K ? 0.12 : t == GgmlType::Q5_K ? 0.06 : 0.03;
+    for (int64_t r = 0; r < 56; ++r) {
+      double e2 = 0, x2 = 0;
+      for (int64_t j = r * row; j < (r + 1) * row; ++j) {
+        e2 += double(back[size_t(j)] - x[size_t(j)]) * double(back[size_t(j)] - x[size_t(j)]);
+        x2 += double(x[size_t(j)]) * double(x[size_t(j)]);
+      }
+      ASSERT_LE(std::sqrt(e2 / x2), bound) << name << " row " << r;
+    }
+    return;
+  }
   // Blocks: one step (amax / 8 for Q4_0's clamped end, half of amax / 127 for Q8_0) plus the
   // fp16 rounding of the scale, which is absolute for tiny (subnormal) scales.
   for (size_t b = 0; b < x.size() / size_t(bs); ++b) {
@@ -86,10 +100,18 @@ TEST(BlockFormats, F16BytesEqualGgml) { expect_same_as_ggml(GgmlType::F16, "f16"
 TEST(BlockFormats, Bf16BytesEqualGgml) { expect_same_as_ggml(GgmlType::BF16, "bf16"); }
 TEST(BlockFormats, Q8_0BytesEqualGgml) { expect_same_as_ggml(GgmlType::Q8_0, "q8_0"); }
 TEST(BlockFormats, Q4_0BytesEqualGgml) { expect_same_as_ggml(GgmlType::Q4_0, "q4_0"); }
+TEST(BlockFormats, Q5_0BytesEqualGgml) { expect_same_as_ggml(GgmlType::Q5_0, "q5_0"); }
+TEST(BlockFormats, Q4_KBytesEqualGgml) { expect_same_as_ggml(GgmlType::Q4_K, "q4_k"); }
+TEST(BlockFormats, Q5_KBytesEqualGgml) { expect_same_as_ggml(GgmlType::Q5_K, "q5_k"); }
+TEST(BlockFormats, Q6_KBytesEqualGgml) { expect_same_as_ggml(GgmlType::Q6_K, "q6_k"); }
 
 TEST(BlockFormats, RowsThatAreNotWholeBlocksAreErrors) {
   std::vector<float> x(40, 1.f);
   std::vector<uint8_t> out(64);
   EXPECT_THROW(quant::quantize_row(GgmlType::Q8_0, x.data(), out.data(), 40), Error);
-  EXPECT_THROW(quant::quantize_row(GgmlType::Q4_K, x.data(), out.data(), 256), Error);
+  std::vector<float> y(384, 1.f);
+  std::vector<uint8_t> yout(512);
+  EXPECT_THROW(quant::quantize_row(GgmlType::Q4_K, y.data(), yout.data(), 384), Error);
+  EXPECT_THROW(quant::dequantize_row(GgmlType::Q6_K, yout.data(), y.data(), 384), Error);
+  EXPECT_THROW(quant::quantize_row(GgmlType::Q2_K, y.data(), yout.data(), 256), Error);
 }
