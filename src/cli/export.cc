@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "finetune/export_gguf.h"
+#include "models/gguf_export.h"
 
 namespace lmf::cli {
 namespace {
@@ -16,7 +17,7 @@ int run_export_gguf(int argc, char** argv) {
       ->required();
   app.add_option("--adapter", opt.adapter_dir, "LoRA adapter directory to merge in first");
   app.add_option("--type", opt.type, "tensor type of the weights")
-      ->check(CLI::IsMember({"f32", "f16", "bf16", "q8_0", "q4_0"}))
+      ->check(CLI::IsMember(gguf_export_type_names()))
       ->default_str("f32");
   app.add_option("--out", opt.out, "output .gguf file")->required();
   LMF_PARSE(app, argc, argv);
@@ -25,7 +26,7 @@ int run_export_gguf(int argc, char** argv) {
   return 0;
 }
 
-Command reg("export gguf", "write a model as a GGUF file for llama.cpp (f32, f16, bf16, q8_0, q4_0)", run_export_gguf);
+Command reg("export gguf", "write a model as a GGUF file for llama.cpp (f32, f16, bf16, q8_0, q4_0, q5_0, q4_k_m, q6_k)", run_export_gguf);
 
 }  // namespace
 }  // namespace lmf::cli

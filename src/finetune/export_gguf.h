@@ -12,7 +12,7 @@ namespace lmf::ft {
 struct ExportGgufOptions {
   std::string model_dir;
   std::string adapter_dir;  // empty: none; else a LoRA adapter (other PEFT kinds are refused)
-  std::string type = "f32";  // f32, f16, bf16, q8_0, q4_0
+  std::string type = "f32";  // f32, f16, bf16, q8_0, q4_0, q5_0, q4_k_m, q6_k
   std::string out;
 };
 

@@ -1,5 +1,6 @@
 #include "models/gguf_export.h"
 
+#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -15,17 +16,6 @@ using io::GgufValue;
 using quant::GgmlType;
 
 enum TokenType : int32_t { kNormal = 1, kControl = 3, kUserDefined = 4, kUnused = 5 };
-
-uint32_t file_type(GgmlType t) {
-  switch (t) {
-    case GgmlType::F32: return 0;
-    case GgmlType::F16: return 1;
-    case GgmlType::Q4_0: return 2;
-    case GgmlType::Q8_0: return 7;
-    case GgmlType::BF16: return 32;
-    default: throw Error("write_gguf: type " + quant::ggml_type_name(t) + " cannot be exported");
-  }
-}
 
 // Hugging Face rotate-half rows → llama.cpp's interleaved pairs, per head of D rows:
 // new row 2j + s = old row s·D/2 + j.
@@ -44,13 +34,66 @@ Tensor permute_rope_rows(const Tensor& w, int64_t heads) {
 
 }  // namespace
 
-GgmlType gguf_export_type(const std::string& name) {
-  if (name == "f32") return GgmlType::F32;
-  if (name == "f16") return GgmlType::F16;
-  if (name == "bf16") return GgmlType::BF16;
-  if (name == "q8_0") return GgmlType::Q8_0;
-  if (name == "q4_0") return GgmlType::Q4_0;
-  throw Error("unknown GGUF type '" + name + "' (choose f32, f16, bf16, q8_0 or q4_0)");
+const std::vector<std::string>& gguf_export_type_names() {
+  static const std::vector<std::string> n = {"f32", "f16", "bf16", "q8_0", "q4_0", "q5_0", "q4_k_m", "q6_k"};
+  return n;
+}
+
+GgufFileType gguf_export_type(const std::string& name) {
+  static const std::map<std::string, GgufFileType> m = {
+      {"f32", GgufFileType::F32},   {"f16", GgufFileType::F16},   {"bf16", GgufFileType::BF16},
+      {"q8_0", GgufFileType::Q8_0}, {"q4_0", GgufFileType::Q4_0}, {"q5_0", GgufFileType::Q5_0},
+      {"q4_k_m", GgufFileType::Q4_K_M}, {"q6_k", GgufFileType::Q6_K}};
+  auto it = m.find(name);
+  if (it == m.end()) {
+    std::string all;
+    for (auto& n : gguf_export_type_names()) all += (all.empty() ? "" : ", ") + n;
+    throw Error("unknown GGUF type '" + name + "' (choose " + all + ")");
+  }
+  return it->second;
+}
+
+bool gguf_quantizable(const std::string& name, const std::vector<int64_t>& ne) {
+  return ne.size() >= 2 && name.ends_with("weight") && name.find("_norm.weight") == std::string::npos &&
+         name != "position_embd.weight";
+}
+
+GgmlType gguf_tensor_type(GgufFileType ft, const std::string& name, const std::vector<int64_t>& ne, bool tied,
+                          int64_t n_layer) {
+  if (!gguf_quantizable(name, ne)) return GgmlType::F32;
+  GgmlType t = GgmlType::F32;
+  switch (ft) {
+    case GgufFileType::F32: return GgmlType::F32;
+    case GgufFileType::F16: t = GgmlType::F16; break;
+    case GgufFileType::BF16: t = GgmlType::BF16; break;
+    case GgufFileType::Q8_0: t = GgmlType::Q8_0; break;
+    case GgufFileType::Q4_0: t = GgmlType::Q4_0; break;
+    case GgufFileType::Q5_0: t = GgmlType::Q5_0; break;
+    case GgufFileType::Q4_K_M: t = GgmlType::Q4_K; break;
+    case GgufFileType::Q6_K: t = GgmlType::Q6_K; break;
+  }
+  const bool quantized = t != GgmlType::F16 && t != GgmlType::BF16;
+  const bool head = name == "output.weight" || (tied && name == "token_embd.weight");
+  if (quantized && head) {
+    t = (ne[0] % 256 != 0 || t == GgmlType::Q8_0) ? GgmlType::Q8_0 : GgmlType::Q6_K;
+  } else if (ft == GgufFileType::Q4_K_M) {
+    int layer = -1;
+    const bool more = name.ends_with(".attn_v.weight") || name.ends_with(".attn_qkv.weight") ||
+                      name.ends_with(".ffn_down.weight");
+    if (more && std::sscanf(name.c_str(), "blk.%d.", &layer) == 1) {
+      const int64_t i = layer, n = n_layer;
+      if (i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2) t = GgmlType::Q6_K;
+    }
+  }
+  // Rows that are not whole blocks: llama.cpp's fallbacks.
+  const int64_t bs = quant::ggml_type_info(uint32_t(t))->block_size;
+  if (ne[0] % bs != 0) {
+    if (t == GgmlType::Q4_K) t = GgmlType::Q5_0;
+    else if (t == GgmlType::Q6_K) t = GgmlType::Q8_0;
+    else if (t == GgmlType::Q5_K) throw Error("gguf: tensor " + name + " would fall back to Q5_1, which lmforge does not write");
+    if (ne[0] % quant::ggml_type_info(uint32_t(t))->block_size != 0) t = GgmlType::F16;
+  }
+  return t;
 }
 
 std::string llama_cpp_pre_tokenizer(const tok::Tokenizer& tk) {
@@ -77,11 +120,10 @@ std::vector<std::pair<std::string, GgmlType>> write_gguf(const Transformer& mode
   const bool llama = cfg.arch == Arch::Llama;
   const std::string arch = llama ? "llama" : "gpt2";
   const std::string pre = llama_cpp_pre_tokenizer(tk);
-  const GgmlType type = opt.type;
   io::GgufWriter w;
   w.set("general.architecture", GgufValue::string(arch));
   w.set("general.name", GgufValue::string(opt.name.empty() ? "lmforge-" + arch : opt.name));
-  w.set("general.file_type", GgufValue::u32(file_type(type)));
+  w.set("general.file_type", GgufValue::u32(uint32_t(opt.type)));
   w.set("general.quantization_version", GgufValue::u32(2));
   auto u32 = [](int64_t v) { return GgufValue::u32(uint32_t(v)); };
   w.set(arch + ".vocab_size", u32(cfg.vocab_size));
@@ -143,16 +185,12 @@ std::vector<std::pair<std::string, GgmlType>> write_gguf(const Transformer& mode
     return it->second;
   };
   const bool tied = !p.count("lm_head.weight");
-  const std::string head = tied ? "token_embd.weight" : "output.weight";
   std::vector<std::pair<std::string, GgmlType>> written;
   auto add = [&](const std::string& name, const Tensor& t) {
     Tensor c = t.contiguous();
     const std::vector<int64_t> dims = c.shape().vec();
     std::vector<int64_t> ne(dims.rbegin(), dims.rend());
-    GgmlType tt = type;
-    if (ne.size() == 1 || name == "position_embd.weight") tt = GgmlType::F32;
-    if (type == GgmlType::Q4_0 && name == head) tt = GgmlType::Q8_0;
-    if (ne[0] % quant::ggml_type_info(uint32_t(tt))->block_size != 0) tt = GgmlType::F16;
+    const GgmlType tt = gguf_tensor_type(opt.type, name, ne, tied, cfg.n_layer);
     const int64_t row = ne[0], rows = c.numel() / row, rb = quant::row_bytes(tt, row);
     std::vector<uint8_t> bytes(size_t(rb * rows));
     const float* x = c.data<float>();
@@ -194,6 +232,46 @@ std::vector<std::pair<std::string, GgmlType>> write_gguf(const Transformer& mode
   }
   if (!tied) add("output.weight", get("lm_head.weight"));
   w.write(path);
+  return written;
+}
+
+std::vector<std::pair<std::string, GgmlType>> quantize_gguf(const std::string& in, const std::string& out,
+                                                            GgufFileType ft) {
+  const io::GgufFile f = io::GgufFile::open(in);
+  int64_t n_layer = 0;
+  for (const io::GgufTensorInfo& t : f.tensors()) {
+    int layer = -1;
+    if (std::sscanf(t.name.c_str(), "blk.%d.", &layer) == 1) n_layer = std::max<int64_t>(n_layer, layer + 1);
+  }
+  const bool tied = f.find_tensor("output.weight") == nullptr;
+  io::GgufWriter w;
+  for (const auto& [k, v] : f.metadata()) w.set(k, v);
+  w.set("general.file_type", GgufValue::u32(uint32_t(ft)));
+  std::vector<std::pair<std::string, GgmlType>> written;
+  for (const io::GgufTensorInfo& t : f.tensors()) {
+    // What llama.cpp's quantizer does not quantize keeps its type and bytes.
+    const GgmlType tt = gguf_quantizable(t.name, t.ne) ? gguf_tensor_type(ft, t.name, t.ne, tied, n_layer) : t.type;
+    const uint8_t* src = f.data(t);
+    std::vector<uint8_t> bytes;
+    if (tt == t.type) {
+      bytes.assign(src, src + t.nbytes);
+    } else {
+      if (!quant::can_convert(t.type))
+        throw FormatError(in + ": tensor '" + t.name + "' has type " + quant::ggml_type_name(t.type) +
+                          ", which lmforge cannot read yet");
+      const int64_t row = t.ne[0], rows = t.numel() / row;
+      const int64_t rb_in = quant::row_bytes(t.type, row), rb_out = quant::row_bytes(tt, row);
+      std::vector<float> x(static_cast<size_t>(row));
+      bytes.resize(size_t(rb_out * rows));
+      for (int64_t r = 0; r < rows; ++r) {
+        quant::dequantize_row(t.type, src + r * rb_in, x.data(), row);
+        quant::quantize_row(tt, x.data(), bytes.data() + r * rb_out, row);
+      }
+    }
+    w.add_tensor(t.name, t.ne, tt, std::move(bytes));
+    written.emplace_back(t.name, tt);
+  }
+  w.write(out);
   return written;
 }
 
