@@ -123,6 +123,8 @@ int run_eval(int argc, char** argv) {
   app.add_option("--seed", to.seed, "--tasks: seed of the few-shot sampler (the harness's fewshot seed)")->capture_default_str();
   app.add_option("--output-path", to.output_path, "--tasks: write DIR/<model name>/results_<time>.json");
   app.add_flag("--log-samples", to.log_samples, "--tasks: also write samples_<task>_<time>.jsonl (with --output-path)");
+  app.add_flag("--apply-chat-template", to.apply_chat_template,
+               "--tasks: generate_until prompts as a ChatML conversation (description as system, the rest as user)");
   app.add_option("--seq", seq, "--data: window length T (default: the model's context length)")->check(int_at_least<int64_t>(1));
   app.add_option("--batch,--batch-size", batch, "--data: windows per forward pass (--tasks: accepted; contexts are scored one at a time with their KV cache shared by their choices)")->check(int_at_least<int64_t>(1))->capture_default_str();
   app.add_option("--max-windows", max_windows, "--data: score only the first N windows (0 = all)")

@@ -14,10 +14,12 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "eval/generate_until.h"
 #include "eval/loglikelihood.h"
 #include "eval/sha256.h"
 #include "eval/task.h"
 #include "finetune/inference_model.h"
+#include "infer/chat_template.h"
 #include "io/atomic_file.h"
 
 namespace lmf::eval {
@@ -105,6 +107,10 @@ TasksReport run_tasks(const TasksOptions& o, const std::function<void(const std:
   const std::vector<std::string> files = resolve_tasks(o.tasks, dir);
   std::vector<Task> tasks;
   for (const std::string& f : files) tasks.push_back(load_task(f));  // every file checked before the model loads
+  if (o.apply_chat_template)
+    for (const Task& t : tasks)
+      if (t.output_type != "generate_until")
+        throw Error("--apply-chat-template applies to generate_until tasks; " + t.name + " is " + t.output_type);
 
   ft::InferenceModel m({o.model_dir, o.tokenizer, o.adapter_dir});
   LoglikelihoodScorer scorer(m.model, m.tokenizer);
@@ -119,13 +125,62 @@ TasksReport run_tasks(const TasksOptions& o, const std::function<void(const std:
     const int64_t k = o.num_fewshot >= 0 ? o.num_fewshot : t.num_fewshot;
     const std::vector<DocRequest> docs = build_requests(t, t.output_type == "loglikelihood_rolling" ? 0 : k, o.limit, o.seed);
     const int64_t N = int64_t(docs.size());
-    std::map<std::string, std::vector<double>> per_doc;   // metric -> values
+    std::map<std::string, std::map<std::string, std::vector<double>>> per_filter;  // filter -> metric -> values
+    std::map<std::string, std::vector<double>>& per_doc = per_filter["none"];
     std::vector<Weighted> words, bytes;
     std::vector<ojson> lines;
     auto report = [&](int64_t done) {
       if (progress) progress(t.name, done, N);
     };
-    if (t.output_type == "loglikelihood_rolling") {
+    if (t.output_type == "generate_until") {
+      per_filter.clear();
+      const ChatTemplate chat(m.tokenizer);
+      std::vector<TokenId> stop_ids;
+      if (o.apply_chat_template)
+        if (const std::vector<TokenId> e = m.tokenizer.encode(kEndOfTurn, true); e.size() == 1) stop_ids = e;
+      int64_t done = 0;
+      for (const auto& d : docs) {
+        std::vector<TokenId> prompt;
+        std::string arg0 = d.context;
+        if (o.apply_chat_template) {
+          Conversation conv;
+          arg0.clear();
+          if (!d.system.empty()) {
+            conv.push_back({"system", d.system});
+            arg0 += "<|im_start|>system\n" + d.system + "<|im_end|>\n";
+          }
+          conv.push_back({"user", d.user});
+          arg0 += "<|im_start|>user\n" + d.user + "<|im_end|>\n<|im_start|>assistant\n";
+          prompt = chat.prompt(conv);
+        } else {
+          prompt = m.tokenizer.encode(d.context);
+        }
+        const std::string text = generate_until(m.model, m.tokenizer, prompt, t.until, t.max_gen_toks, stop_ids);
+        const std::vector<std::string> resps(size_t(t.repeats), text);
+        for (const Filter& f : t.filters) {
+          const std::string answer = apply_filter(f, resps);
+          double em = 0;
+          for (const std::string& ref : d.targets) em = std::max(em, exact_match_score(answer, ref, t.exact_match));
+          per_filter[f.name]["exact_match"].push_back(em);
+          if (o.log_samples) {
+            ojson line{{"doc_id", d.doc_id},
+                       {"doc", *d.doc},
+                       {"target", d.targets.size() == 1 ? ojson(d.targets[0]) : ojson(d.targets)},
+                       {"arguments", {{"gen_args_0", {{"arg_0", arg0}, {"arg_1", {{"until", t.until}, {"max_gen_toks", t.max_gen_toks}}}}}}},
+                       {"resps", ojson::array({resps})},
+                       {"filtered_resps", ojson::array({answer})},
+                       {"filter", f.name},
+                       {"metrics", ojson::array({"exact_match"})},
+                       {"exact_match", em}};
+            line["doc_hash"] = sha256_hex(line["doc"].dump(2, ' ', false));
+            line["prompt_hash"] = sha256_hex(arg0);
+            line["target_hash"] = sha256_hex(line["target"].is_string() ? line["target"].get<std::string>() : line["target"].dump());
+            lines.push_back(std::move(line));
+          }
+        }
+        report(++done);
+      }
+    } else if (t.output_type == "loglikelihood_rolling") {
       std::vector<std::string> texts;
       for (const auto& d : docs) texts.push_back(d.rolling_text);
       const std::vector<double> lls = scorer.loglikelihood_rolling(texts, report);
@@ -167,6 +222,15 @@ TasksReport run_tasks(const TasksOptions& o, const std::function<void(const std:
           per_doc["acc_norm"].push_back(s.acc_norm);
           per_doc["exact_match"].push_back(s.exact_match);
           line["acc"] = s.acc, line["acc_norm"] = s.acc_norm, line["exact_match"] = s.exact_match;
+          for (const std::string& name : t.metrics)
+            if (name == "pct_stereotype" || name == "likelihood_diff") {
+              if (lls.size() != 2)
+                throw Error(t.file + ": field metric_list: " + name + " compares two choices (the more and the less stereotyping sentence); document " +
+                            std::to_string(d.doc_id) + " has " + std::to_string(lls.size()));
+              const double v = name == "pct_stereotype" ? s.pct_stereotype : s.likelihood_diff;
+              per_doc[name].push_back(v);
+              line[name] = v;
+            }
         } else {
           per_doc["perplexity"].push_back(lls[0]);
           per_doc["acc"].push_back(greedy[0] ? 1.0 : 0.0);
@@ -189,10 +253,12 @@ TasksReport run_tasks(const TasksOptions& o, const std::function<void(const std:
 
     ojson r = {{"alias", t.name}};
     ojson h = ojson::object();
+    for (const Filter& f : t.filters)
     for (size_t mi = 0; mi < t.metrics.size(); ++mi) {
       const std::string& name = t.metrics[mi];
+      std::map<std::string, std::vector<double>>& per_doc = per_filter[f.name];
       double value = 0, se = std::nan("");
-      if (name == "acc" || name == "acc_norm" || name == "exact_match") {
+      if (name == "acc" || name == "acc_norm" || name == "exact_match" || name == "pct_stereotype" || name == "likelihood_diff") {
         value = mean(per_doc[name]);
         se = mean_stderr(per_doc[name]);
       } else if (name == "perplexity") {
@@ -205,10 +271,10 @@ TasksReport run_tasks(const TasksOptions& o, const std::function<void(const std:
       } else if (name == "bits_per_byte") {
         value = bits_per_byte(bytes);
       }
-      r[name + ",none"] = number_or_na(value);
-      r[name + "_stderr,none"] = number_or_na(se);
+      r[name + "," + f.name] = number_or_na(value);
+      r[name + "_stderr," + f.name] = number_or_na(se);
       h[name] = bool(t.higher_is_better[mi]);
-      rep.rows.push_back({t.name, name, value, se, bool(t.higher_is_better[mi]), k});
+      rep.rows.push_back({t.name, name, value, se, bool(t.higher_is_better[mi]), k, f.name});
     }
     results[t.name] = r;
     ojson cfg = t.config;
@@ -232,6 +298,7 @@ TasksReport run_tasks(const TasksOptions& o, const std::function<void(const std:
                   {{"model", "lmforge"},
                    {"model_args", "pretrained=" + o.model_dir + (o.adapter_dir.empty() ? "" : ",peft=" + o.adapter_dir)},
                    {"batch_size", 1},
+                   {"apply_chat_template", o.apply_chat_template},
                    {"limit", o.limit > 0 ? ojson(o.limit) : ojson(nullptr)},
                    {"bootstrap_iters", o.bootstrap_iters},
                    {"fewshot_seed", o.seed}}},
@@ -256,7 +323,7 @@ TasksReport run_tasks(const TasksOptions& o, const std::function<void(const std:
 
 std::string results_table(const std::vector<MetricRow>& rows, const ojson& versions) {
   std::ostringstream os;
-  std::vector<std::vector<std::string>> cells = {{"Tasks", "Version", "n-shot", "Metric", "", "Value", "", "Stderr"}};
+  std::vector<std::vector<std::string>> cells = {{"Tasks", "Version", "Filter", "n-shot", "Metric", "", "Value", "", "Stderr"}};
   std::string last;
   for (const auto& r : rows) {
     char v[32], s[32];
@@ -264,7 +331,7 @@ std::string results_table(const std::vector<MetricRow>& rows, const ojson& versi
     std::snprintf(s, sizeof s, "%.4f", r.stderr_);
     const bool first = r.task != last;
     last = r.task;
-    cells.push_back({first ? r.task : "", first ? versions.value(r.task, ojson(0)).dump() : "", first ? std::to_string(r.n_shot) : "",
+    cells.push_back({first ? r.task : "", first ? versions.value(r.task, ojson(0)).dump() : "", r.filter, first ? std::to_string(r.n_shot) : "",
                      r.metric, r.higher_is_better ? "\xe2\x86\x91" : "\xe2\x86\x93", v, std::isnan(r.stderr_) ? "" : "\xc2\xb1",
                      std::isnan(r.stderr_) ? "N/A" : s});
   }

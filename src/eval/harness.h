@@ -34,6 +34,7 @@ struct TasksOptions {
   uint64_t seed = 1234;            // the few-shot sampler's seed (the harness's fewshot_random_seed)
   std::string output_path;         // "" writes nothing
   bool log_samples = false;
+  bool apply_chat_template = false;  // generate_until prompts as a ChatML conversation (docs/eval.md)
   std::string tasks_dir;           // "" : default_tasks_dir()
   int64_t bootstrap_iters = kBootstrapIters;
 };
@@ -43,6 +44,7 @@ struct MetricRow {
   double value = 0, stderr_ = 0;  // stderr_ NaN: none
   bool higher_is_better = true;
   int64_t n_shot = 0;
+  std::string filter = "none";
 };
 
 struct TasksReport {
@@ -58,7 +60,7 @@ std::vector<std::string> resolve_tasks(const std::vector<std::string>& names, co
 
 TasksReport run_tasks(const TasksOptions& o, const std::function<void(const std::string& task, int64_t done, int64_t total)>& progress = nullptr);
 
-// The terminal table (the harness's layout: Tasks | Version | n-shot | Metric | | Value | | Stderr).
+// The terminal table (the harness's layout: Tasks | Version | Filter | n-shot | Metric | | Value | | Stderr).
 std::string results_table(const std::vector<MetricRow>& rows, const nlohmann::ordered_json& versions);
 
 }  // namespace lmf::eval

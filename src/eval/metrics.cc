@@ -115,6 +115,10 @@ ChoiceScores score_choices(const std::vector<double>& lls, const std::vector<boo
   }
   s.acc = s.pred == gold ? 1.0 : 0.0;
   s.acc_norm = s.pred_norm == gold ? 1.0 : 0.0;
+  if (lls.size() == 2) {
+    s.pct_stereotype = lls[0] > lls[1] ? 1.0 : 0.0;
+    s.likelihood_diff = std::abs(lls[0] - lls[1]);
+  }
   s.exact_match = gold >= 0 && gold < int64_t(lls.size()) && is_greedy[size_t(gold)] ? 1.0 : 0.0;
   return s;
 }
@@ -123,13 +127,21 @@ const std::vector<MetricInfo>& known_metrics() {
   static const std::vector<MetricInfo> m = {
       {"acc", true, {"loglikelihood", "multiple_choice"}},
       {"acc_norm", true, {"multiple_choice"}},
-      {"exact_match", true, {"multiple_choice"}},
+      {"exact_match", true, {"multiple_choice", "generate_until"}},
+      {"pct_stereotype", false, {"multiple_choice"}},
+      {"likelihood_diff", false, {"multiple_choice"}},
       {"perplexity", false, {"loglikelihood"}},
       {"word_perplexity", false, {"loglikelihood_rolling"}},
       {"byte_perplexity", false, {"loglikelihood_rolling"}},
       {"bits_per_byte", false, {"loglikelihood_rolling"}},
   };
   return m;
+}
+
+std::string metric_names() {
+  std::string out;
+  for (const MetricInfo& m : known_metrics()) out += (out.empty() ? "" : ", ") + m.name;
+  return out;
 }
 
 const MetricInfo* find_metric(const std::string& name) {
@@ -142,6 +154,7 @@ std::vector<std::string> default_metrics(const std::string& output_type) {
   if (output_type == "multiple_choice") return {"acc", "acc_norm"};
   if (output_type == "loglikelihood") return {"perplexity", "acc"};
   if (output_type == "loglikelihood_rolling") return {"word_perplexity", "byte_perplexity", "bits_per_byte"};
+  if (output_type == "generate_until") return {"exact_match"};
   return {};
 }
 

@@ -8,13 +8,19 @@
 //                 (Unicode code points, as Python's len)
 //     exact_match 1 if the gold continuation is the greedy one (is_greedy[gold])
 //     argmax takes the first maximum, as numpy's.
+//   multiple_choice with two choices (crows_pairs' utils.process_results: choice 0 the
+//   more stereotyping sentence, choice 1 the less):
+//     pct_stereotype   1 if lls[0] > lls[1]
+//     likelihood_diff  |lls[0] - lls[1]|
+//   generate_until, per document: exact_match of the filtered answer (eval/filters.h).
 //   loglikelihood, per document: perplexity = the log-likelihood, acc = is_greedy.
 //   loglikelihood_rolling, per document: (log-likelihood, weight) with weight = the words
 //     (len(re.split(r"\s+", text))) for word_perplexity, the UTF-8 bytes for
 //     byte_perplexity and bits_per_byte.
 //
 //   aggregation                                    standard error
-//   acc, acc_norm, exact_match: mean               sample standard deviation (n - 1) / sqrt(n)
+//   acc, acc_norm, exact_match, pct_stereotype,    sample standard deviation (n - 1) / sqrt(n)
+//   likelihood_diff: mean
 //   perplexity: exp(-mean(ll))                     bootstrap: the sample standard deviation of
 //                                                  the statistic over `iters` resamples, chunk i
 //                                                  of min(1000, iters) drawn with
@@ -55,6 +61,7 @@ double bootstrap_stderr(const std::function<double(const std::vector<double>&)>&
 
 struct ChoiceScores {
   double acc = 0, acc_norm = 0, exact_match = 0;
+  double pct_stereotype = 0, likelihood_diff = 0;  // two choices only (else 0)
   int64_t pred = 0, pred_norm = 0;
 };
 ChoiceScores score_choices(const std::vector<double>& lls, const std::vector<bool>& is_greedy,
@@ -68,6 +75,7 @@ struct MetricInfo {
 };
 const std::vector<MetricInfo>& known_metrics();
 const MetricInfo* find_metric(const std::string& name);  // nullptr when unknown
+std::string metric_names();                              // "acc, acc_norm, ..."
 // The harness's default metrics of an output type (metric_list absent).
 std::vector<std::string> default_metrics(const std::string& output_type);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <regex>
 #include <set>
 
 #include "core/error.h"
@@ -182,20 +183,20 @@ Task load_task(const std::string& path) {
   static const std::set<std::string> known = {
       "task", "dataset_path", "dataset_kwargs", "test_split", "validation_split", "training_split", "fewshot_split",
       "doc_to_text", "doc_to_target", "doc_to_choice", "output_type", "target_delimiter", "fewshot_delimiter",
-      "description", "metric_list", "num_fewshot", "metadata"};
+      "description", "metric_list", "num_fewshot", "metadata", "generation_kwargs", "filter_list", "repeats"};
   Task t;
   t.file = path;
   t.output_type = "generate_until";  // the harness's default
   std::map<std::string, std::string> data_files;
   std::string validation_split, training_split;
   std::string where_type = path + ": field output_type", where_test = path + ": field test_split";
-  YAML::Node metric_node;
-  bool has_metrics = false;
+  YAML::Node metric_node, gen_node, filter_node;
+  bool has_metrics = false, has_gen = false, has_filters = false;
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
     const std::string w = at(path, kv.first, key);
     const YAML::Node& v = kv.second;
-    if (!known.count(key)) fail(w, "unknown field (supported: task, dataset_path, dataset_kwargs, test_split, validation_split, training_split, fewshot_split, doc_to_text, doc_to_target, doc_to_choice, output_type, target_delimiter, fewshot_delimiter, description, metric_list, num_fewshot, metadata)");
+    if (!known.count(key)) fail(w, "unknown field (supported: task, dataset_path, dataset_kwargs, test_split, validation_split, training_split, fewshot_split, doc_to_text, doc_to_target, doc_to_choice, output_type, target_delimiter, fewshot_delimiter, description, metric_list, num_fewshot, metadata, generation_kwargs, filter_list, repeats)");
     t.config[key] = to_json(v);
     if (key == "task") t.name = scalar(v, w);
     else if (key == "dataset_path") {
@@ -227,14 +228,100 @@ Task load_task(const std::string& path) {
       if (!all_digits(s)) fail(w, "expected a count, not '" + s + "'");
       t.num_fewshot = std::stoll(s);
     } else if (key == "metric_list") metric_node = v, has_metrics = true;
+    else if (key == "generation_kwargs") gen_node = v, has_gen = true;
+    else if (key == "filter_list") filter_node = v, has_filters = true;
+    else if (key == "repeats") {
+      const std::string s = scalar(v, w);
+      if (!all_digits(s) || std::stoll(s) < 1) fail(w, "expected a count of at least 1, not '" + s + "'");
+      t.repeats = std::stoll(s);
+    }
     else if (key == "metadata") {
       if (v.IsMap() && v["version"]) t.version = to_json(v["version"]);
     }
   }
   if (t.name.empty()) fail(path + ": field task", "missing (every task needs a name)");
-  static const std::set<std::string> types = {"multiple_choice", "loglikelihood", "loglikelihood_rolling"};
+  static const std::set<std::string> types = {"multiple_choice", "loglikelihood", "loglikelihood_rolling", "generate_until"};
   if (!types.count(t.output_type))
-    fail(where_type, "output_type '" + t.output_type + "' is not supported (multiple_choice, loglikelihood, loglikelihood_rolling)");
+    fail(where_type, "output_type '" + t.output_type + "' is not supported (multiple_choice, loglikelihood, loglikelihood_rolling, generate_until)");
+  if (t.output_type != "generate_until") {
+    if (has_gen) fail(at(path, gen_node, "generation_kwargs"), "applies to output_type generate_until only");
+    if (has_filters) fail(at(path, filter_node, "filter_list"), "applies to output_type generate_until only");
+  }
+  // generation_kwargs as TaskConfig completes them: until defaults to [fewshot_delimiter].
+  t.until = {t.fewshot_delimiter};
+  if (has_gen) {
+    if (!gen_node.IsMap()) fail(at(path, gen_node, "generation_kwargs"), "expected a mapping (until, max_gen_toks, do_sample, temperature)");
+    for (const auto& kv : gen_node) {
+      const std::string k = kv.first.as<std::string>();
+      const std::string w = at(path, kv.first, "generation_kwargs." + k);
+      const YAML::Node& v = kv.second;
+      if (k == "until") {
+        t.until.clear();
+        if (v.IsSequence())
+          for (const auto& x : v) t.until.push_back(scalar(x, w));
+        else t.until.push_back(scalar(v, w));
+      } else if (k == "max_gen_toks") {
+        const std::string s = scalar(v, w);
+        if (!all_digits(s) || std::stoll(s) < 1) fail(w, "expected a count of at least 1, not '" + s + "'");
+        t.max_gen_toks = std::stoll(s);
+      } else if (k == "do_sample") {
+        if (scalar(v, w) != "false" && scalar(v, w) != "False") fail(w, "only greedy generation (do_sample: false) is supported");
+      } else if (k == "temperature") {
+        if (std::stod(scalar(v, w)) != 0.0) fail(w, "only greedy generation (temperature: 0) is supported");
+      } else {
+        fail(w, "unknown field (supported: until, max_gen_toks, do_sample, temperature)");
+      }
+    }
+  }
+  if (has_filters) {
+    if (!filter_node.IsSequence()) fail(at(path, filter_node, "filter_list"), "expected a list of {name, filter}");
+    for (const auto& fe : filter_node) {
+      const std::string w = at(path, fe, "filter_list");
+      if (!fe.IsMap() || !fe["name"] || !fe["filter"] || !fe["filter"].IsSequence())
+        fail(w, "each entry needs 'name' and a list 'filter'");
+      Filter f;
+      f.name = scalar(fe["name"], w);
+      for (const auto& kv : fe)
+        if (kv.first.as<std::string>() != "name" && kv.first.as<std::string>() != "filter")
+          fail(at(path, kv.first, "filter_list." + kv.first.as<std::string>()), "unknown field (supported: name, filter)");
+      for (const auto& st : fe["filter"]) {
+        const std::string ws = at(path, st, "filter_list.filter");
+        if (!st.IsMap() || !st["function"]) fail(ws, "each step needs 'function'");
+        const std::string fn = scalar(st["function"], ws);
+        if (fn == "regex") {
+          std::string pattern = "#### (\\-?[0-9\\.\\,]+)", fallback = "[invalid]";
+          int64_t group = 0;
+          for (const auto& kv : st) {
+            const std::string k = kv.first.as<std::string>();
+            const std::string wk = at(path, kv.first, "filter_list.filter." + k);
+            if (k == "function") continue;
+            if (k == "regex_pattern") pattern = scalar(kv.second, wk);
+            else if (k == "fallback") fallback = scalar(kv.second, wk);
+            else if (k == "group_select") {
+              const std::string s = scalar(kv.second, wk);
+              try {
+                group = std::stoll(s);
+              } catch (const std::exception&) {
+                fail(wk, "expected an integer, not '" + s + "'");
+              }
+            } else fail(wk, "unknown field of a regex filter (supported: regex_pattern, group_select, fallback)");
+          }
+          f.steps.push_back(regex_step(pattern, group, fallback, at(path, st, "filter_list.filter.regex_pattern")));
+        } else if (fn == "take_first" || fn == "majority_vote") {
+          for (const auto& kv : st)
+            if (kv.first.as<std::string>() != "function")
+              fail(at(path, kv.first, "filter_list.filter." + kv.first.as<std::string>()), "unknown field of a " + fn + " filter");
+          f.steps.push_back(simple_step(fn));
+        } else {
+          fail(at(path, st["function"], "filter_list.filter.function"), "unknown filter '" + fn + "' (supported: regex, take_first, majority_vote)");
+        }
+      }
+      if (f.steps.empty() || (f.steps.back().function != "take_first" && f.steps.back().function != "majority_vote"))
+        fail(w, "filter '" + f.name + "' must end with take_first or majority_vote (one answer a document)");
+      t.filters.push_back(std::move(f));
+    }
+  }
+  if (t.filters.empty()) t.filters.push_back({"none", {simple_step("take_first")}});
   if (t.output_type == "multiple_choice" && t.doc_to_choice.kind == DocField::Absent)
     fail(where_type, "multiple_choice needs doc_to_choice");
   if (t.doc_to_target.kind == DocField::Absent) fail(path + ": field doc_to_target", "missing");
@@ -258,13 +345,30 @@ Task load_task(const std::string& path) {
       if (!m.IsMap() || !m["metric"]) fail(w, "each entry needs 'metric'");
       for (const auto& kv : m) {
         const std::string k = kv.first.as<std::string>();
-        if (k != "metric" && k != "aggregation" && k != "higher_is_better")
-          fail(at(path, kv.first, "metric_list." + k), "unknown field (supported: metric, aggregation, higher_is_better)");
+        if (k != "metric" && k != "aggregation" && k != "higher_is_better" && k != "ignore_case" &&
+            k != "ignore_punctuation" && k != "ignore_numbers" && k != "regexes_to_ignore")
+          fail(at(path, kv.first, "metric_list." + k), "unknown field (supported: metric, aggregation, higher_is_better; for exact_match ignore_case, ignore_punctuation, ignore_numbers, regexes_to_ignore)");
+        const std::string wk = at(path, kv.first, "metric_list." + k);
+        if (k == "ignore_case") t.exact_match.ignore_case = kv.second.as<bool>();
+        else if (k == "ignore_punctuation") t.exact_match.ignore_punctuation = kv.second.as<bool>();
+        else if (k == "ignore_numbers") t.exact_match.ignore_numbers = kv.second.as<bool>();
+        else if (k == "regexes_to_ignore") {
+          if (!kv.second.IsSequence()) fail(wk, "expected a list of regular expressions");
+          for (const auto& x : kv.second) {
+            const std::string re = scalar(x, wk);
+            try {
+              (void)std::regex(re, std::regex::ECMAScript);
+            } catch (const std::regex_error&) {
+              fail(wk, "'" + re + "' is not a regular expression this reads (ECMAScript syntax)");
+            }
+            t.exact_match.regexes_to_ignore.push_back(re);
+          }
+        }
       }
       const std::string name = scalar(m["metric"], w);
       const std::string wm = at(path, m["metric"], "metric_list.metric");
       const MetricInfo* info = find_metric(name);
-      if (!info) fail(wm, "unknown metric '" + name + "' (acc, acc_norm, exact_match, perplexity, word_perplexity, byte_perplexity, bits_per_byte)");
+      if (!info) fail(wm, "unknown metric '" + name + "' (" + metric_names() + ")");
       if (std::find(info->output_types.begin(), info->output_types.end(), t.output_type) == info->output_types.end())
         fail(wm, "metric '" + name + "' does not apply to output_type " + t.output_type);
       bool hib = info->higher_is_better;
@@ -336,6 +440,18 @@ std::vector<DocRequest> build_requests(const Task& t, int64_t k, int64_t limit, 
       r.target = t.target_text(doc);
       r.continuations = {t.target_delimiter + r.target};
     }
+    if (t.output_type == "generate_until") {
+      r.continuations.clear();
+      // process_results: a list target is several references (any may match); an index
+      // with choices is the choice; anything else is str(target).
+      const Doc target = t.target(doc);
+      if (target.is_array())
+        for (const auto& x : target) r.targets.push_back(value_text(x));
+      else r.targets.push_back(t.target_text(doc));
+      r.target = r.targets.empty() ? std::string() : r.targets[0];
+    }
+    r.system = t.description.empty() ? std::string() : t.description_tmpl.render(doc);
+    r.user = r.context.substr(r.system.size());
     out.push_back(std::move(r));
   }
   return out;

@@ -3,9 +3,13 @@
 // Fields: task, dataset_path (json only) with dataset_kwargs.data_files mapping split names
 // to JSONL files relative to the YAML file, test_split / validation_split /
 // training_split / fewshot_split, doc_to_text, doc_to_target, doc_to_choice, output_type
-// (multiple_choice, loglikelihood, loglikelihood_rolling), target_delimiter (" "),
+// (multiple_choice, loglikelihood, loglikelihood_rolling, generate_until), target_delimiter (" "),
 // fewshot_delimiter ("\n\n"), description, metric_list (metric, aggregation,
-// higher_is_better), num_fewshot, metadata (version). Any other top-level field, a split
+// higher_is_better; for exact_match also ignore_case, ignore_punctuation, ignore_numbers,
+// regexes_to_ignore), num_fewshot, metadata (version); for generate_until also
+// generation_kwargs (until: a string or a list, default [fewshot_delimiter]; max_gen_toks,
+// default 256; do_sample false / temperature 0, as generation here is greedy), filter_list
+// (eval/filters.h) and repeats. Any other top-level field, a split
 // without a file, a template error, an unknown metric or one that does not fit the output
 // type is an Error naming FILE:LINE and the field.
 //
@@ -27,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "eval/filters.h"
 #include "eval/template.h"
 
 namespace lmf::eval {
@@ -49,6 +54,11 @@ struct Task {
   DocField doc_to_text, doc_to_target, doc_to_choice;
   std::vector<std::string> metrics;
   std::vector<bool> higher_is_better;  // by metric
+  ExactMatchOptions exact_match;       // exact_match's arguments in metric_list
+  std::vector<std::string> until;      // generate_until: stop strings
+  int64_t max_gen_toks = 256;          // generate_until: most tokens generated
+  int64_t repeats = 1;                 // responses a document (greedy: all equal)
+  std::vector<Filter> filters;         // generate_until: filter_list (default: "none", take_first)
   std::string test_split, fewshot_split;  // fewshot_split "" when there are none
   std::vector<Doc> test_docs, fewshot_docs;
   int64_t num_fewshot = 0;  // the file's (0 when absent)
@@ -76,6 +86,9 @@ struct DocRequest {
   int64_t gold = -1;
   std::string rolling_text;                // loglikelihood_rolling: the target
   std::string target;                      // the target's text (samples)
+  std::vector<std::string> targets;        // generate_until: the references (a list target: any matches)
+  std::string system;                      // the description, for a chat prompt's system message
+  std::string user;                        // the prompt without the description: a chat prompt's user message
 };
 
 // The requests of the first `limit` test documents (0: all) with k shots each.

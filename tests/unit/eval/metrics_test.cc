@@ -3,7 +3,9 @@
 // log-likelihoods: acc, acc_norm, exact_match per document, their means and sample
 // standard errors; perplexity and its bootstrap standard error (Python's own
 // random.Random draws); word and byte perplexity and bits per byte. And PyRandom against
-// CPython's random module.
+// CPython's random module. The generate_until filters (regex, take_first, majority_vote)
+// and exact_match with its options, and crows_pairs' pct_stereotype and likelihood_diff,
+// against the same file's restatement of lm_eval/filters and the task's process_results.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "eval/filters.h"
 #include "eval/metrics.h"
 #include "eval/py_random.h"
 #include "support/oracle.h"
@@ -121,4 +124,86 @@ TEST(EvalMetrics, PyRandomIsCPythonsRandom) {
   EXPECT_EQ(json(r.sample(500, 7)), want["a"][3]);
   EXPECT_EQ(json(eval::PyRandom(0).choices(13, 6)), want["b"]);
   EXPECT_EQ(eval::PyRandom((1ull << 40) + 5).random(), want["c"].get<double>());
+}
+
+TEST(EvalMetrics, GenerationFiltersAndExactMatchEqualTheHarness) {
+  // Three responses a document (repeats); references as strings or a list.
+  const std::vector<std::pair<std::vector<std::string>, json>> docs = {
+      {{"The answer is 42.\n#### 42", "#### -7", "#### 42"}, "42"},
+      {{"I think 3, then 5 and 5", "5", "nothing"}, "5"},
+      {{"x=12 and y!", "no", "Hello World"}, json::array({"12", "y"})},
+      {{"  Paris, France.  ", "paris", "Paris"}, "paris france"},
+      {{"\xc2\xa0 #### 1,000 \xc2\xa0", "#### 1,000", "#### 9"}, "1000"},
+      {{"", "", "abc"}, "abc"},
+      {{"Tie A", "Tie B", "Tie B"}, "Tie B"},
+  };
+  const json filters = json::parse(R"J([
+    {"name": "none", "filter": [{"function": "take_first"}]},
+    {"name": "default-regex", "filter": [{"function": "regex"}, {"function": "take_first"}]},
+    {"name": "first-number", "filter": [{"function": "regex", "regex_pattern": "(-?[0-9]+)"}, {"function": "take_first"}]},
+    {"name": "last-number-vote", "filter": [{"function": "regex", "regex_pattern": "(-?[0-9]+)", "group_select": -1}, {"function": "majority_vote"}]},
+    {"name": "groups", "filter": [{"function": "regex", "regex_pattern": "x=([0-9]+)|([a-z]+)!", "fallback": "none found"}, {"function": "take_first"}]},
+    {"name": "no-group", "filter": [{"function": "regex", "regex_pattern": "[A-Z][a-z]+"}, {"function": "take_first"}]},
+    {"name": "vote", "filter": [{"function": "majority_vote"}]}
+  ])J");
+  const json em_kwargs = {{"ignore_case", true}, {"ignore_punctuation", true}, {"regexes_to_ignore", {",", "^the "}}};
+  json gen_docs = json::array();
+  for (const auto& [resps, gold] : docs) gen_docs.push_back({{"resps", resps}, {"gold", gold}});
+  const json want = run_reference({{"gen", {{"filters", filters}, {"exact_match", em_kwargs}, {"docs", gen_docs}}}});
+
+  eval::ExactMatchOptions em;
+  em.ignore_case = true, em.ignore_punctuation = true, em.regexes_to_ignore = {",", "^the "};
+  for (const auto& fj : filters) {
+    eval::Filter f;
+    f.name = fj["name"];
+    for (const auto& st : fj["filter"]) {
+      if (st["function"] == "regex")
+        f.steps.push_back(eval::regex_step(st.value("regex_pattern", std::string("#### (\\-?[0-9\\.\\,]+)")), st.value("group_select", 0),
+                                           st.value("fallback", std::string("[invalid]")), "test"));
+      else f.steps.push_back(eval::simple_step(st["function"]));
+    }
+    const json& w = want["gen"][f.name];
+    std::vector<double> scores;
+    for (size_t d = 0; d < docs.size(); ++d) {
+      const std::string answer = eval::apply_filter(f, docs[d].first);
+      EXPECT_EQ(answer, w["filtered"][d].get<std::string>()) << f.name << " doc " << d;
+      double score = 0;
+      const json& gold = docs[d].second;
+      if (gold.is_array())
+        for (const auto& g : gold) score = std::max(score, eval::exact_match_score(answer, g, em));
+      else score = eval::exact_match_score(answer, gold, em);
+      EXPECT_EQ(score, w["exact_match"][d].get<double>()) << f.name << " doc " << d;
+      scores.push_back(score);
+    }
+    expect_rel(eval::mean(scores), w["mean"], 1e-12, f.name + " exact_match");
+    expect_rel(eval::mean_stderr(scores), w["stderr"], 1e-12, f.name + " exact_match_stderr");
+  }
+  // The fixture scores differently under different filters, and some but not all documents match.
+  EXPECT_NE(want["gen"]["none"]["exact_match"], want["gen"]["first-number"]["exact_match"]);
+  EXPECT_GT(want["gen"]["first-number"]["mean"].get<double>(), 0.0);
+  EXPECT_LT(want["gen"]["first-number"]["mean"].get<double>(), 1.0);
+}
+
+TEST(EvalMetrics, CrowsPairsMetricsEqualTheHarness) {
+  std::mt19937 gen(11);
+  std::normal_distribution<double> ll(-30.0, 4.0);
+  json pairs = json::array();
+  std::vector<double> diff, stereo;
+  for (int d = 0; d < 25; ++d) {
+    std::vector<double> lls = {ll(gen), ll(gen)};
+    if (d == 0) lls[1] = lls[0];  // equal: not stereotyped (strictly greater counts)
+    pairs.push_back(lls);
+    const eval::ChoiceScores s = eval::score_choices(lls, {false, false}, {"more", "less"}, 0);
+    diff.push_back(s.likelihood_diff);
+    stereo.push_back(s.pct_stereotype);
+  }
+  const json want = run_reference({{"crows", pairs}});
+  for (size_t d = 0; d < diff.size(); ++d) {
+    EXPECT_NEAR(diff[d], want["likelihood_diff"][d].get<double>(), 1e-12) << d;
+    EXPECT_EQ(stereo[d], want["pct_stereotype"][d].get<double>()) << d;
+  }
+  expect_rel(eval::mean(diff), want["likelihood_diff_mean"], 1e-12, "likelihood_diff");
+  expect_rel(eval::mean_stderr(diff), want["likelihood_diff_stderr"], 1e-12, "likelihood_diff_stderr");
+  expect_rel(eval::mean(stereo), want["pct_stereotype_mean"], 1e-12, "pct_stereotype");
+  expect_rel(eval::mean_stderr(stereo), want["pct_stereotype_stderr"], 1e-12, "pct_stereotype_stderr");
 }
