@@ -217,7 +217,11 @@ int serve(const ServeOptions& opt) {
   if (port < 0) throw Error("serve: cannot listen on " + opt.host + ":" + std::to_string(opt.port) + " (in use, or not an address here)");
   std::fprintf(stderr, "lmforge serve: listening on http://%s:%d\n", opt.host.c_str(), port);
   std::fflush(stderr);
-  std::thread http([&svr] { svr.listen_after_bind(); });
+  std::atomic<bool> listen_returned{false};
+  std::thread http([&svr, &listen_returned] {
+    svr.listen_after_bind();
+    listen_returned = true;
+  });
 
   std::atomic<bool> self_stop{false};  // the model did not load: no signal came, nothing is in flight
   std::thread signals([&] {
@@ -225,6 +229,9 @@ int serve(const ServeOptions& opt) {
     sigwait(&sigs, &sig);
     if (!self_stop)
       std::fprintf(stderr, "lmforge serve: %s, finishing the requests in flight\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    // httplib's stop() does nothing until the accept loop runs: a signal that comes before the
+    // listening thread starts would otherwise leave it running for ever.
+    while (!svr.is_running() && !listen_returned) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     svr.stop();
   });
   // Waits for the signal (or sends it, when the model did not load), then drains.

@@ -59,8 +59,18 @@ ServeProcess::~ServeProcess() {
 int ServeProcess::stop(int sig) {
   if (pid_ <= 0) return -1;
   kill(pid_, sig);
+  // The server drains for up to 30 s; one that is still there after 90 s is killed, so a
+  // test never waits for ever.
   int status = 0;
-  waitpid(pid_, &status, 0);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while (waitpid(pid_, &status, WNOHANG) != pid_) {
+    if (std::chrono::steady_clock::now() > until) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   pid_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -130,8 +130,8 @@ TEST(PpoRollout, ReproducibleBatchedAndScored) {
   EXPECT_EQ(a.tokens, [&] { int64_t n = 0; for (auto& r : a.responses) n += int64_t(r.size()); return n; }());
 }
 
-// Measured (seeds 1, 2, 3 of this setting): judged right on the training prompts 0.431 →
-// 0.931 / 0.877 / 0.936, mean sequence KL over the last 5 iterations 1.05 / 1.10 / 1.07.
+// Measured (seeds 1, 2, 3 of this setting): judged right on the training prompts 0.471 →
+// 0.926 / 0.730 / 0.858, mean sequence KL over the last 5 iterations 0.78 / 0.82 / 0.91.
 // Asserted: a gain of at least 0.25 and a KL of at most 3.
 TEST(PpoTrain, RaisesJudgedRightWithBoundedKL) {
   threads::set(1);
@@ -145,16 +145,17 @@ TEST(PpoTrain, RaisesJudgedRightWithBoundedKL) {
 }
 
 // LoRA: only the adapter and the value head train; the reference is the base (the policy
-// with its hooks off), which stays exactly the starting model. Measured (seeds 1, 2, 3):
-// judged right 0.431 → 0.745 / 0.730 / 0.706, KL 0.93 / 0.84 / 0.88. Asserted: a gain of at
-// least 0.15 and a KL of at most 3.
+// with its hooks off), which stays exactly the starting model. Measured (seeds 1 to 6, learning
+// rate 1e-3): judged right 0.471 → 0.716 / 0.838 / 0.814 / 0.804 / 0.902 / 0.765, KL 0.72 to
+// 1.22 (at 2e-3 one seed in six stalled at 0.485, so the rate is the steadier 1e-3).
+// Asserted: a gain of at least 0.15 and a KL of at most 3.
 TEST(PpoTrain, LoraRaisesJudgedRightAndLeavesTheBase) {
   threads::set(1);
   const test::AlignFixture& f = test::align_fixture();
   Transformer policy = load_model(f.model_dir);
   Transformer start = load_model(f.model_dir);
   std::unique_ptr<ft::PeftMethod> lora = ft::create_method(policy, {.method = "lora", .rank = 8, .alpha = 16, .seed = 5});
-  const Outcome o = train_on_fixture("lora", policy, lora.get(), policy, 2e-3);
+  const Outcome o = train_on_fixture("lora", policy, lora.get(), policy, 1e-3);
   EXPECT_GE(o.after - o.before, 0.15);
   EXPECT_LE(o.kl, 3.0);
   for (size_t i = 0; i < policy.params().size(); ++i)

@@ -145,10 +145,10 @@ TEST(ServeErrors, EveryBadRequestGetsItsStatusAndTheServerLives) {
   EXPECT_EQ(ok.body["choices"][0]["finish_reason"], "length");
   // A second server on the same port, and one whose model does not load, exit 1 with the reason.
   std::string out;
-  EXPECT_EQ(test::run_command(std::string(LMFORGE_BINARY) + " serve --model '" + slow_model() + "' --port " +
+  EXPECT_EQ(test::run_command("timeout 120 " + std::string(LMFORGE_BINARY) + " serve --model '" + slow_model() + "' --port " +
                                   std::to_string(server.port()) + " 2>&1", &out), 1);
   EXPECT_NE(out.find("cannot listen on 127.0.0.1:" + std::to_string(server.port())), std::string::npos) << out;
-  EXPECT_EQ(test::run_command(std::string(LMFORGE_BINARY) + " serve --model /no/such/model --port 0 2>&1", &out), 1);
+  EXPECT_EQ(test::run_command("timeout 120 " + std::string(LMFORGE_BINARY) + " serve --model /no/such/model --port 0 2>&1", &out), 1);
   EXPECT_NE(out.find("/no/such/model: no such model directory"), std::string::npos) << out;
 
   auto metrics = c.Get("/metrics", auth);
