@@ -53,7 +53,13 @@ DecontaminateStage::DecontaminateStage(DecontaminateOptions o) : o_(std::move(o)
         const int n = std::min<int>(o_.ngram, int(words.size()));
         lengths.insert(n);
         for (uint64_t w : words) vocabulary_[w >> 50] |= uint64_t(1) << (w >> 44 & 63);
-        for (size_t i = 0; i + size_t(n) <= words.size(); ++i) grams_.emplace(ngram_hash(&words[i], n), id);
+        for (size_t i = 0; i + size_t(n) <= words.size(); ++i) {
+          const uint64_t h = ngram_hash(&words[i], n);
+          auto [it, fresh] = grams_.emplace(h, id);
+          if (fresh || it->second == id) continue;
+          std::vector<uint32_t>& later = shared_[h];
+          if (later.empty() || later.back() != id) later.push_back(id);
+        }
       }
     }
     batch.clear();
@@ -75,13 +81,17 @@ void DecontaminateStage::process(Document& doc, int64_t, int64_t* counters) cons
   for (int n : lengths_)
     for (size_t i = 0; i + size_t(n) <= words.size(); ++i) {
       if (run[i] < uint32_t(n)) continue;  // a word of this n-gram is in no eval item
-      auto it = grams_.find(ngram_hash(&words[i], n));
-      if (it != grams_.end() && std::find(found.begin(), found.end(), it->second) == found.end())
-        found.push_back(it->second);
+      const uint64_t h = ngram_hash(&words[i], n);
+      auto it = grams_.find(h);
+      if (it == grams_.end()) continue;
+      found.push_back(it->second);
+      if (shared_.empty()) continue;
+      if (auto more = shared_.find(h); more != shared_.end()) found.insert(found.end(), more->second.begin(), more->second.end());
     }
   if (found.empty()) return;
   ++counters[0];
   std::sort(found.begin(), found.end());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
   for (uint32_t id : found) hits_[id].fetch_add(1, std::memory_order_relaxed);
   if (o_.mode == "flag") {
     if (!doc.fields.is_object()) doc.fields = nlohmann::ordered_json::object();
