@@ -8,7 +8,10 @@
 //                           JSON object).
 //   --tasks NAME[,NAME...]  lm-evaluation-harness tasks (names, globs or YAML paths;
 //                           eval::run_tasks): a results table, and with --output-path the
-//                           harness's results (and --log-samples samples) files.
+//                           harness's results (and --log-samples samples) files;
+//                           --decontaminate-against CORPUS adds each task's contamination
+//                           share and its clean-subset scores; --api URL --api-model NAME
+//                           scores a model behind an OpenAI-compatible server instead.
 // Every way --adapter DIR applies a PEFT adapter to the model first.
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -91,6 +94,11 @@ int run_task_eval(const eval::TasksOptions& o) {
   });
   if (bar) bar->finish();
   std::printf("%s", eval::results_table(r.rows, r.results["versions"]).c_str());
+  for (const eval::TaskContamination& c : r.contamination)
+    std::printf("contamination: %s: %lld of %lld documents (%.1f%%) share a %d-gram of words with the corpus; %s%s scores the other %lld\n",
+                c.task.c_str(), (long long)c.contaminated, (long long)c.documents,
+                c.documents ? 100.0 * double(c.contaminated) / double(c.documents) : 0.0, eval::kContaminationNgram, c.task.c_str(),
+                eval::kCleanSuffix, (long long)(c.documents - c.contaminated));
   if (!r.results_file.empty()) std::printf("results: %s\n", r.results_file.c_str());
   for (const auto& f : r.samples_files) std::printf("samples: %s\n", f.c_str());
   return 0;
@@ -105,7 +113,7 @@ int run_eval(int argc, char** argv) {
   int64_t seq = 0, batch = 8, max_windows = 0, show = 5, max_new = 64;
   int threads = 0;
   bool json_out = false;
-  app.add_option("--model", mf.model_dir, "model directory (config.json, model.safetensors)")->required();
+  app.add_option("--model", mf.model_dir, "model directory (config.json, model.safetensors); with --api only its tokenizer is read");
   app.add_option("--adapter", mf.adapter_dir, "PEFT adapter directory (adapter_config.json, adapter_model.safetensors) applied to the model");
   auto* data_opt = app.add_option("--data", data_path, "token shard (.bin, llm.c format): perplexity");
   auto* inst_opt = app.add_option("--instructions", inst_path,
@@ -125,8 +133,18 @@ int run_eval(int argc, char** argv) {
   app.add_flag("--log-samples", to.log_samples, "--tasks: also write samples_<task>_<time>.jsonl (with --output-path)");
   app.add_flag("--apply-chat-template", to.apply_chat_template,
                "--tasks: generate_until prompts as a ChatML conversation (description as system, the rest as user)");
+  app.add_option("--decontaminate-against", to.decontaminate_against,
+                 "--tasks: training corpus (JSONL with a text field, text, or .bin token shards; repeatable or a comma list): "
+                 "report each task's documents sharing a 13-gram of words with it and score the clean ones as TASK_clean")
+      ->delimiter(',');
+  app.add_option("--api", to.api.url, "--tasks: score the model behind this OpenAI-compatible server (POST URL/v1/completions) instead of --model");
+  app.add_option("--api-model", to.api.model, "--api: the served model's name (the requests' \"model\")");
+  app.add_option("--api-key", to.api.api_key, "--api: sent as \"Authorization: Bearer KEY\"");
+  app.add_option("--max-length", to.api.max_length, "--api: most tokens one prompt sends (longer requests keep their end)")
+      ->check(int_at_least<int64_t>(2))
+      ->capture_default_str();
   app.add_option("--seq", seq, "--data: window length T (default: the model's context length)")->check(int_at_least<int64_t>(1));
-  app.add_option("--batch,--batch-size", batch, "--data: windows per forward pass (--tasks: accepted; contexts are scored one at a time with their KV cache shared by their choices)")->check(int_at_least<int64_t>(1))->capture_default_str();
+  app.add_option("--batch,--batch-size", batch, "--data: windows per forward pass; --api: prompts per request (--tasks with --model: accepted; contexts are scored one at a time with their KV cache shared by their choices)")->check(int_at_least<int64_t>(1))->capture_default_str();
   app.add_option("--max-windows", max_windows, "--data: score only the first N windows (0 = all)")
       ->check(int_at_least<int64_t>(0))
       ->capture_default_str();
@@ -135,12 +153,32 @@ int run_eval(int argc, char** argv) {
       ->capture_default_str();
   add_max_new_tokens_flag(app, max_new, "--instructions: most tokens generated per reply");
   add_older_name(app, "--max-new", max_new, int64_t(1), int64_t(1000000), "--max-new-tokens");
-  app.add_option("--tokenizer", mf.tokenizer, "--instructions, --tasks: tokenizer SPEC (default: the model's tokenizer.json)");
+  app.add_option("--tokenizer", mf.tokenizer, "--instructions, --tasks: tokenizer SPEC (default: the model's tokenizer.json; with --api the served model's)");
   app.add_flag("--json", json_out, "--instructions: print one JSON object (--data always prints JSON)");
   add_threads_flag(app, threads);
   LMF_PARSE(app, argc, argv);
   if (data_path.empty() && inst_path.empty() && task_names.empty()) {
     std::fprintf(stderr, "lmforge eval: error: pass --data SHARD, --instructions FILE.jsonl or --tasks NAME[,NAME...]\n");
+    return kExitUsage;
+  }
+  if (!to.api.url.empty() && task_names.empty()) {
+    std::fprintf(stderr, "lmforge eval: error: --api scores --tasks\n");
+    return kExitUsage;
+  }
+  if (to.api.url.empty() && mf.model_dir.empty()) {
+    std::fprintf(stderr, "lmforge eval: error: --model DIR is required (or --api URL with --tasks)\n");
+    return kExitUsage;
+  }
+  if (!to.api.url.empty() && mf.model_dir.empty() && mf.tokenizer.empty()) {
+    std::fprintf(stderr, "lmforge eval: error: --api needs the served model's tokenizer: --tokenizer SPEC or --model DIR\n");
+    return kExitUsage;
+  }
+  if (!to.api.url.empty() && to.api.model.empty()) {
+    std::fprintf(stderr, "lmforge eval: error: --api needs --api-model NAME\n");
+    return kExitUsage;
+  }
+  if (!to.decontaminate_against.empty() && task_names.empty()) {
+    std::fprintf(stderr, "lmforge eval: error: --decontaminate-against applies to --tasks\n");
     return kExitUsage;
   }
   if (to.log_samples && to.output_path.empty()) {
@@ -154,6 +192,7 @@ int run_eval(int argc, char** argv) {
     to.adapter_dir = mf.adapter_dir;
     to.tokenizer = mf.tokenizer;
     to.tasks = task_names;
+    to.api.batch = batch;
     return run_task_eval(to);
   }
 

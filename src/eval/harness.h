@@ -15,6 +15,20 @@
 // target_hash). <model name> is the model folder's path with each run of
 // " < > : / | \ ? * [ ] replaced by "__", <time> the local time as
 // YYYY-MM-DDTHH-MM-SS.ffffff, as the harness names them.
+//
+// The model runs here (a model folder, eval/local_model.h) or behind an OpenAI-compatible
+// URL (`api.url` set, eval/api_model.h: the tokenizer is `tokenizer`, else the model
+// folder's; the results' config names "local-completions" and <model name> is api.model).
+//
+// Contamination (`decontaminate_against` not empty): each task's evaluated documents —
+// their DocRequest::decontamination_text, doc_to_text + target_delimiter + target — are
+// matched against the corpus by eval/contamination.h (13-grams of words). The results
+// file then holds "contamination": {TASK: {corpus, ngram, documents, contaminated, share,
+// clean}} and, beside results[TASK], results["TASK_clean"]: the same metrics over the
+// documents without a shared n-gram (alias "TASK (clean)"; versions, n-shot,
+// higher_is_better and n-samples for it too, "effective" being the clean count). With
+// samples, each line has "contaminated": true/false. A metric of an empty clean subset is
+// "N/A".
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -22,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "eval/api_model.h"
 #include "eval/metrics.h"
 
 namespace lmf::eval {
@@ -37,7 +52,12 @@ struct TasksOptions {
   bool apply_chat_template = false;  // generate_until prompts as a ChatML conversation (docs/eval.md)
   std::string tasks_dir;           // "" : default_tasks_dir()
   int64_t bootstrap_iters = kBootstrapIters;
+  std::vector<std::string> decontaminate_against;  // corpus paths (eval/contamination.h); empty: no check
+  ApiOptions api;                  // api.url set: score the model behind that URL instead of model_dir
 };
+
+inline constexpr int kContaminationNgram = 13;    // words, as the data pipeline's decontaminate stage
+inline constexpr const char* kCleanSuffix = "_clean";  // results["TASK_clean"]: the uncontaminated documents
 
 struct MetricRow {
   std::string task, metric;
@@ -47,9 +67,15 @@ struct MetricRow {
   std::string filter = "none";
 };
 
+struct TaskContamination {
+  std::string task;
+  int64_t documents = 0, contaminated = 0;
+};
+
 struct TasksReport {
   nlohmann::ordered_json results;  // the results file's object
-  std::vector<MetricRow> rows;
+  std::vector<MetricRow> rows;     // per task, then per TASK_clean with contamination
+  std::vector<TaskContamination> contamination;  // per task, with decontaminate_against
   std::string results_file;               // "" without an output path
   std::vector<std::string> samples_files;
 };

@@ -426,7 +426,7 @@ std::vector<DocRequest> build_requests(const Task& t, int64_t k, int64_t limit, 
     r.doc_id = int64_t(i);
     r.doc = &doc;
     if (t.output_type == "loglikelihood_rolling") {
-      r.rolling_text = r.target = t.target_text(doc);
+      r.rolling_text = r.target = r.decontamination_text = t.target_text(doc);
       out.push_back(std::move(r));
       continue;
     }
@@ -450,6 +450,7 @@ std::vector<DocRequest> build_requests(const Task& t, int64_t k, int64_t limit, 
       else r.targets.push_back(t.target_text(doc));
       r.target = r.targets.empty() ? std::string() : r.targets[0];
     }
+    r.decontamination_text = value_text(t.text(doc)) + t.target_delimiter + r.target;
     r.system = t.description.empty() ? std::string() : t.description_tmpl.render(doc);
     r.user = r.context.substr(r.system.size());
     out.push_back(std::move(r));

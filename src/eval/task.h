@@ -89,6 +89,9 @@ struct DocRequest {
   std::vector<std::string> targets;        // generate_until: the references (a list target: any matches)
   std::string system;                      // the description, for a chat prompt's system message
   std::string user;                        // the prompt without the description: a chat prompt's user message
+  // What a contamination check matches against a corpus: doc_to_text + target_delimiter +
+  // the target's text, without description or shots (loglikelihood_rolling: the target).
+  std::string decontamination_text;
 };
 
 // The requests of the first `limit` test documents (0: all) with k shots each.
