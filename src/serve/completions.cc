@@ -336,10 +336,14 @@ bool stream_job(const CompletionJob& job, const std::vector<std::shared_ptr<Gene
   };
   std::vector<GenerationEvent> ends(gens.size());
   std::vector<bool> done(gens.size(), false);
+  // With echo and logprobs the echoed prompt's chunk waits for its log-probabilities, which
+  // come in events of their own while the prompt is prefilled.
+  const bool echo_logprobs = !job.chat && job.echo && job.logprobs;
   std::vector<std::vector<double>> prompt_lps(gens.size());
+  std::vector<bool> echoed(gens.size(), !echo_logprobs);
   for (size_t i = 0; i < gens.size(); ++i) {
     json first = job.chat ? json{{"role", "assistant"}, {"content", ""}} : json(job.echo_text[i]);
-    if (job.chat || job.echo)
+    if (job.chat || (job.echo && !echo_logprobs))
       if (!write(chunk(i, first, nullptr, nullptr))) return cancel_all();
   }
   size_t left = gens.size();
@@ -355,6 +359,15 @@ bool stream_job(const CompletionJob& job, const std::vector<std::shared_ptr<Gene
         json err = error_body("generation failed: " + e->error, "server_error", "", "internal_error");
         write(sse(err));
         return cancel_all();
+      }
+      if (!echoed[i]) {
+        prompt_lps[i].insert(prompt_lps[i].end(), e->prompt_logprobs.begin(), e->prompt_logprobs.end());
+        if (e->tokens.empty() && e->text.empty() && !e->done) continue;  // still prefilling
+        GenerationEvent prompt;
+        prompt.prompt_logprobs = std::move(prompt_lps[i]);
+        if (!write(chunk(i, job.echo_text[i], nullptr, completion_logprobs(tk, job.choices[i], prompt, true, 0))))
+          return cancel_all();
+        echoed[i] = true;
       }
       json lp = nullptr;
       if (job.logprobs && !e->tokens.empty()) {

@@ -49,7 +49,7 @@ struct GenerationEvent {
   std::string finish_reason;           // when done: "stop", "length" or "cancelled"
   std::string error;                   // when done because of an error
   int64_t prompt_tokens = 0, completion_tokens = 0;
-  std::vector<double> prompt_logprobs;  // with prompt_logprobs, in the first event: one per prompt id after the first
+  std::vector<double> prompt_logprobs;  // with prompt_logprobs: one per prompt id after the first, over the prefill chunks' events in order
 };
 
 class Generation {
@@ -74,7 +74,7 @@ class Generation {
       if (!e) continue;
       all.text += e->text;
       all.tokens.insert(all.tokens.end(), e->tokens.begin(), e->tokens.end());
-      if (!e->prompt_logprobs.empty()) all.prompt_logprobs = std::move(e->prompt_logprobs);
+      all.prompt_logprobs.insert(all.prompt_logprobs.end(), e->prompt_logprobs.begin(), e->prompt_logprobs.end());
       if (e->done) {
         all.done = true;
         all.finish_reason = e->finish_reason;

@@ -38,10 +38,18 @@ async function main() {
   const comp = await client.completions.create({ model: spec.model, prompt: spec.completion_prompt, temperature: 0,
                                                  max_tokens: spec.max_tokens });
   out.completion = { text: comp.choices[0].text, finish: comp.choices[0].finish_reason, usage: comp.usage };
-  const echo = await client.completions.create({ model: spec.model, prompt: spec.completion_prompt, max_tokens: 0,
+  const echo = await client.completions.create({ model: spec.model, prompt: spec.echo_prompt, max_tokens: 0,
                                                  echo: true, logprobs: 0 });
   out.echo = { text: echo.choices[0].text, tokens: echo.choices[0].logprobs.tokens,
                token_logprobs: echo.choices[0].logprobs.token_logprobs };
+  // The same, streamed: the chunks' texts and log-probabilities, concatenated.
+  out.echo_stream = { text: '', token_logprobs: [] };
+  for await (const c of await client.completions.create({ model: spec.model, prompt: spec.echo_prompt, max_tokens: 0,
+                                                          echo: true, logprobs: 0, stream: true })) {
+    if (!c.choices.length) continue;
+    out.echo_stream.text += c.choices[0].text;
+    if (c.choices[0].logprobs) out.echo_stream.token_logprobs.push(...c.choices[0].logprobs.token_logprobs);
+  }
 
   const emb = await client.embeddings.create({ model: spec.model, input: [spec.completion_prompt, spec.chat_prompt],
                                                encoding_format: 'float' });

@@ -3,8 +3,8 @@
 //   - the models list names the base model;
 //   - greedy chat (plain and streamed) equals `lmforge generate --chat --temperature 0`, and
 //     greedy completions equal `lmforge generate --temperature 0`, token for token;
-//   - echoed prompt log-probabilities equal PyTorch's log-softmax of the reference forward
-//     pass (tests/reference/models.py);
+//   - echoed prompt log-probabilities (a prompt of two prefill chunks, plain and streamed)
+//     equal PyTorch's log-softmax of the reference forward pass (tests/reference/models.py);
 //   - embeddings equal the reference mean-pooled, normalised last hidden states, and the
 //     base64 encoding decodes to the same floats;
 //   - 8 concurrent greedy streams equal the same prompts run one at a time (batching changes
@@ -34,6 +34,10 @@ std::string generate_text(const std::string& model, const std::string& prompt, i
   return out;
 }
 
+// 110 bytes, 110 ids of the byte tokenizer: two prefill chunks of 64 positions.
+const char* kEchoPrompt =
+    "What is 5 + 6? The answer is 11. What is 12 + 30? The answer is 42. What is 7 + 9? The answer is 16. What is 4";
+
 }  // namespace
 
 TEST(ServeOpenAi, ClientSeesWhatGenerateAndTheReferenceSee) {
@@ -50,7 +54,8 @@ TEST(ServeOpenAi, ClientSeesWhatGenerateAndTheReferenceSee) {
                        {"required", json::array({"answer", "kind"})},
                        {"additionalProperties", false}};
   const json spec = {{"url", server.url()}, {"model", "arith"}, {"chat_prompt", "What is 23 + 9?"},
-                     {"completion_prompt", "What is 5 + 6? The answer"}, {"concurrent_prompts", prompts},
+                     {"completion_prompt", "What is 5 + 6? The answer"}, {"echo_prompt", kEchoPrompt},
+                     {"concurrent_prompts", prompts},
                      {"max_tokens", 24}, {"schema", schema}, {"schema_samples", 50}, {"schema_max_tokens", 60}};
   const std::string spec_path = test::temp_dir() + "/spec.json";
   std::ofstream(spec_path) << spec.dump();
@@ -74,22 +79,30 @@ TEST(ServeOpenAi, ClientSeesWhatGenerateAndTheReferenceSee) {
   const std::vector<TokenId> ids = tk.encode("What is 5 + 6? The answer");
   EXPECT_EQ(r["completion"]["usage"]["prompt_tokens"], ids.size());
 
-  // Echoed prompt log-probabilities against PyTorch.
-  EXPECT_EQ(r["echo"]["text"], "What is 5 + 6? The answer");
-  ASSERT_EQ(r["echo"]["token_logprobs"].size(), ids.size());
+  // Echoed prompt log-probabilities against PyTorch (a prompt longer than one prefill chunk).
+  EXPECT_EQ(r["echo"]["text"], kEchoPrompt);
+  const std::vector<TokenId> echo_ids = tk.encode(kEchoPrompt);
+  ASSERT_GT(echo_ids.size(), 64u);
+  ASSERT_EQ(r["echo"]["token_logprobs"].size(), echo_ids.size());
   EXPECT_TRUE(r["echo"]["token_logprobs"][0].is_null());
-  Tensor in = Tensor::from_ints(std::vector<int32_t>(ids.begin(), ids.end()), {1, int64_t(ids.size())});
-  test::TensorMap ref = test::torch_ref("models", "logits", {{"ids", in}}, {{"dir", model}});
-  Tensor logits = ref.at("logits").contiguous();  // (1, T, V)
-  const int64_t V = logits.size(2);
-  for (size_t i = 1; i < ids.size(); ++i) {
-    const float* row = logits.f32() + int64_t(i - 1) * V;
-    double mx = row[0], sum = 0;
-    for (int64_t v = 0; v < V; ++v) mx = std::max(mx, double(row[v]));
-    for (int64_t v = 0; v < V; ++v) sum += std::exp(double(row[v]) - mx);
-    const double want = double(row[ids[i]]) - mx - std::log(sum);
-    EXPECT_NEAR(r["echo"]["token_logprobs"][i].get<double>(), want, 1e-4) << "prompt token " << i;
+  EXPECT_EQ(r["echo_stream"]["text"], kEchoPrompt);
+  EXPECT_EQ(r["echo_stream"]["token_logprobs"], r["echo"]["token_logprobs"]);
+  {
+    Tensor in = Tensor::from_ints(std::vector<int32_t>(echo_ids.begin(), echo_ids.end()), {1, int64_t(echo_ids.size())});
+    test::TensorMap ref = test::torch_ref("models", "logits", {{"ids", in}}, {{"dir", model}});
+    Tensor logits = ref.at("logits").contiguous();  // (1, T, V)
+    const int64_t V = logits.size(2);
+    for (size_t i = 1; i < echo_ids.size(); ++i) {
+      const float* row = logits.f32() + int64_t(i - 1) * V;
+      double mx = row[0], sum = 0;
+      for (int64_t v = 0; v < V; ++v) mx = std::max(mx, double(row[v]));
+      for (int64_t v = 0; v < V; ++v) sum += std::exp(double(row[v]) - mx);
+      const double want = double(row[echo_ids[i]]) - mx - std::log(sum);
+      ASSERT_TRUE(r["echo"]["token_logprobs"][i].is_number()) << "prompt token " << i;
+      EXPECT_NEAR(r["echo"]["token_logprobs"][i].get<double>(), want, 1e-4) << "prompt token " << i;
+    }
   }
+  Tensor in = Tensor::from_ints(std::vector<int32_t>(ids.begin(), ids.end()), {1, int64_t(ids.size())});
 
   // Embeddings against the reference pooled hidden states; base64 decodes to the same values.
   Tensor want_emb = test::torch_ref("models", "embedding", {{"ids", in}}, {{"dir", model}}).at("embedding").contiguous();
