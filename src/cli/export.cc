@@ -16,6 +16,7 @@ int run_export_gguf(int argc, char** argv) {
   app.add_option("--model", opt.model_dir, "model directory (config.json, model.safetensors, tokenizer.json)")
       ->required();
   app.add_option("--adapter", opt.adapter_dir, "LoRA adapter directory to merge in first");
+  app.add_option("--tokenizer", opt.tokenizer, "tiktoken:NAME, a tokenizer.json, or a directory holding one (default: the model's tokenizer.json)");
   app.add_option("--type", opt.type, "tensor type of the weights")
       ->check(CLI::IsMember(gguf_export_type_names()))
       ->default_str("f32");

@@ -19,7 +19,7 @@ std::vector<std::pair<std::string, quant::GgmlType>> export_gguf(const ExportGgu
   GgufExportOptions g;
   g.type = gguf_export_type(opt.type);
   Transformer model = load_model(opt.model_dir);
-  std::string tok_spec = model_tokenizer_spec(opt.model_dir, "");
+  std::string tok_spec = model_tokenizer_spec(opt.model_dir, opt.tokenizer);
   check_chat_template(opt.model_dir);
   if (!opt.adapter_dir.empty()) {
     const std::string cfg_path = opt.adapter_dir + "/adapter_config.json";
@@ -36,7 +36,7 @@ std::vector<std::pair<std::string, quant::GgmlType>> export_gguf(const ExportGgu
     std::unique_ptr<PeftMethod> lora = load_adapter(model, opt.adapter_dir);
     merge_lora(model, *lora);
     check_chat_template(opt.adapter_dir);
-    if (fs::exists(opt.adapter_dir + "/tokenizer.json")) tok_spec = opt.adapter_dir + "/tokenizer.json";
+    if (opt.tokenizer.empty() && fs::exists(opt.adapter_dir + "/tokenizer.json")) tok_spec = opt.adapter_dir + "/tokenizer.json";
   }
   tok::Tokenizer tk = load_tokenizer(tok_spec);
   g.name = fs::path(opt.model_dir).filename().string();

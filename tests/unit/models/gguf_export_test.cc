@@ -204,3 +204,37 @@ TEST(GgufExport, MetadataTypesAndRefusals) {
   }
   EXPECT_FALSE(std::filesystem::exists(dir + "/x.gguf"));
 }
+
+// A checkpoint without tokenizer.json takes its tokenizer from --tokenizer: GPT-2's
+// tiktoken encoding goes into the file as the `gpt-2` pre-tokenizer, and llama.cpp reading
+// the file splits a mixed text into the ids tiktoken:gpt2 gives here (tiktoken parity:
+// tests/unit/tokenizer).
+TEST(GgufExport, TokenizerFlagForACheckpointWithoutOne) {
+  const std::string dir = test::temp_dir() + "/bare";
+  ModelConfig c;
+  c.arch = Arch::GPT2;
+  c.vocab_size = 50257;
+  c.n_embd = 64;
+  c.n_layer = 1;
+  c.n_head = 2;
+  c.n_kv_head = 2;
+  c.n_inner = 256;
+  c.n_positions = 128;
+  c.tie_word_embeddings = true;
+  Transformer m(c);
+  m.init_weights(3);
+  std::filesystem::create_directories(dir);
+  save_model(m, dir);
+  const std::string out = dir + "/m.gguf", cmd = std::string(LMFORGE_BINARY) + " export gguf --model '" + dir + "' --out '" + out + "'";
+  std::string log;
+  EXPECT_EQ(test::run_command(cmd + " 2>&1", &log), 1);
+  EXPECT_NE(log.find("--tokenizer"), std::string::npos) << log;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  ASSERT_EQ(test::run_command(cmd + " --tokenizer tiktoken:gpt2 2>&1", &log), 0) << log;
+  auto f = io::GgufFile::open(out);
+  EXPECT_EQ(f.get("tokenizer.ggml.pre").s, "gpt-2");
+  EXPECT_EQ(f.get("tokenizer.ggml.tokens").items.size(), 50257u);
+  const std::vector<int32_t> ours = tok::Tokenizer::load("tiktoken:gpt2").encode(kMixedText);
+  const std::vector<int> theirs = test::llama_tokenize(out, kMixedText);
+  EXPECT_EQ(std::vector<int32_t>(theirs.begin(), theirs.end()), ours);
+}
