@@ -54,16 +54,16 @@ Engine::Engine(Transformer& model, const tok::Tokenizer& tk, std::vector<Forward
     slots_.push_back(std::make_unique<Slot>());
     slots_.back()->cache = model_.make_cache(1, ctx_);
   }
-  thread_ = std::thread([this] { loop(); });
 }
 
-Engine::~Engine() {
+Engine::~Engine() = default;
+
+void Engine::stop() {
   {
     std::lock_guard<std::mutex> lk(mu_);
     stop_ = true;
   }
   cv_.notify_all();
-  thread_.join();
 }
 
 std::shared_ptr<Generation> Engine::submit(GenerationRequest r) {
@@ -298,7 +298,7 @@ void Engine::decode_step() {
   }
 }
 
-void Engine::loop() {
+void Engine::run_steps() {
   autograd::NoGradGuard ng;
   for (;;) {
     std::vector<std::shared_ptr<Task>> tasks;

@@ -1,5 +1,8 @@
-// Engine: continuous batching over `parallel` slots that share one model. A thread runs
-// steps; each step
+// Engine: continuous batching over `parallel` slots that share one model. The thread that
+// calls run_steps() runs steps until stop() (the server gives it the thread that loaded the
+// model: one thread doing all the OpenMP work keeps one team of OpenMP workers, which spin
+// between a step's parallel regions; a second team makes libgomp put them to sleep instead,
+// and each region then waits for them to wake). Each step
 //   1. admits queued generations into free slots (the slot whose cache shares the longest
 //      reusable prefix with the prompt, infer/decode_steps.h; else the least recently used),
 //   2. prefills one chunk (kPrefillChunk positions) of one admitted prompt, so a long prompt
@@ -25,7 +28,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "models/kv_cache.h"
@@ -48,9 +50,14 @@ class Engine {
   // and hooks outlive the engine.
   Engine(Transformer& model, const tok::Tokenizer& tk, std::vector<ForwardHooks*> hooks, EngineOptions opt,
          Metrics* metrics);
-  ~Engine();  // stops the thread; unfinished generations end "cancelled"
+  ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
+
+  // The step loop, on the calling thread, until stop(); then unfinished generations end
+  // "cancelled" and waiting tasks fail.
+  void run_steps();
+  void stop();
 
   // Queues a generation; null when the queue is full. Its prompt fits the context (the
   // caller checks with context()).
@@ -60,13 +67,12 @@ class Engine {
   int64_t active_slots() const;
   // Ends every generation ("cancelled") at the next step.
   void cancel_all();
-  // Runs `task` on the engine's thread between two steps (work that needs the model, such as
+  // Runs `task` on the steps' thread between two steps (work that needs the model, such as
   // embeddings, never runs beside a step) and waits for it; its exception is rethrown here.
   void run(const std::function<void(Transformer&)>& task);
 
  private:
   struct Slot;
-  void loop();
   bool admit();                      // under mu_
   void prefill_step(Slot& s);
   void decode_step();
@@ -90,7 +96,6 @@ class Engine {
   std::atomic<int64_t> active_{0};
   std::atomic<bool> cancel_all_{false};
   bool stop_ = false;
-  std::thread thread_;
 };
 
 }  // namespace lmf::serve

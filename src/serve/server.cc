@@ -234,14 +234,14 @@ int serve(const ServeOptions& opt) {
     while (!svr.is_running() && !listen_returned) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     svr.stop();
   });
-  // Waits for the signal (or sends it, when the model did not load), then drains.
-  auto shut_down = [&](int status, bool now) {
+  // Waits for the signal (or sends it, when the model did not load), then drains: in-flight
+  // requests finish inside listen_after_bind's thread pool, cancelled after the grace time.
+  auto shut_down = [&](bool now) {
     if (now) {
       self_stop = true;
       pthread_kill(signals.native_handle(), SIGTERM);
     }
     signals.join();
-    // In-flight requests finish inside listen_after_bind's thread pool; cancel them after the grace time.
     std::atomic<bool> drained{false};
     std::thread watchdog([&] {
       const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(opt.drain_seconds);
@@ -251,21 +251,28 @@ int serve(const ServeOptions& opt) {
     http.join();
     drained = true;
     watchdog.join();
-    st.engine.reset();
-    return status;
   };
   try {
     st.models = load_served_models(opt.model_dir, opt.tokenizer, opt.alias, opt.adapters);
     st.engine = std::make_unique<Engine>(st.models->model, st.models->tokenizer, st.models->hooks(), opt.engine, &st.metrics);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lmforge serve: %s\n", e.what());
-    return shut_down(1, true);
+    shut_down(true);
+    return 1;
   }
   st.ready = true;
   std::fprintf(stderr, "lmforge serve: ready: %zu model(s), %d slot(s) of %lld positions\n", st.models->ids.size(),
                opt.engine.parallel, (long long)st.engine->context());
   std::fflush(stderr);
-  return shut_down(0, false);
+  // The steps run on this thread, which loaded the model (serve/engine.h says why).
+  std::thread closer([&] {
+    shut_down(false);
+    st.engine->stop();
+  });
+  st.engine->run_steps();
+  closer.join();
+  st.engine.reset();
+  return 0;
 }
 
 }  // namespace lmf::serve

@@ -181,16 +181,14 @@ TEST(ServeErrors, FullQueueDisconnectAndSigterm) {
   expect_error(post(c, "/v1/completions", R"({"prompt":"a","max_tokens":2})"), 429, "", "queue full");
   hang_up = true;
   reader.join();
-  // The disconnected stream's slot is free again at once: a short request runs (it would
-  // otherwise wait for 3000 tokens, or get 429).
-  const auto t0 = std::chrono::steady_clock::now();
+  // The disconnected stream's slot is free again at once: a short request runs (with the
+  // slot still held by the 3000-token stream it would get 429, as above).
   Reply next;
   for (int i = 0; i < 100 && next.status != 200; ++i) {  // the slot frees within a step
     next = post(c, "/v1/completions", R"({"prompt":"a","max_tokens":2})");
     if (next.status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(next.status, 200) << next.body.dump();
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1.0);
 
   // SIGTERM with a stream in flight: the stream completes, the server exits 0.
   std::string body;
