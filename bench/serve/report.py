@@ -43,6 +43,26 @@ def section(res):
         same = "is" if res["served_text_matches_generate"] else "is not"
         print(f"The one-client round's first completion (bench_generate's prompt) {same} the text of "
               "bench_generate's greedy ids.")
+    llama = res.get("llama_cpp") or {}
+    if llama:
+        print("\nThe peer in the same run: llama.cpp's batched decoding through its C API "
+              "(`bench/serve/llama_batched.c` on the libllama of npm `@node-llama-cpp/linux-x64` "
+              f"3.21.1) on the same checkpoint exported as F32 GGUF (`lmforge export gguf "
+              "--type f32`): C sequences with a KV cache of their own each (F32, flash attention off), all prompts "
+              "in one `llama_batch`, then one `llama_batch` of C tokens a step, 128 greedy tokens a sequence, "
+              f"{m['threads']} threads, no HTTP. Its tok/s with the prefill (generated tokens over prefill + decode "
+              "time) is set against the server's aggregate tok/s (which also pays for HTTP, streaming and each "
+              "request's own prefill).\n")
+        rows = []
+        for r in s["rounds"]:
+            p = llama.get(str(r["clients"]))
+            if not p:
+                continue
+            rows.append([r["clients"], f"{p['tokens_per_s']:.1f}", f"{p['tokens_per_s_with_prefill']:.1f}",
+                         f"{p['prefill_ms']:.0f}", f"{r['tokens_per_s']:.1f}",
+                         f"{r['tokens_per_s'] / p['tokens_per_s_with_prefill']:.2f}x"])
+        table([("clients / sequences", "r"), ("llama.cpp decode tok/s", "r"), ("llama.cpp tok/s with prefill", "r"),
+               ("llama.cpp prefill ms", "r"), ("lmforge serve aggregate tok/s", "r"), ("lmforge / llama.cpp", "r")], rows)
     print("\nGoals (reported, not asserted):\n")
     if "tok_s_8_over_1" in goals:
         ok = "met" if goals["tok_s_8_over_1"] >= goals["tok_s_8_over_1_goal"] else "not met"
@@ -52,6 +72,12 @@ def section(res):
         ok = "met" if goals["one_client_decode_over_generate"] >= goals["one_client_decode_over_generate_goal"] else "not met"
         print(f"- one client's stream decode / `bench_generate` decode: {goals['one_client_decode_over_generate']:.2f}x "
               f"(goal ≥ {goals['one_client_decode_over_generate_goal']}x: {ok})")
+    if "over_llama_cpp" in goals:
+        g8 = goals["over_llama_cpp"].get("8")
+        if g8 is not None:
+            ok = "met" if g8 >= goals["over_llama_cpp_goal"] else "not met"
+            print(f"- aggregate tok/s with 8 clients / llama.cpp's batched decoding of 8 sequences: {g8:.2f}x "
+                  f"(goal ≥ {goals['over_llama_cpp_goal']}x: {ok})")
     print(f"\nRan on {mach['cores']} cores{' shared with other work' if mach.get('note') else ''} "
           f"({mach['cpu']}; {', '.join(mach['flags'])}); load average before / after: "
           f"{m['load_before'].split('load average:')[-1].strip()} / {m['load_after'].split('load average:')[-1].strip()}.")
