@@ -43,6 +43,11 @@ EvalRun read_run(const std::string& out_dir) {
   return r;
 }
 
+const char* kLongText =
+    "The jury further said in term-end presentments that the City Executive Committee, which had over-all charge of "
+    "the election, deserves the praise and thanks of the City of Atlanta for the manner in which the election was "
+    "conducted.";
+
 }  // namespace
 
 TEST(EvalApi, ServedModelScoresAsTheLocalOne) {
@@ -59,9 +64,11 @@ TEST(EvalApi, ServedModelScoresAsTheLocalOne) {
   test::torch_ref("models", "write_checkpoint", {{"dummy", Tensor::zeros({1})}},
                   {{"dir", model}, {"config", test::tiny_gpt2_config({.vocab = int64_t(tk.vocab_size()), .positions = 1024})}, {"seed", 6}});
   tk.save_json(model + "/tokenizer.json");
-  // Fixture tasks with short prompts: multiple choice, greedy generation of 4 tokens, a
-  // cloze whose targets are those greedy replies (is_greedy true) and others, and short
-  // texts for perplexity (one rolling window either way).
+  ASSERT_GT(tk.encode(kLongText).size(), 64u);
+  // Fixture tasks: multiple choice, greedy generation of 4 tokens, a cloze whose targets
+  // are those greedy replies (is_greedy true) and others, and texts for perplexity (one
+  // rolling window either way), one of them longer than the server's 64-position prefill
+  // chunk.
   auto write = [](const std::string& path, const std::string& text) { std::ofstream(path) << text; };
   const std::string yaml_head = "dataset_path: json\ndataset_kwargs:\n  data_files:\n    test: ";
   std::string mc_docs, gen_docs;
@@ -79,7 +86,8 @@ TEST(EvalApi, ServedModelScoresAsTheLocalOne) {
   write(dir + "/gen.yaml", "task: sounds_gen\n" + yaml_head + "gen.jsonl\ntest_split: test\noutput_type: generate_until\n"
                            "doc_to_text: text\ndoc_to_target: target\ngeneration_kwargs:\n  until: [\"@@@\"]\n  max_gen_toks: 4\n");
   write(dir + "/texts.jsonl", json{{"text", "The jury said the election was conducted well."}}.dump() + "\n" +
-                                  json{{"text", "It rained on the hills for three days."}}.dump() + "\n");
+                                  json{{"text", "It rained on the hills for three days."}}.dump() + "\n" +
+                                  json{{"text", kLongText}}.dump() + "\n");
   write(dir + "/rolling.yaml", "task: short_texts\n" + yaml_head + "texts.jsonl\ntest_split: test\noutput_type: loglikelihood_rolling\n"
                                "doc_to_text: \"\"\ndoc_to_target: text\n");
   const std::string eval_local = std::string(LMFORGE_BINARY) + " eval --model " + model + " --num-fewshot 0 --log-samples";
