@@ -1,5 +1,8 @@
 // lmforge eval: how good a model is, in one of two ways.
-//   --data SHARD            mean next-token loss and perplexity over a token shard (JSON).
+//   --data SHARD            mean next-token loss and perplexity over a token shard (JSON);
+//                           with --reference MODEL, both models' perplexity and the KL
+//                           divergence of --model's next-token distributions from the
+//                           reference's (eval::model_kl_divergence; a table, or --json).
 //   --instructions FILE     held-out exact-match on instruction data (Alpaca or chat JSONL,
 //                           src/infer/chat_template.h): the greedy reply to every
 //                           conversation but its last message must equal that message
@@ -23,6 +26,7 @@
 #include "cli/flags.h"
 #include "eval/exact_match.h"
 #include "eval/harness.h"
+#include "eval/kl_divergence.h"
 #include "eval/perplexity.h"
 #include "finetune/inference_model.h"
 #include "finetune/peft.h"
@@ -104,12 +108,52 @@ int run_task_eval(const eval::TasksOptions& o) {
   return 0;
 }
 
+int run_kl_divergence(Transformer& model, const std::string& model_path, const std::string& reference_path,
+                      const std::string& data_path, int64_t seq, int64_t batch, int64_t max_windows, bool json_out) {
+  Transformer reference = load_model(reference_path);
+  const eval::KlDivergenceReport r =
+      eval::model_kl_divergence(reference, model, reference_path, model_path, data_path, seq, -1, batch, max_windows);
+  if (json_out) {
+    nlohmann::json out = {{"windows", r.windows},
+                          {"seq", r.T},
+                          {"first_scored", r.first},
+                          {"positions", r.positions},
+                          {"reference", {{"loss", r.loss_reference}, {"ppl", r.ppl_reference}}},
+                          {"model", {{"loss", r.loss_model}, {"ppl", r.ppl_model}}},
+                          {"kl_divergence",
+                           {{"mean", r.kl_mean},
+                            {"stderr", r.kl_stderr},
+                            {"median", r.kl_median},
+                            {"p99", r.kl_p99},
+                            {"p99_9", r.kl_p999},
+                            {"max", r.kl_max}}},
+                          {"same_top1", {{"share", r.top1_agreement}, {"stderr", r.top1_stderr}}},
+                          {"rms_delta_p", r.rms_delta_p}};
+    std::printf("%s\n", out.dump().c_str());
+    return 0;
+  }
+  std::printf("%lld predictions: positions %lld..%lld of %lld windows of %lld tokens\n", (long long)r.positions,
+              (long long)r.first, (long long)(r.T - 1), (long long)r.windows, (long long)r.T);
+  std::printf("%-22s %12s %12s\n", "", "reference", "model");
+  std::printf("%-22s %12.6f %12.6f\n", "mean NLL (nats)", r.loss_reference, r.loss_model);
+  std::printf("%-22s %12.4f %12.4f\n", "perplexity", r.ppl_reference, r.ppl_model);
+  std::printf("KL divergence (nats)\n");
+  std::printf("  %-20s %.6f ± %.6f\n", "mean", r.kl_mean, r.kl_stderr);
+  std::printf("  %-20s %.6f\n", "median", r.kl_median);
+  std::printf("  %-20s %.6f\n", "99%", r.kl_p99);
+  std::printf("  %-20s %.6f\n", "99.9%", r.kl_p999);
+  std::printf("  %-20s %.6f\n", "max", r.kl_max);
+  std::printf("%-22s %.3f ± %.3f %%\n", "same top-1", 100 * r.top1_agreement, 100 * r.top1_stderr);
+  std::printf("RMS Δp                 %.3f %%\n", 100 * r.rms_delta_p);  // Δ is two bytes: padded by hand
+  return 0;
+}
+
 int run_eval(int argc, char** argv) {
-  CLI::App app{"Evaluate a model: perplexity over a token shard (--data), held-out exact-match on instruction data (--instructions), "
+  CLI::App app{"Evaluate a model: perplexity over a token shard (--data; with --reference, KL divergence from a reference model), held-out exact-match on instruction data (--instructions), "
                "or lm-evaluation-harness tasks (--tasks)",
                "lmforge eval"};
   ModelFlags mf;
-  std::string data_path, inst_path;
+  std::string data_path, inst_path, reference_path;
   int64_t seq = 0, batch = 8, max_windows = 0, show = 5, max_new = 64;
   int threads = 0;
   bool json_out = false;
@@ -119,6 +163,9 @@ int run_eval(int argc, char** argv) {
   auto* inst_opt = app.add_option("--instructions", inst_path,
                                   "instruction data, JSONL (Alpaca or chat messages): exact-match of greedy replies");
   data_opt->excludes(inst_opt);
+  app.add_option("--reference", reference_path,
+                 "--data: reference model (directory or .gguf, the same vocabulary): report both perplexities and the KL "
+                 "divergence of --model's next-token distributions from the reference's over the second half of each window");
   eval::TasksOptions to;
   std::vector<std::string> task_names;
   auto* tasks_opt = app.add_option("--tasks", task_names, "lm-evaluation-harness tasks: names (globs allowed) or task YAML files")
@@ -154,9 +201,13 @@ int run_eval(int argc, char** argv) {
   add_max_new_tokens_flag(app, max_new, "--instructions: most tokens generated per reply");
   add_older_name(app, "--max-new", max_new, int64_t(1), int64_t(1000000), "--max-new-tokens");
   app.add_option("--tokenizer", mf.tokenizer, "--instructions, --tasks: tokenizer SPEC (default: the model's tokenizer.json; with --api the served model's)");
-  app.add_flag("--json", json_out, "--instructions: print one JSON object (--data always prints JSON)");
+  app.add_flag("--json", json_out, "--instructions, --reference: print one JSON object (--data alone always prints JSON)");
   add_threads_flag(app, threads);
   LMF_PARSE(app, argc, argv);
+  if (!reference_path.empty() && data_path.empty()) {
+    std::fprintf(stderr, "lmforge eval: error: --reference compares the models over a token shard: pass --data SHARD\n");
+    return kExitUsage;
+  }
   if (data_path.empty() && inst_path.empty() && task_names.empty()) {
     std::fprintf(stderr, "lmforge eval: error: pass --data SHARD, --instructions FILE.jsonl or --tasks NAME[,NAME...]\n");
     return kExitUsage;
@@ -203,6 +254,8 @@ int run_eval(int argc, char** argv) {
   }
   Transformer model = load_model(mf.model_dir);
   std::unique_ptr<ft::PeftMethod> adapter = ft::attach_adapter(model, mf.adapter_dir);
+  if (!reference_path.empty())
+    return run_kl_divergence(model, mf.model_dir, reference_path, data_path, seq, batch, max_windows, json_out);
   eval::PerplexityResult r = eval::model_perplexity(model, data_path, seq, batch, max_windows);
   nlohmann::json out = {{"loss", r.loss}, {"ppl", r.ppl}, {"tokens", r.tokens}};
   std::printf("%s\n", out.dump().c_str());
