@@ -8,7 +8,7 @@
 //   decode    one token for each of several sequences in one forward pass (the weights are
 //             read once for all rows). Each row runs the ops of a batch of one with kernels
 //             whose row results do not depend on the number of rows (the decoding GEMV,
-//             core/kernels/gemv.h, up to kDecodeMaxRows; row-wise norms and activations;
+//             core/kernels/gemv.h, up to decode_max_rows() (kGemvMaxRows); row-wise norms and activations;
 //             attention over the row's own cache), so a row's logits are the same alone or
 //             beside others. `generate` decodes through the same call with one row.
 #pragma once

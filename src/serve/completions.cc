@@ -283,6 +283,11 @@ CompletionJob parse_completion_request(const json& body, const ServedModels& m, 
 }
 
 std::vector<std::shared_ptr<Generation>> submit_job(Engine& engine, const CompletionJob& job) {
+  if (int64_t(job.choices.size()) > engine.capacity())
+    throw ApiError(400, "the request asks for " + std::to_string(job.choices.size()) +
+                            " generations (prompts times n); the server holds at most " +
+                            std::to_string(engine.capacity()) + " at once",
+                   "n", "invalid_value");
   std::vector<std::shared_ptr<Generation>> gens;
   for (const GenerationRequest& r : job.choices) {
     std::shared_ptr<Generation> g = engine.submit(r);
@@ -341,6 +346,15 @@ bool stream_job(const CompletionJob& job, const std::vector<std::shared_ptr<Gene
   const bool echo_logprobs = !job.chat && job.echo && job.logprobs;
   std::vector<std::vector<double>> prompt_lps(gens.size());
   std::vector<bool> echoed(gens.size(), !echo_logprobs);
+  // Completions' text_offset runs over the whole text, as in one response: each chunk's
+  // logprobs start where the previous chunk's tokens ended.
+  std::vector<size_t> offset(gens.size(), 0);
+  auto offsets_of = [&](size_t i, const GenerationEvent& e, bool echo) {
+    json lp = completion_logprobs(tk, job.choices[i], e, echo, offset[i]);
+    if (!lp["tokens"].empty())
+      offset[i] = lp["text_offset"].back().get<size_t>() + lp["tokens"].back().get<std::string>().size();
+    return lp;
+  };
   for (size_t i = 0; i < gens.size(); ++i) {
     json first = job.chat ? json{{"role", "assistant"}, {"content", ""}} : json(job.echo_text[i]);
     if (job.chat || (job.echo && !echo_logprobs))
@@ -365,14 +379,13 @@ bool stream_job(const CompletionJob& job, const std::vector<std::shared_ptr<Gene
         if (e->tokens.empty() && e->text.empty() && !e->done) continue;  // still prefilling
         GenerationEvent prompt;
         prompt.prompt_logprobs = std::move(prompt_lps[i]);
-        if (!write(chunk(i, job.echo_text[i], nullptr, completion_logprobs(tk, job.choices[i], prompt, true, 0))))
+        if (!write(chunk(i, job.echo_text[i], nullptr, offsets_of(i, prompt, true))))
           return cancel_all();
         echoed[i] = true;
       }
       json lp = nullptr;
       if (job.logprobs && !e->tokens.empty()) {
-        lp = job.chat ? chat_logprobs(tk, e->tokens)
-                      : completion_logprobs(tk, job.choices[i], *e, false, 0);
+        lp = job.chat ? chat_logprobs(tk, e->tokens) : offsets_of(i, *e, false);
       }
       if (!e->text.empty() || !lp.is_null()) {
         json d = job.chat ? json{{"content", e->text}} : json(e->text);

@@ -149,14 +149,18 @@ bool Engine::admit() {
     s.gen = g;
     s.prefill_at = size_t(best_keep);
     s.decoding = false;
-    SamplingOptions so = r.sampling;
-    s.sampler = std::make_unique<Sampler>(so);
-    s.stream = std::make_unique<TextStream>(tk_, r.stop);
     s.history = r.prompt;
     s.counts.clear();
     s.generated = 0;
     ++active_;
     any = true;
+    try {
+      s.sampler = std::make_unique<Sampler>(r.sampling);
+      s.stream = std::make_unique<TextStream>(tk_, r.stop);
+    } catch (const std::exception& ex) {  // a request the engine cannot run ends with its error
+      s.stream.reset();
+      finish(s, "error", ex.what());
+    }
   }
   return any;
 }
@@ -209,7 +213,10 @@ void Engine::sample(Slot& s, const float* logits) {
   s.work.assign(logits, logits + V);
   for (const auto& [id, c] : s.counts)
     s.work[size_t(id)] -= r.presence_penalty * (c > 0 ? 1.f : 0.f) + r.frequency_penalty * float(c);
-  if (r.constraint) r.constraint->mask(s.work.data(), V, r.max_tokens - s.generated, r.eos ? *r.eos : -1);
+  // Tokens left, this one included: max_tokens, and what the cache can still take (each
+  // token after this one needs its predecessor's entry), so a document closes before either.
+  const int64_t left = std::min<int64_t>(r.max_tokens - s.generated, 1 + s.cache.max_len - s.cache.len);
+  if (r.constraint) r.constraint->mask(s.work.data(), V, left, r.eos ? *r.eos : -1);
   const TokenId id = s.sampler->sample(s.work.data(), V, s.history);
   GenerationEvent e;
   if (r.top_logprobs >= 0) e.tokens.push_back(logprobs_of(logits, V, id, r.top_logprobs));

@@ -63,6 +63,8 @@ class Engine {
   // caller checks with context()).
   std::shared_ptr<Generation> submit(GenerationRequest r);
   int64_t context() const { return ctx_; }
+  // The most generations it holds at once: the slots and the queue.
+  int64_t capacity() const { return opt_.parallel + opt_.max_queue; }
   int64_t queue_length() const;
   int64_t active_slots() const;
   // Ends every generation ("cancelled") at the next step.

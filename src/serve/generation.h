@@ -22,9 +22,9 @@
 namespace lmf::serve {
 
 struct GenerationRequest {
-  size_t model = 0;                  // 0: the base model, i ≥ 1: adapter i - 1 (Engine::Models)
+  size_t model = 0;                  // 0: the base model, i ≥ 1: adapter i - 1 (ServedModels)
   std::vector<TokenId> prompt;
-  int64_t max_tokens = 16;           // ≥ 1
+  int64_t max_tokens = 16;           // ≥ 1, or 0 for the prompt's log-probabilities only
   SamplingOptions sampling;          // temperature 0: greedy
   float presence_penalty = 0, frequency_penalty = 0;  // OpenAI's, over the completion's tokens
   std::vector<std::string> stop;     // the text ends before the first of these
@@ -46,7 +46,7 @@ struct GenerationEvent {
   std::string text;
   std::vector<TokenLogprob> tokens;
   bool done = false;
-  std::string finish_reason;           // when done: "stop", "length" or "cancelled"
+  std::string finish_reason;           // when done: "stop", "length", "cancelled" or "error"
   std::string error;                   // when done because of an error
   int64_t prompt_tokens = 0, completion_tokens = 0;
   std::vector<double> prompt_logprobs;  // with prompt_logprobs: one per prompt id after the first, over the prefill chunks' events in order

@@ -29,11 +29,15 @@ std::optional<int64_t> RequestFields::integer(const std::string& name, int64_t l
   const bool whole = v.is_number_integer() || (v.is_number_float() && std::isfinite(v.get<double>()) &&
                                                v.get<double>() == std::floor(v.get<double>()));
   if (!whole) throw ApiError(400, "'" + name + "' must be an integer", name, "invalid_type");
-  const double x = v.get<double>();
-  if (!(x >= double(lo) && x <= double(hi)))
+  // long double holds every int64 exactly (x86-64's 64-bit mantissa), so the range check
+  // is exact and the conversion below cannot overflow.
+  const long double x = v.is_number_unsigned() ? (long double)v.get<uint64_t>()
+                        : v.is_number_integer() ? (long double)v.get<int64_t>()
+                                                : (long double)v.get<double>();
+  if (!(x >= (long double)lo && x <= (long double)hi))
     throw ApiError(400, "'" + name + "' must be from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " + v.dump(),
                    name, "invalid_value");
-  return v.is_number_integer() ? v.get<int64_t>() : int64_t(x);
+  return int64_t(x);
 }
 
 std::optional<bool> RequestFields::boolean(const std::string& name) const {

@@ -97,10 +97,19 @@ void register_routes(httplib::Server& svr, State& st) {
       res.status = 200;
       res.set_header("Cache-Control", "no-cache");
       res.set_chunked_content_provider("text/event-stream", [&st, job, gens](size_t, httplib::DataSink& sink) {
-        stream_job(*job, *gens, st.models->tokenizer, [&sink](const std::string& s) {
+        auto write = [&sink](const std::string& s) {
           if (s.empty()) return sink.is_writable();
           return sink.is_writable() && sink.write(s.data(), s.size());
-        });
+        };
+        // The provider runs outside the router's error handling: nothing may escape it.
+        try {
+          stream_job(*job, *gens, st.models->tokenizer, write);
+        } catch (const std::exception& e) {
+          for (auto& g : *gens) g->cancel();
+          write("data: " + error_body(std::string("streaming failed: ") + e.what(), "server_error", "", "internal_error").dump() + "\n\n");
+        } catch (...) {
+          for (auto& g : *gens) g->cancel();
+        }
         sink.done();
         return true;
       });

@@ -42,13 +42,21 @@ async function main() {
                                                  echo: true, logprobs: 0 });
   out.echo = { text: echo.choices[0].text, tokens: echo.choices[0].logprobs.tokens,
                token_logprobs: echo.choices[0].logprobs.token_logprobs };
-  // The same, streamed: the chunks' texts and log-probabilities, concatenated.
-  out.echo_stream = { text: '', token_logprobs: [] };
-  for await (const c of await client.completions.create({ model: spec.model, prompt: spec.echo_prompt, max_tokens: 0,
-                                                          echo: true, logprobs: 0, stream: true })) {
+  // With 3 greedy tokens after the echo, in one response and streamed (the chunks' texts,
+  // log-probabilities and text offsets concatenated).
+  const echo3 = await client.completions.create({ model: spec.model, prompt: spec.echo_prompt, max_tokens: 3,
+                                                  temperature: 0, echo: true, logprobs: 0 });
+  out.echo3 = { text: echo3.choices[0].text, token_logprobs: echo3.choices[0].logprobs.token_logprobs,
+                text_offset: echo3.choices[0].logprobs.text_offset };
+  out.echo_stream = { text: '', token_logprobs: [], text_offset: [] };
+  for await (const c of await client.completions.create({ model: spec.model, prompt: spec.echo_prompt, max_tokens: 3,
+                                                          temperature: 0, echo: true, logprobs: 0, stream: true })) {
     if (!c.choices.length) continue;
     out.echo_stream.text += c.choices[0].text;
-    if (c.choices[0].logprobs) out.echo_stream.token_logprobs.push(...c.choices[0].logprobs.token_logprobs);
+    if (c.choices[0].logprobs) {
+      out.echo_stream.token_logprobs.push(...c.choices[0].logprobs.token_logprobs);
+      out.echo_stream.text_offset.push(...c.choices[0].logprobs.text_offset);
+    }
   }
 
   const emb = await client.embeddings.create({ model: spec.model, input: [spec.completion_prompt, spec.chat_prompt],

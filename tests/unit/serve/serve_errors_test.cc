@@ -89,6 +89,7 @@ void expect_error(const Reply& r, int status, const std::string& param, const st
 TEST(ServeErrors, EveryBadRequestGetsItsStatusAndTheServerLives) {
   test::ServeProcess server({"--model", slow_model(), "--api-key", "sekret", "--max-body", "4096", "--ctx", "256"});
   httplib::Client c("127.0.0.1", server.port());
+  c.set_read_timeout(120, 0);  // httplib's default of 5 s is short for a loaded machine
   const httplib::Headers auth = {{"Authorization", "Bearer sekret"}};
   const std::string chat = "/v1/chat/completions", comp = "/v1/completions";
 
@@ -111,6 +112,11 @@ TEST(ServeErrors, EveryBadRequestGetsItsStatusAndTheServerLives) {
   expect_error(post(c, comp, R"({"prompt":"a","max_tokens":"ten"})", auth), 400, "max_tokens", "string max_tokens");
   expect_error(post(c, comp, R"({"prompt":"a","temperature":9})", auth), 400, "temperature", "temperature");
   expect_error(post(c, comp, R"({"prompt":"a","stop":[1]})", auth), 400, "stop", "stop");
+  expect_error(post(c, comp, R"({"prompt":"a","seed":9223372036854775808.0})", auth), 400, "seed", "seed past int64");
+  expect_error(post(c, comp, R"({"prompt":"a","seed":18446744073709551615})", auth), 400, "seed", "seed past int64");
+  EXPECT_EQ(post(c, comp, R"({"prompt":"a","max_tokens":1,"seed":9223372036854775807})", auth).status, 200);
+  expect_error(post(c, comp, R"({"prompt":["a","b","c","d","e"],"n":16,"max_tokens":1})", auth), 400, "n",
+               "more generations than slots and queue hold");
   expect_error(post(c, comp, R"({"prompt":5})", auth), 400, "prompt", "prompt type");
   expect_error(post(c, comp, R"({"prompt":[999]})", auth), 400, "prompt", "token id outside the vocabulary");
   expect_error(post(c, comp, R"({})", auth), 400, "prompt", "no prompt");
@@ -137,6 +143,21 @@ TEST(ServeErrors, EveryBadRequestGetsItsStatusAndTheServerLives) {
   EXPECT_EQ(wrong->get_header_value("Allow"), "POST");
   EXPECT_EQ(json::parse(wrong->body)["error"]["code"], "method_not_allowed");
   EXPECT_EQ(c.Delete("/v1/models", auth)->status, 405);
+
+  // A JSON reply whose max_tokens exceeds the room the context leaves closes within that
+  // room: sampled replies all parse.
+  const std::string long_message(150, 'x');
+  for (int seed = 0; seed < 5; ++seed) {
+    Reply js = post(c, chat,
+                    json{{"messages", {{{"role", "user"}, {"content", long_message}}}}, {"max_tokens", 200}, {"seed", seed},
+                         {"temperature", 1.0}, {"response_format", {{"type", "json_object"}}}}
+                        .dump(),
+                    auth);
+    ASSERT_EQ(js.status, 200) << js.body.dump() << "\n" << server.log();
+    const std::string text = js.body["choices"][0]["message"]["content"];
+    EXPECT_TRUE(json::accept(text)) << "seed " << seed << ": " << text;
+    EXPECT_LT(js.body["usage"]["prompt_tokens"].get<int64_t>() + js.body["usage"]["completion_tokens"].get<int64_t>(), 258);
+  }
 
   // Still serving.
   Reply ok = post(c, comp, R"({"prompt":"hello","max_tokens":3,"temperature":0})", auth);
@@ -178,17 +199,24 @@ TEST(ServeErrors, FullQueueDisconnectAndSigterm) {
   }
   // The one slot is busy and nothing may queue: 429.
   httplib::Client c("127.0.0.1", server.port());
+  c.set_read_timeout(120, 0);
   expect_error(post(c, "/v1/completions", R"({"prompt":"a","max_tokens":2})"), 429, "", "queue full");
   hang_up = true;
   reader.join();
-  // The disconnected stream's slot is free again at once: a short request runs (with the
-  // slot still held by the 3000-token stream it would get 429, as above).
+  // The disconnected stream's slot is free again: a short request runs (with the slot still
+  // held by the 3000-token stream it would get 429, as above), and the stream was cut short
+  // (the tokens generated so far are its and the short request's, far fewer than 3000).
   Reply next;
-  for (int i = 0; i < 100 && next.status != 200; ++i) {  // the slot frees within a step
+  for (int i = 0; i < 3000 && next.status != 200; ++i) {
     next = post(c, "/v1/completions", R"({"prompt":"a","max_tokens":2})");
     if (next.status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(next.status, 200) << next.body.dump();
+  auto generated = c.Get("/metrics");
+  ASSERT_TRUE(generated);
+  const size_t at = generated->body.find("\nlmforge_generated_tokens_total ");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_LT(std::stoll(generated->body.substr(at + 32)), 2000) << "the stream ran on after its client left";
 
   // SIGTERM with a stream in flight: the stream completes, the server exits 0.
   std::string body;

@@ -85,8 +85,16 @@ TEST(ServeOpenAi, ClientSeesWhatGenerateAndTheReferenceSee) {
   ASSERT_GT(echo_ids.size(), 64u);
   ASSERT_EQ(r["echo"]["token_logprobs"].size(), echo_ids.size());
   EXPECT_TRUE(r["echo"]["token_logprobs"][0].is_null());
-  EXPECT_EQ(r["echo_stream"]["text"], kEchoPrompt);
-  EXPECT_EQ(r["echo_stream"]["token_logprobs"], r["echo"]["token_logprobs"]);
+  // Streamed with 3 more tokens: the same text, log-probabilities and offsets as in one
+  // response, whose prompt part is the echo's.
+  EXPECT_EQ(r["echo_stream"]["text"], r["echo3"]["text"]);
+  EXPECT_EQ(r["echo_stream"]["token_logprobs"], r["echo3"]["token_logprobs"]);
+  EXPECT_EQ(r["echo_stream"]["text_offset"], r["echo3"]["text_offset"]);
+  ASSERT_EQ(r["echo3"]["token_logprobs"].size(), r["echo"]["token_logprobs"].size() + 3);
+  for (size_t i = 0; i < r["echo"]["token_logprobs"].size(); ++i)
+    EXPECT_EQ(r["echo3"]["token_logprobs"][i], r["echo"]["token_logprobs"][i]) << "prompt token " << i;
+  for (size_t i = 1; i < r["echo3"]["text_offset"].size(); ++i)
+    EXPECT_GT(r["echo3"]["text_offset"][i].get<int64_t>(), r["echo3"]["text_offset"][i - 1].get<int64_t>());
   {
     Tensor in = Tensor::from_ints(std::vector<int32_t>(echo_ids.begin(), echo_ids.end()), {1, int64_t(echo_ids.size())});
     test::TensorMap ref = test::torch_ref("models", "logits", {{"ids", in}}, {{"dir", model}});
