@@ -74,7 +74,7 @@ TEST(ChatPage, LoadsNothingFromElsewhere) {
 // The whole page in Debian's chromium against two servers: the fine-tuning base (it answers
 // the arithmetic questions; started with an API key, so the page's 401 handling is checked
 // too) and the long talker, whose long reply the Stop button ends. The screenshots go to
-// web_chat.png and web_chat-stop.png in the working directory (the build folder under ctest).
+// web_chat.png and web_chat-stop.png in the build folder (beside the lmforge binary).
 TEST(WebChat, WorksInChromiumAgainstTheServer) {
   ASSERT_TRUE(fs::exists("/usr/bin/chromium")) << "Debian's chromium is missing: run scripts/install-deps";
   const test::FinetuneBase& base = test::finetune_base();
@@ -83,7 +83,7 @@ TEST(WebChat, WorksInChromiumAgainstTheServer) {
   const std::string key = "web-chat-test-key";
   test::ServeProcess server({"--model", base.model_dir, "--api-key", key});
   test::ServeProcess talker({"--model", long_talker()});
-  const std::string screenshot = fs::absolute("web_chat.png").string();
+  const std::string screenshot = (fs::absolute(LMFORGE_BINARY).parent_path() / "web_chat.png").string();
   fs::remove(screenshot);
   auto quote = [](const std::string& s) {
     std::string q = "'";
