@@ -11,6 +11,8 @@
 //   - a missing corpus file is an error naming it.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -68,6 +70,12 @@ TEST(EvalContamination, FlagsExactlyTheDocumentsTheCorpusHolds) {
   for (TokenId id : tk.encode("the owl")) ids.push_back(id);
   data::write_token_shard(dir + "/corpus.bin", ids);
 
+  // A temporary folder of this test's own (other tests' evaluations run beside it).
+  const std::string tmp = dir + "/tmp";
+  fs::create_directories(tmp);
+  const char* old_tmpdir = std::getenv("TMPDIR");
+  const std::string saved = old_tmpdir ? old_tmpdir : "";
+  ::setenv("TMPDIR", tmp.c_str(), 1);
   auto temp_folders = [] {
     std::set<std::string> names;
     for (const auto& e : fs::directory_iterator(fs::temp_directory_path()))
@@ -101,6 +109,8 @@ TEST(EvalContamination, FlagsExactlyTheDocumentsTheCorpusHolds) {
   EXPECT_THROW(eval::contaminated_documents(texts, {dir + "/bad.jsonl"}, &tk), Error);
   // No temporary folder is left behind, an error's included.
   EXPECT_EQ(temp_folders(), before);
+  if (old_tmpdir) ::setenv("TMPDIR", saved.c_str(), 1);
+  else ::unsetenv("TMPDIR");
 }
 
 TEST(EvalContamination, CleanSubsetScoredBesideTheFullOne) {
