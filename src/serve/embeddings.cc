@@ -68,9 +68,11 @@ json embeddings(const json& body, const ServedModels& m, Engine& engine) {
   }
   std::vector<std::vector<float>> vecs(inputs.size());
   std::vector<ForwardHooks*> hooks = m.hooks();
-  engine.run([&](Transformer& t) {
-    t.set_hooks(hooks[model]);
-    for (size_t i = 0; i < inputs.size(); ++i) {
+  // One input a task: the engine's decode steps run between them, so a long list does
+  // not stall the streams.
+  for (size_t i = 0; i < inputs.size(); ++i)
+    engine.run([&](Transformer& t) {
+      t.set_hooks(hooks[model]);
       const int64_t T = int64_t(inputs[i].size());
       Tensor h = t.hidden(Tensor::from_ints(std::vector<int32_t>(inputs[i].begin(), inputs[i].end()), {1, T}))
                      .contiguous();  // (1, T, C)
@@ -82,8 +84,7 @@ json embeddings(const json& body, const ServedModels& m, Engine& engine) {
       for (double& x : sum) norm += (x / double(T)) * (x / double(T));
       norm = std::sqrt(norm);
       for (int64_t c = 0; c < C; ++c) vecs[i].push_back(float(sum[size_t(c)] / double(T) / (norm > 0 ? norm : 1)));
-    }
-  });
+    });
   json data = json::array();
   int64_t tokens = 0;
   for (size_t i = 0; i < vecs.size(); ++i) {
