@@ -4,7 +4,6 @@
 #include <filesystem>
 
 #include "core/error.h"
-#include "infer/chat_template.h"
 #include "models/checkpoint.h"
 #include "serve/api_error.h"
 
@@ -39,14 +38,12 @@ std::unique_ptr<ServedModels> load_served_models(const std::string& model_dir, c
                                          load_tokenizer(model_tokenizer_spec(model_dir, tokenizer)));
   const std::string base = alias.empty() ? dir_name(model_dir) : alias;
   m->ids.push_back(base);
-  m->chatml.push_back(has_chat_template(model_dir));
   for (const AdapterSpec& a : adapters) {
     const std::string id = base + ":" + (a.name.empty() ? dir_name(a.dir) : a.name);
     for (const std::string& seen : m->ids)
       if (seen == id) throw Error("serve: two adapters are both named '" + id + "'; name them with --adapter NAME=DIR");
     m->adapters.push_back(ft::load_adapter(m->model, a.dir));
     m->ids.push_back(id);
-    m->chatml.push_back(m->chatml[0] || has_chat_template(a.dir));
   }
   if (m->model.config().eos_token_id >= 0) m->eos = TokenId(m->model.config().eos_token_id);
   else if (auto e = m->tokenizer.eot_id()) m->eos = *e;

@@ -26,7 +26,6 @@ struct ServedModels {
   tok::Tokenizer tokenizer;
   std::vector<std::unique_ptr<ft::PeftMethod>> adapters;
   std::vector<std::string> ids;          // ids[i]: model i's id
-  std::vector<bool> chatml;              // model i carries the ChatML template
   std::optional<TokenId> eos;            // where generation stops
   std::shared_ptr<const JsonVocab> json_vocab;  // for response_format
   int64_t created = 0;                   // Unix time the server loaded them
