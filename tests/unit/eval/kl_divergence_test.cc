@@ -17,6 +17,7 @@
 #include "io/atomic_file.h"
 #include "models/checkpoint.h"
 #include "support/oracle.h"
+#include "support/scaled_model.h"
 #include "tokenizer/trainer.h"
 
 using namespace lmf;
@@ -30,31 +31,8 @@ const char* kText = "tasks/brown_perplexity/test.jsonl";  // Brown corpus passag
 // A small Llama (untied head, 4 heads sharing 2 key/value heads) with a tokenizer trained
 // on kText, its weights scaled up so its distributions are far from uniform.
 void make_model(const std::string& dir, int64_t vocab) {
-  tok::TrainerOptions o;
-  o.vocab_size = 300;
-  o.special_tokens = {"<|endoftext|>"};
-  o.threads = 1;
-  tok::Tokenizer tk = tok::train_bpe_texts({io::read_file(test::source_path(kText))}, o);
-  ModelConfig c;
-  c.arch = Arch::Llama;
-  c.vocab_size = vocab;
-  c.n_embd = 64;
-  c.n_layer = 2;
-  c.n_head = 4;
-  c.n_kv_head = 2;
-  c.n_inner = 128;
-  c.n_positions = 64;
-  c.tie_word_embeddings = false;
-  Transformer m(c);
-  m.init_weights(7);
-  for (Param& p : m.params())
-    if (p.value.shape().vec().size() == 2) {
-      float* x = p.value.data<float>();
-      for (int64_t i = 0; i < p.value.numel(); ++i) x[i] *= 5.f;
-    }
-  std::filesystem::create_directories(dir);
-  save_model(m, dir);
-  tk.save_json(dir + "/tokenizer.json");
+  test::write_scaled_model(dir, {.vocab = vocab, .width = 64, .kv_heads = 2, .inner = 128, .positions = 64, .seed = 7, .scale = 5.f},
+                           test::trained_tokenizer({io::read_file(test::source_path(kText))}, 300, {"<|endoftext|>"}));
 }
 
 // 203 ids of kText: 12 windows of 16 tokens with 10 left over.

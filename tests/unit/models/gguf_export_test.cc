@@ -21,6 +21,7 @@
 #include "models/checkpoint.h"
 #include "support/llama_oracle.h"
 #include "support/oracle.h"
+#include "support/scaled_model.h"
 #include "tokenizer/trainer.h"
 
 using namespace lmf;
@@ -36,42 +37,15 @@ const char* kMixedText =
     "Ça va? 日本語のテキスト, emoji 🙂 and   three   spaces.\n\n\n  trailing  \r\n  it's WE'RE 2024-05-17";
 
 tok::Tokenizer trained_tokenizer() {
-  tok::TrainerOptions o;
-  o.vocab_size = 500;
-  o.special_tokens = {"<|endoftext|>", "<|im_start|>", "<|im_end|>"};
-  o.threads = 1;
-  std::string text = io::read_file(test::source_path("docs/architecture.md"));
-  return tok::train_bpe_texts({text, kMixedText}, o);
+  return test::trained_tokenizer({io::read_file(test::source_path("docs/architecture.md")), kMixedText}, 500,
+                                 {"<|endoftext|>", "<|im_start|>", "<|im_end|>"});
 }
 
-// Writes a model folder (config, weights scaled so the next-token distributions are peaked,
-// tokenizer.json) and returns the model.
+// A model folder (the tokenizer's 500 ids and 12 unused ones) and the model.
 Transformer make_model(const std::string& dir, Arch arch, const tok::Tokenizer& tk) {
-  ModelConfig c;
-  c.arch = arch;
-  c.vocab_size = 512;  // the tokenizer's 500 ids and 12 unused ones
-  c.n_embd = 256;
-  c.n_layer = 2;
-  c.n_head = 4;
-  c.n_kv_head = arch == Arch::Llama ? 2 : 4;
-  c.n_inner = 512;
-  c.n_positions = 256;
-  c.norm_eps = arch == Arch::Llama ? 1e-6f : 1e-5f;
-  c.tie_word_embeddings = arch == Arch::GPT2;
-  Transformer m(c);
-  m.init_weights(arch == Arch::Llama ? 11 : 12);
-  for (Param& p : m.params())
-    if (p.value.shape().vec().size() == 2) {
-      float* x = p.value.data<float>();
-      for (int64_t i = 0; i < p.value.numel(); ++i) x[i] *= 4.f;
-    } else if (p.name.find("bias") != std::string::npos) {
-      Tensor r = Tensor::randn(p.value.shape(), 99, 0.1f);
-      std::copy_n(r.data<float>(), r.numel(), p.value.data<float>());
-    }
-  std::filesystem::create_directories(dir);
-  save_model(m, dir);
-  tk.save_json(dir + "/tokenizer.json");
-  return m;
+  return test::write_scaled_model(dir, {.arch = arch, .kv_heads = arch == Arch::Llama ? 2 : 4,
+                                        .norm_eps = arch == Arch::Llama ? 1e-6f : 1e-5f,
+                                        .seed = uint64_t(arch == Arch::Llama ? 11 : 12), .bias_seed = 99}, tk);
 }
 
 std::vector<float> last_logits(Transformer& m, const std::vector<int32_t>& ids) {

@@ -17,6 +17,7 @@
 #include "models/checkpoint.h"
 #include "support/llama_oracle.h"
 #include "support/oracle.h"
+#include "support/scaled_model.h"
 #include "tokenizer/trainer.h"
 
 using namespace lmf;
@@ -34,31 +35,8 @@ std::string brown_text() {
 // Random weights (scaled up, so the distributions are far from uniform) and a tokenizer
 // trained on `text`.
 void make_model(const std::string& dir, Arch arch, const std::string& text) {
-  tok::TrainerOptions o;
-  o.vocab_size = 400;
-  o.special_tokens = {"<|endoftext|>"};
-  o.threads = 1;
-  tok::Tokenizer tk = tok::train_bpe_texts({text}, o);
-  ModelConfig c;
-  c.arch = arch;
-  c.vocab_size = 512;
-  c.n_embd = 256;
-  c.n_layer = 3;
-  c.n_head = 4;
-  c.n_kv_head = arch == Arch::Llama ? 1 : c.n_head;
-  c.n_inner = 512;
-  c.n_positions = 128;
-  c.tie_word_embeddings = arch == Arch::GPT2;
-  Transformer m(c);
-  m.init_weights(31);
-  for (Param& p : m.params())
-    if (p.value.shape().vec().size() == 2) {
-      float* x = p.value.data<float>();
-      for (int64_t i = 0; i < p.value.numel(); ++i) x[i] *= 4.f;
-    }
-  std::filesystem::create_directories(dir);
-  save_model(m, dir);
-  tk.save_json(dir + "/tokenizer.json");
+  test::write_scaled_model(dir, {.arch = arch, .layers = 3, .kv_heads = arch == Arch::Llama ? 1 : 4, .positions = 128, .seed = 31},
+                           test::trained_tokenizer({text}, 400, {"<|endoftext|>"}));
 }
 
 void check(Arch arch, const std::vector<std::string>& types) {

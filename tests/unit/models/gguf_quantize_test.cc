@@ -18,6 +18,7 @@
 #include "models/gguf_export.h"
 #include "support/llama_oracle.h"
 #include "support/oracle.h"
+#include "support/scaled_model.h"
 #include "tokenizer/trainer.h"
 
 using namespace lmf;
@@ -27,31 +28,9 @@ namespace {
 const char* kPrompt = "The model reads the data and writes";
 
 void make_model(const std::string& dir, Arch arch, int64_t width) {
-  tok::TrainerOptions o;
-  o.vocab_size = 400;
-  o.special_tokens = {"<|endoftext|>"};
-  o.threads = 1;
-  tok::Tokenizer tk = tok::train_bpe_texts({io::read_file(test::source_path("docs/architecture.md"))}, o);
-  ModelConfig c;
-  c.arch = arch;
-  c.vocab_size = 512;
-  c.n_embd = width;
-  c.n_layer = 3;
-  c.n_head = int(width / 64);
-  c.n_kv_head = arch == Arch::Llama ? 1 : c.n_head;
-  c.n_inner = 512;
-  c.n_positions = 128;
-  c.tie_word_embeddings = arch == Arch::GPT2;
-  Transformer m(c);
-  m.init_weights(31);
-  for (Param& p : m.params())
-    if (p.value.shape().vec().size() == 2) {
-      float* x = p.value.data<float>();
-      for (int64_t i = 0; i < p.value.numel(); ++i) x[i] *= 4.f;
-    }
-  std::filesystem::create_directories(dir);
-  save_model(m, dir);
-  tk.save_json(dir + "/tokenizer.json");
+  test::write_scaled_model(dir, {.arch = arch, .width = width, .layers = 3, .heads = width / 64,
+                                 .kv_heads = arch == Arch::Llama ? 1 : width / 64, .positions = 128, .seed = 31},
+                           test::trained_tokenizer({io::read_file(test::source_path("docs/architecture.md"))}, 400, {"<|endoftext|>"}));
 }
 
 // Every tensor of `ours` has the name, type, shape and bytes of the same tensor in `theirs`.
