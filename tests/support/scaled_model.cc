@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "io/atomic_file.h"
 #include "models/checkpoint.h"
+#include "support/oracle.h"
 #include "tokenizer/trainer.h"
 
 namespace lmf::test {
@@ -43,6 +45,28 @@ tok::Tokenizer trained_tokenizer(const std::vector<std::string>& texts, int64_t 
   o.special_tokens = specials;
   o.threads = 1;
   return tok::train_bpe_texts(texts, o);
+}
+
+const char* const kMixedText =
+    "def f(x):\n    return x**2  # 12345 + 6789.0\n\n\t\tif (a[i] != b) { y = \"ok\"; }\n"
+    "Ça va? 日本語のテキスト, emoji 🙂 and   three   spaces.\n\n\n  trailing  \r\n  it's WE'RE 2024-05-17";
+
+tok::Tokenizer chatml_test_tokenizer() {
+  return trained_tokenizer({io::read_file(source_path("docs/architecture.md")), kMixedText}, 500,
+                           {"<|endoftext|>", "<|im_start|>", "<|im_end|>"});
+}
+
+Transformer write_family_model(const std::string& dir, Arch arch, const tok::Tokenizer& tk, uint64_t seed,
+                               int64_t bias_seed) {
+  const bool llama = arch == Arch::Llama;
+  return write_scaled_model(dir, {.arch = arch, .kv_heads = llama ? 2 : 4, .norm_eps = llama ? 1e-6f : 1e-5f, .seed = seed,
+                                  .bias_seed = bias_seed}, tk);
+}
+
+std::vector<float> last_logits(Transformer& m, const std::vector<int32_t>& ids) {
+  std::vector<float> all = m.forward(Tensor::from_ints(ids, {1, int64_t(ids.size())})).to_vector();
+  const size_t V = size_t(m.config().vocab_size);
+  return std::vector<float>(all.end() - V, all.end());
 }
 
 }  // namespace lmf::test

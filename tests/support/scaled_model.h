@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "models/transformer.h"
 #include "tokenizer/tokenizer.h"
@@ -27,5 +28,20 @@ Transformer write_scaled_model(const std::string& dir, const ScaledModelSpec& s,
 // `specials` as its special tokens.
 tok::Tokenizer trained_tokenizer(const std::vector<std::string>& texts, int64_t vocab,
                                  const std::vector<std::string>& specials);
+
+// Code, Unicode, digits and whitespace runs: a text two tokenizers must split alike.
+extern const char* const kMixedText;
+
+// The tokenizer of the GGUF export and import tests: 500 ids learnt from
+// docs/architecture.md and kMixedText, with <|endoftext|> and ChatML's markers.
+tok::Tokenizer chatml_test_tokenizer();
+
+// The GGUF export and import tests' model of each family: 2 layers of width 256, Llama with
+// 4 heads sharing 2 key/value heads (norm eps 1e-6), GPT-2 tied with its biases drawn (1e-5).
+Transformer write_family_model(const std::string& dir, Arch arch, const tok::Tokenizer& tk, uint64_t seed,
+                               int64_t bias_seed);
+
+// The last position's logits (vocab) of ids through m.
+std::vector<float> last_logits(Transformer& m, const std::vector<int32_t>& ids);
 
 }  // namespace lmf::test

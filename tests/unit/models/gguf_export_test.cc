@@ -32,28 +32,13 @@ constexpr float kNearTie = 0.02f;
 constexpr int kSteps = 64;
 
 const char* kPrompt = "The model reads the data and writes";
-const char* kMixedText =
-    "def f(x):\n    return x**2  # 12345 + 6789.0\n\n\t\tif (a[i] != b) { y = \"ok\"; }\n"
-    "Ça va? 日本語のテキスト, emoji 🙂 and   three   spaces.\n\n\n  trailing  \r\n  it's WE'RE 2024-05-17";
+using test::kMixedText;
+using test::last_logits;
 
-tok::Tokenizer trained_tokenizer() {
-  return test::trained_tokenizer({io::read_file(test::source_path("docs/architecture.md")), kMixedText}, 500,
-                                 {"<|endoftext|>", "<|im_start|>", "<|im_end|>"});
-}
+tok::Tokenizer trained_tokenizer() { return test::chatml_test_tokenizer(); }
 
-// A model folder (the tokenizer's 500 ids and 12 unused ones) and the model.
 Transformer make_model(const std::string& dir, Arch arch, const tok::Tokenizer& tk) {
-  return test::write_scaled_model(dir, {.arch = arch, .kv_heads = arch == Arch::Llama ? 2 : 4,
-                                        .norm_eps = arch == Arch::Llama ? 1e-6f : 1e-5f,
-                                        .seed = uint64_t(arch == Arch::Llama ? 11 : 12), .bias_seed = 99}, tk);
-}
-
-std::vector<float> last_logits(Transformer& m, const std::vector<int32_t>& ids) {
-  Tensor x = Tensor::from_ints(ids, {1, int64_t(ids.size())});
-  Tensor lg = m.forward(x);
-  std::vector<float> all = lg.to_vector();
-  const size_t V = size_t(m.config().vocab_size);
-  return std::vector<float>(all.end() - V, all.end());
+  return test::write_family_model(dir, arch, tk, arch == Arch::Llama ? 11 : 12, 99);
 }
 
 std::vector<int32_t> greedy(Transformer& m, const std::vector<int32_t>& prompt) {

@@ -42,26 +42,13 @@ constexpr int kSteps = 64;
 // As at F32 in gguf_export_test: llama.cpp's GPT-2 GELU reads an fp16 table.
 float kF32Tolerance(Arch a) { return a == Arch::Llama ? 1e-4f : 3e-3f; }
 const char* kPrompt = "The model reads the data and writes";
-const char* kMixedText =
-    "def f(x):\n    return x**2  # 12345 + 6789.0\n\n\t\tif (a[i] != b) { y = \"ok\"; }\n"
-    "Ça va? 日本語のテキスト, emoji 🙂 and   three   spaces.\n\n\n  trailing  \r\n  it's WE'RE 2024-05-17";
+using test::kMixedText;
+using test::last_logits;
 
-tok::Tokenizer trained_tokenizer() {
-  return test::trained_tokenizer({io::read_file(test::source_path("docs/architecture.md")), kMixedText}, 500,
-                                 {"<|endoftext|>", "<|im_start|>", "<|im_end|>"});
-}
+tok::Tokenizer trained_tokenizer() { return test::chatml_test_tokenizer(); }
 
-// A model folder (weights scaled so the next-token distributions are peaked).
 Transformer make_model(const std::string& dir, Arch arch, const tok::Tokenizer& tk) {
-  return test::write_scaled_model(dir, {.arch = arch, .kv_heads = arch == Arch::Llama ? 2 : 4,
-                                        .norm_eps = arch == Arch::Llama ? 1e-6f : 1e-5f,
-                                        .seed = uint64_t(arch == Arch::Llama ? 21 : 22), .bias_seed = 98}, tk);
-}
-
-std::vector<float> last_logits(Transformer& m, const std::vector<int32_t>& ids) {
-  std::vector<float> all = m.forward(Tensor::from_ints(ids, {1, int64_t(ids.size())})).to_vector();
-  const size_t V = size_t(m.config().vocab_size);
-  return std::vector<float>(all.end() - V, all.end());
+  return test::write_family_model(dir, arch, tk, arch == Arch::Llama ? 21 : 22, 98);
 }
 
 float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
