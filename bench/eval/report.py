@@ -36,6 +36,11 @@ def section(res):
     goal = "; ".join(f"{x['threads']} thread{'s' if x['threads'] > 1 else ''}: {x['speedup_median']:.2f}x, "
                      f"{'met' if x['speedup_median'] >= 3 else 'not met'}" for x in rows)
     print(f"\nGoal ≥ 3× PyTorch (median over the rounds of the ratio within a round): {goal}.")
+    ours = max(rows, key=lambda x: x["lmforge_reuse"]["median"])
+    peer = max(rows, key=lambda x: x["pytorch"]["median"])
+    print(f"Each side at its best setting (median rates): lmforge {ours['lmforge_reuse']['median']:.2f} req/s at "
+          f"{ours['threads']} thread(s), PyTorch {peer['pytorch']['median']:.2f} req/s at {peer['threads']} thread(s): "
+          f"{ours['lmforge_reuse']['median'] / peer['pytorch']['median']:.2f}x.")
     print("Rates are best / median (spread) in requests/s. A ratio \"within a round\" divides rates measured")
     print("back to back (lmforge's two modes in one process, then PyTorch), which a changing load disturbs")
     print("less than a ratio of bests taken from different rounds. Every choice's log-likelihood is compared with")
