@@ -6,24 +6,10 @@
 #include "core/autograd.h"
 #include "core/error.h"
 #include "data/token_shard.h"
+#include "eval/log_sum_exp.h"
 
 namespace lmf::eval {
 
-namespace {
-
-// log Σ exp(x) over V logits, in double; also the first index of the largest logit.
-double log_sum_exp(const float* x, int64_t V, int64_t* argmax) {
-  int64_t best = 0;
-  for (int64_t v = 1; v < V; ++v)
-    if (x[v] > x[best]) best = v;
-  const double m = x[best];
-  double s = 0;
-  for (int64_t v = 0; v < V; ++v) s += std::exp(double(x[v]) - m);
-  *argmax = best;
-  return m + std::log(s);
-}
-
-}  // namespace
 
 PositionDivergence position_divergence(const float* reference_logits, const float* model_logits, int64_t V,
                                        int32_t target) {

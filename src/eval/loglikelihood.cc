@@ -8,6 +8,7 @@
 #include "core/autograd.h"
 #include "core/error.h"
 #include "core/ops/concat.h"
+#include "eval/log_sum_exp.h"
 #include "eval/metrics.h"
 #include "infer/decode_steps.h"
 
@@ -21,12 +22,8 @@ bool py_space(uint32_t c) { return python_isspace(c); }
 // Log-softmax of `row` (V floats) at `id`, and whether id is the row's first maximum.
 std::pair<double, bool> logprob_of(const float* row, int64_t V, TokenId id) {
   int64_t arg = 0;
-  for (int64_t v = 1; v < V; ++v)
-    if (row[v] > row[arg]) arg = v;
-  const double mx = row[arg];
-  double sum = 0;
-  for (int64_t v = 0; v < V; ++v) sum += std::exp(double(row[v]) - mx);
-  return {double(row[id]) - mx - std::log(sum), arg == int64_t(id)};
+  const double lse = log_sum_exp(row, V, &arg);
+  return {double(row[id]) - lse, arg == int64_t(id)};
 }
 
 }  // namespace
