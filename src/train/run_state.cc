@@ -1,7 +1,5 @@
 #include "train/run_state.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -10,6 +8,7 @@
 
 #include "core/error.h"
 #include "io/atomic_file.h"
+#include "io/file_hash.h"
 #include "io/safetensors.h"
 
 namespace lmf::train {
@@ -20,23 +19,6 @@ namespace {
 
 constexpr const char* kFormat = "lmforge-trainer-state";
 constexpr int kVersion = 1;
-
-std::string file_xxh64(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FormatError("cannot open " + path);
-  XXH64_state_t* st = XXH64_createState();
-  XXH64_reset(st, 0);
-  std::vector<char> buf(1 << 20);
-  while (in) {
-    in.read(buf.data(), std::streamsize(buf.size()));
-    XXH64_update(st, buf.data(), size_t(in.gcount()));
-  }
-  const XXH64_hash_t h = XXH64_digest(st);
-  XXH64_freeState(st);
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
-  return hex;
-}
 
 bool is_tensor_file(const std::string& name) {
   return name.rfind("optimizer-step", 0) == 0 && name.size() > 12 && name.ends_with(".safetensors");
@@ -66,7 +48,7 @@ void save_run_state(const std::string& dir, const RunState& state, const NamedTe
   nlohmann::json j = {{"format", kFormat},          {"version", kVersion},       {"step", state.step},
                       {"seed", state.seed},         {"loader", state.loader},    {"options", state.options},
                       {"extra", state.extra},       {"tensors_file", name},      {"tensors", names},
-                      {"tensors_xxh64", file_xxh64(tensor_path)}};
+                      {"tensors_xxh64", io::file_xxh64(tensor_path)}};
   try {
     io::write_text_atomic((fs::path(dir) / kRunStateFile).string(), j.dump(2) + "\n");
   } catch (...) {
@@ -105,7 +87,7 @@ SavedRunState load_run_state(const std::string& dir) {
     throw FormatError(path + ": tensors_file '" + tensors_file + "' is not an optimizer state file name");
   const std::string tensor_path = (fs::path(dir) / tensors_file).string();
   if (!fs::exists(tensor_path)) throw FormatError(path + ": names " + tensors_file + ", which is missing");
-  const std::string actual = file_xxh64(tensor_path);
+  const std::string actual = io::file_xxh64(tensor_path);
   if (actual != checksum)
     throw FormatError(tensor_path + ": checksum " + actual + " does not match " + checksum + " recorded in " + path);
   auto st = io::SafetensorsFile::open(tensor_path);
