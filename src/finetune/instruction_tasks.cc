@@ -1,7 +1,6 @@
 #include "finetune/instruction_tasks.h"
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -9,6 +8,7 @@
 
 #include "core/error.h"
 #include "data/brown.h"
+#include "data/wordnet.h"
 #include "io/atomic_file.h"
 #include "io/output_dir.h"
 
@@ -110,24 +110,14 @@ InstructionSplit sentence_tasks(const std::vector<std::string>& texts, int64_t n
 
 InstructionSplit wordnet_tasks(const std::string& dir, int64_t n, uint64_t seed) {
   const std::string path = dir + "/data.noun";
-  std::ifstream in(path);
-  if (!in) throw Error("wordnet tasks: cannot open " + path + " (Debian package wordnet-base)");
-  // Synset lines: "OFFSET LEX TYPE W_CNT WORD LEX_ID ... | GLOSS"; license lines start with spaces.
   std::vector<InstructionExample> xs;
   std::set<std::string> seen;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == ' ') continue;
-    std::istringstream f(line);
-    std::string offset, lex, type, count_hex, word;
-    if (!(f >> offset >> lex >> type >> count_hex >> word)) continue;
-    const size_t bar = line.find(" | ");
-    if (bar == std::string::npos) continue;
-    std::string gloss = line.substr(bar + 3);
-    gloss = gloss.substr(0, gloss.find(';'));  // the definition, without examples
-    while (!gloss.empty() && gloss.back() == ' ') gloss.pop_back();
+  for (const data::WordNetSynset& s : data::read_wordnet(dir, "noun")) {
+    const std::string& word = s.words.front();
     const bool plain_word = std::all_of(word.begin(), word.end(), [](char c) { return c >= 'a' && c <= 'z'; });
-    if (!plain_word || word.size() < 3 || gloss.size() < 8 || gloss.size() > 80 || !seen.insert(word).second) continue;
-    xs.push_back({"Define the word \"" + word + "\".", "", gloss});
+    if (!plain_word || word.size() < 3 || s.definition.size() < 8 || s.definition.size() > 80 || !seen.insert(word).second)
+      continue;
+    xs.push_back({"Define the word \"" + word + "\".", "", s.definition});
   }
   if (int64_t(xs.size()) < n)
     throw Error("wordnet tasks: " + path + " has " + std::to_string(xs.size()) + " usable nouns, " +
