@@ -4,6 +4,7 @@
 #include "core/ops/activation.h"
 #include "core/ops/attention.h"
 #include "core/ops/concat.h"
+#include "core/ops/contrastive_loss.h"
 #include "core/ops/dropout.h"
 #include "core/ops/elementwise.h"
 #include "core/ops/embedding.h"
