@@ -1,0 +1,209 @@
+// lmforge embed: one L2-normalised vector a text from a model's pooled final hidden states
+// (src/augment/embedding.h), as a float32 .npy (n, dim) or JSON lines {"id", "embedding"}.
+// lmforge embed train: contrastive fine-tuning of the model (InfoNCE with in-batch
+// negatives; src/augment/embedding_train.h) into a model directory that `embed` loads.
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "augment/embedding.h"
+#include "augment/embedding_train.h"
+#include "cli/command.h"
+#include "cli/flags.h"
+#include "core/error.h"
+#include "io/atomic_file.h"
+#include "io/jsonl.h"
+#include "io/npy.h"
+#include "io/progress.h"
+
+namespace lmf::cli {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+// --pooling mean|last|cls, checked while parsing.
+void add_pooling_flag(CLI::App& app, std::string& pooling) {
+  app.add_option("--pooling", pooling,
+                 "how a text's final hidden states become one vector: mean (over its tokens), last (its last token) "
+                 "or cls (its first token; a decoder has no [CLS])")
+      ->check(CLI::Validator(
+          [](std::string& in) -> std::string {
+            try {
+              augment::parse_pooling(in);
+              return "";
+            } catch (const Error& e) {
+              return e.what();
+            }
+          },
+          "", ""))
+      ->capture_default_str();
+}
+
+struct InputText {
+  json id;
+  std::string text, where;
+};
+
+// The records of FILE.jsonl: `text` (a string) and an optional `id` (a string or an integer;
+// default: the 0-based line number). FormatError naming FILE:LINE otherwise.
+std::vector<InputText> read_input(const std::string& path) {
+  std::vector<InputText> out;
+  io::for_each_jsonl_line(path, [&](const std::string& line, int64_t n, const std::string& where) {
+    const json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw FormatError(where + ": not a JSON object");
+    if (!j.contains("text")) throw FormatError(where + ": missing string field 'text'");
+    if (!j["text"].is_string()) throw FormatError(where + ": 'text' must be a string");
+    InputText t{n - 1, j["text"].get<std::string>(), where};
+    if (j.contains("id")) {
+      if (!j["id"].is_string() && !j["id"].is_number_integer())
+        throw FormatError(where + ": 'id' must be a string or an integer");
+      t.id = j["id"];
+    }
+    out.push_back(std::move(t));
+  });
+  return out;
+}
+
+int run_embed_train(int argc, char** argv) {
+  CLI::App app{"Fine-tune a model's embeddings on text pairs: InfoNCE with in-batch negatives "
+               "(sentence-transformers' MultipleNegativesRankingLoss); prints the losses as JSON",
+               "lmforge embed train"};
+  augment::EmbedTrainCommand c;
+  std::string pooling = "mean";
+  int threads = 0;
+  app.add_option("--model", c.model_dir, "starting model directory (config.json, model.safetensors, tokenizer.json)")
+      ->required();
+  app.add_option("--tokenizer", c.tokenizer_spec, "tokenizer SPEC (default: the model's own)");
+  app.add_option("--pairs", c.pairs_path,
+                 "JSONL, one {\"anchor\", \"positive\", \"negative\" (optional)} object a line (default: WordNet "
+                 "word/definition and synonym pairs and adjacent Brown sentences)");
+  app.add_option("--out", c.out_dir, "output model directory")->required();
+  app.add_option("--temperature", c.train.temperature, "softmax temperature of the cosine similarities")
+      ->check(real_range(1e-4, 100))
+      ->capture_default_str();
+  app.add_option("--steps", c.train.steps, "optimizer steps")->check(int_at_least<int64_t>(1))->capture_default_str();
+  app.add_option("--batch", c.train.batch, "pairs per step (the in-batch negatives)")
+      ->check(int_range<int64_t>(1, 4096))
+      ->capture_default_str();
+  app.add_option("--lr", c.train.lr, "learning rate")->check(real_positive())->capture_default_str();
+  app.add_option("--weight-decay", c.train.weight_decay, "AdamW weight decay")->check(real_range(0, 1))->capture_default_str();
+  app.add_option("--grad-clip", c.train.grad_clip, "global gradient-norm clip (0 = off)")
+      ->check(real_range(0, 1e300))
+      ->capture_default_str();
+  app.add_option("--seed", c.train.seed, "random seed (data order, default pairs)")->capture_default_str();
+  add_pooling_flag(app, pooling);
+  app.add_option("--wordnet", c.defaults.wordnet_dir, "WordNet directory for the default pairs")->capture_default_str();
+  app.add_option("--brown", c.defaults.brown_dir, "Brown corpus directory for the default pairs ('' : none)")
+      ->capture_default_str();
+  app.add_option("--default-pairs", c.defaults.per_kind, "default pairs of each kind")
+      ->check(int_at_least<int64_t>(1))
+      ->capture_default_str();
+  app.add_flag("--quiet", c.train.quiet, "no progress output");
+  add_threads_flag(app, threads);
+  LMF_PARSE(app, argc, argv);
+  apply_threads(threads);
+  c.train.pooling = augment::parse_pooling(pooling);
+  c.defaults.seed = c.train.seed;
+  const augment::EmbedRunResult r = augment::run_embed_train(c);
+  std::printf("%s\n", json{{"steps", r.train.steps},
+                           {"batch", r.train.batch},
+                           {"pairs", r.pairs},
+                           {"loss_before", r.loss_before},
+                           {"loss_after", r.loss_after},
+                           {"last_loss", r.train.last_loss},
+                           {"parameters", r.train.parameters},
+                           {"seconds_per_step", r.train.seconds_per_step},
+                           {"out", c.out_dir}}
+                          .dump()
+                          .c_str());
+  return 0;
+}
+
+int run_embed(int argc, char** argv) {
+  if (argc >= 2 && !std::strcmp(argv[1], "train")) {
+    std::string prog = std::string(argv[0]) + " train";
+    std::vector<char*> args{prog.data()};
+    for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
+    try {
+      return run_embed_train(int(args.size()), args.data());
+    } catch (const std::exception& e) {  // named as the command the user ran
+      std::fprintf(stderr, "%s: error: %s\n", prog.c_str(), e.what());
+      return kExitFailure;
+    }
+  }
+  CLI::App app{"Embed texts: each text's final hidden states pooled and L2-normalised, as a float32 .npy (n, dim) "
+               "or JSON lines {\"id\", \"embedding\"}. `lmforge embed train --help`: contrastive fine-tuning",
+               "lmforge embed"};
+  ModelFlags mf;
+  std::string pooling = "mean", input, out;
+  bool quiet = false;
+  int threads = 0;
+  add_model_flags(app, mf);
+  add_pooling_flag(app, pooling);
+  app.add_option("--input", input, "JSONL, one {\"text\", \"id\" (optional)} object a line")->required();
+  app.add_option("--out", out,
+                 "FILE.npy (float32, one row a text, in input order) or FILE.jsonl, written atomically (default: "
+                 "JSON lines on stdout)")
+      ->check(CLI::Validator(
+          [](std::string& in) -> std::string {
+            return in.ends_with(".npy") || in.ends_with(".jsonl") ? "" : "must end in .npy or .jsonl, got '" + in + "'";
+          },
+          "", ""));
+  app.add_flag("--quiet", quiet, "no progress output");
+  add_threads_flag(app, threads);
+  LMF_PARSE(app, argc, argv);
+  apply_threads(threads);
+
+  const std::vector<InputText> texts = read_input(input);
+  const augment::Embedder embedder({mf.model_dir, mf.tokenizer, mf.adapter_dir, augment::parse_pooling(pooling)});
+  std::vector<std::vector<int32_t>> ids;
+  for (const InputText& t : texts) ids.push_back(embedder.encode(t.text, t.where));
+
+  std::unique_ptr<io::Progress> bar;
+  if (!quiet && texts.size() >= 64) {
+    bar = std::make_unique<io::Progress>(int64_t(texts.size()), 1, 0, std::max<int64_t>(1, int64_t(texts.size()) / 20));
+    bar->set_units({"text", "texts/s", false});
+  }
+  const std::vector<float> vecs = embedder.embed_ids(ids, [&](size_t done) {
+    if (bar) bar->update(int64_t(done), "");
+  });
+  if (bar) bar->finish();
+
+  const size_t dim = size_t(embedder.dim());
+  if (out.ends_with(".npy")) {
+    io::write_npy_f32(out, vecs, {int64_t(texts.size()), int64_t(dim)});
+    return 0;
+  }
+  // Each value as the shortest decimal that reads back as the same float32.
+  auto write_lines = [&](std::ostream& os) {
+    char buf[32];
+    for (size_t i = 0; i < texts.size(); ++i) {
+      os << "{\"id\": " << texts[i].id.dump() << ", \"embedding\": [";
+      for (size_t c = 0; c < dim; ++c) {
+        const float v = vecs[i * dim + c];
+        if (!std::isfinite(v)) throw Error(texts[i].where + ": the model's embedding is not finite");
+        os << (c ? ", " : "") << std::string_view(buf, size_t(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
+      }
+      os << "]}\n";
+    }
+  };
+  if (out.empty()) {
+    std::ostringstream os;
+    write_lines(os);
+    std::fwrite(os.str().data(), 1, os.str().size(), stdout);
+  } else {
+    io::write_file_atomic(out, write_lines);
+  }
+  return 0;
+}
+
+Command reg("embed", "embed texts with a model (pooled hidden states; .npy or JSONL); `embed train`: contrastive fine-tuning",
+            run_embed);
+
+}  // namespace
+}  // namespace lmf::cli
