@@ -248,7 +248,8 @@ std::vector<RagHit> RagIndex::query(std::string_view query, int k, std::optional
   if (m != RetrievalMode::kBm25) {
     const Embedder& emb = embedder();
     const std::vector<float> q = emb.embed_ids({emb.encode(std::string(query), "the query")});
-    for (const DenseHit& h : dense_->search(q, depth).at(0)) {
+    const std::vector<std::vector<DenseHit>> found = dense_->search(q, depth);
+    for (const DenseHit& h : found.at(0)) {
       dense_rows.push_back(uint32_t(h.row));
       if (m == RetrievalMode::kDense) hits.push_back(hit(uint32_t(h.row), h.score));
     }

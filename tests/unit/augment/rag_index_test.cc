@@ -255,5 +255,85 @@ TEST(RagCli, BadInputGetsAClearError) {
   expect_error(lmforge("rag query --index " + dir + "/idx --query fish"), 1, {"damaged index"});
 }
 
+// Dense retrieval through the index equals a brute-force cosine search over the vectors
+// `lmforge embed` gives the same chunks; hybrid equals reciprocal rank fusion (constant
+// 60) of the two rankings, computed here; the wrong or a changed model is refused.
+TEST(RagCli, DenseAndHybridRetrieval) {
+  const std::string dir = test::temp_dir();
+  const tok::Tokenizer tk = test::chatml_test_tokenizer();
+  test::write_scaled_model(dir + "/emb", {.arch = Arch::Llama, .vocab = tk.vocab_size(), .width = 64, .layers = 2, .heads = 4,
+                                          .kv_heads = 2, .inner = 128, .positions = 64, .seed = 3, .scale = 1.f},
+                           tk);
+  std::string docs;
+  const std::vector<std::string> words = {"river", "bread", "fish", "oven", "yeast", "water", "sea", "flour", "boat", "salt"};
+  std::vector<std::string> texts;
+  for (int i = 0; i < 40; ++i) {
+    std::string t = words[size_t(i) % words.size()] + " and " + words[size_t(i * 3 + 1) % words.size()] + " number " + std::to_string(i);
+    texts.push_back(t);
+    docs += json{{"id", i}, {"text", t}}.dump() + "\n";
+  }
+  write(dir + "/docs.jsonl", docs);
+  const CliRun built = lmforge("rag index --quiet --docs " + dir + "/docs.jsonl --out " + dir + "/idx --embed-model " + dir +
+                               "/emb --chunk-tokens 64 --overlap 8");
+  ASSERT_EQ(built.rc, 0) << built.out;
+  // Each document is one chunk here; embed the texts and the query with `lmforge embed`.
+  std::string inputs;
+  for (const std::string& t : texts) inputs += json{{"text", t}}.dump() + "\n";
+  const std::string query = "fish and salt";
+  inputs += json{{"text", query}}.dump() + "\n";
+  write(dir + "/inputs.jsonl", inputs);
+  const CliRun embedded = lmforge_stdout("embed --quiet --model " + dir + "/emb --input " + dir + "/inputs.jsonl");
+  ASSERT_EQ(embedded.rc, 0) << embedded.out;
+  const std::vector<json> vecs = json_lines(embedded.out);
+  ASSERT_EQ(vecs.size(), texts.size() + 1);
+  const std::vector<double> q = vecs.back()["embedding"].get<std::vector<double>>();
+  std::vector<std::pair<double, int>> cosine;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::vector<double> v = vecs[i]["embedding"].get<std::vector<double>>();
+    double dot = 0;
+    for (size_t j = 0; j < v.size(); ++j) dot += v[j] * q[j];
+    cosine.push_back({-dot, int(i)});
+  }
+  std::sort(cosine.begin(), cosine.end());
+  const CliRun dense_run = lmforge_stdout("rag query --json -k 50 --mode dense --index " + dir + "/idx --query '" + query + "'");
+  const std::vector<json> dense = json_lines(dense_run.out);
+  ASSERT_EQ(dense.size(), texts.size()) << lmforge("rag query --json -k 50 --mode dense --index " + dir + "/idx --query '" + query + "'").out;
+  for (size_t r = 0; r < dense.size(); ++r) {
+    EXPECT_NEAR(dense[r]["score"].get<double>(), -cosine[r].first, 1e-4) << "rank " << r;
+    if (r + 1 < cosine.size() && cosine[r + 1].first - cosine[r].first > 1e-5) EXPECT_EQ(dense[r]["id"], cosine[r].second) << "rank " << r;
+  }
+  const std::vector<json> sparse = json_lines(lmforge_stdout("rag query --json -k 50 --mode bm25 --index " + dir + "/idx --query '" + query + "'").out);
+  ASSERT_FALSE(sparse.empty());
+  std::map<int, double> fused;
+  for (const std::vector<json>* ranking : {&sparse, &dense})
+    for (size_t r = 0; r < ranking->size(); ++r) fused[(*ranking)[r]["id"].get<int>()] += 1.0 / (60.0 + double(r + 1));
+  std::vector<std::pair<double, int>> want;
+  for (auto [id, s] : fused) want.push_back({-s, id});
+  std::sort(want.begin(), want.end());
+  const CliRun hybrid_run = lmforge_stdout("rag query --json -k 10 --index " + dir + "/idx --query '" + query + "'");  // hybrid: the default with dense vectors
+  const std::vector<json> hybrid = json_lines(hybrid_run.out);
+  ASSERT_EQ(hybrid.size(), 10u);
+  for (size_t r = 0; r < hybrid.size(); ++r) {
+    EXPECT_NEAR(hybrid[r]["score"].get<double>(), -want[r].first, 1e-12) << "rank " << r;
+    EXPECT_EQ(hybrid[r]["id"], want[r].second) << "rank " << r;
+  }
+
+  // Another model named at query time, a changed model, a query longer than its context.
+  test::write_scaled_model(dir + "/other", {.arch = Arch::Llama, .vocab = tk.vocab_size(), .width = 64, .layers = 2, .heads = 4,
+                                            .kv_heads = 2, .inner = 128, .positions = 64, .seed = 4, .scale = 1.f},
+                           tk);
+  expect_error(lmforge("rag query --index " + dir + "/idx --query fish --embed-model " + dir + "/other"), 1,
+               {"was built with the embedding model", "cannot be compared"});
+  std::string long_query;
+  for (int i = 0; i < 80; ++i) long_query += "fish ";
+  expect_error(lmforge("rag query --index " + dir + "/idx --query '" + long_query + "'"), 1, {"the query", "context"});
+  EXPECT_EQ(lmforge("rag query --index " + dir + "/idx --mode bm25 --query '" + long_query + "'").rc, 0);  // BM25 has no context
+  fs::copy_file(dir + "/other/model.safetensors", dir + "/emb/model.safetensors", fs::copy_options::overwrite_existing);
+  expect_error(lmforge("rag query --index " + dir + "/idx --query fish"), 1, {"changed since the index was built"});
+  expect_error(lmforge("rag index --quiet --docs " + dir + "/docs.jsonl --out " + dir + "/idx2 --embed-model " + dir +
+                       "/emb --chunk-tokens 100"),
+               1, {"--chunk-tokens 100", "context of 64"});
+}
+
 }  // namespace
 }  // namespace lmf::augment
