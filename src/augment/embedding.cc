@@ -28,17 +28,29 @@ std::string_view pooling_name(Pooling p) {
   return "?";
 }
 
-Tensor pooled_hidden(Transformer& model, const std::vector<int32_t>& ids, Pooling pooling) {
-  const int64_t T = int64_t(ids.size());
-  if (T == 0) throw Error("pooled_hidden: no tokens");
-  Tensor h = model.hidden(Tensor::from_ints(ids, {1, T}));  // (1, T, C)
-  const int64_t C = h.size(2);
-  switch (pooling) {
-    case Pooling::kMean: return scale(sum(h, 1), 1.0f / float(T)).reshape({C});
-    case Pooling::kLast: return h.slice(1, T - 1, T).reshape({C});
-    case Pooling::kCls: return h.slice(1, 0, 1).reshape({C});
+Tensor pooled_hidden(Transformer& model, const std::vector<const std::vector<int32_t>*>& texts, Pooling pooling) {
+  const int64_t R = int64_t(texts.size());
+  if (R == 0) throw Error("pooled_hidden: no texts");
+  int64_t T = 0;
+  for (const auto* ids : texts) {
+    if (ids->empty()) throw Error("pooled_hidden: a text without tokens");
+    T = std::max(T, int64_t(ids->size()));
   }
-  throw Error("pooled_hidden: unknown pooling");
+  std::vector<int32_t> padded(size_t(R * T), 0);
+  for (int64_t r = 0; r < R; ++r) std::copy(texts[r]->begin(), texts[r]->end(), padded.begin() + r * T);
+  const Tensor h = model.hidden(Tensor::from_ints(padded, {R, T}));  // (R, T, C)
+  const int64_t C = h.size(2);
+  std::vector<Tensor> rows;  // (1, C) each
+  for (int64_t r = 0; r < R; ++r) {
+    const int64_t n = int64_t(texts[r]->size());
+    const Tensor hr = h.slice(0, r, r + 1);  // (1, T, C)
+    switch (pooling) {
+      case Pooling::kMean: rows.push_back(scale(sum(hr.slice(1, 0, n), 1), 1.0f / float(n))); break;
+      case Pooling::kLast: rows.push_back(hr.slice(1, n - 1, n).reshape({1, C})); break;
+      case Pooling::kCls: rows.push_back(hr.slice(1, 0, 1).reshape({1, C})); break;
+    }
+  }
+  return R == 1 ? rows[0] : concat(rows, 0);
 }
 
 std::vector<int32_t> encode_for_embedding(const tok::Tokenizer& tk, const std::string& text, int64_t max_tokens,
@@ -78,21 +90,35 @@ std::vector<float> Embedder::embed(const std::vector<std::string>& texts,
 
 std::vector<float> Embedder::embed_ids(const std::vector<std::vector<int32_t>>& ids,
                                        const std::function<void(size_t done)>& on_done) const {
+  constexpr int64_t kBatchTokens = 4096, kBatchTexts = 64;  // a batch's padded size
   autograd::NoGradGuard no_grad;
   const int64_t C = dim();
-  std::vector<float> out(ids.size() * size_t(C));
-  for (size_t i = 0; i < ids.size(); ++i) {
+  for (size_t i = 0; i < ids.size(); ++i)
     if (ids[i].empty() || int64_t(ids[i].size()) > max_tokens())
       throw Error("text " + std::to_string(i) + ": " + std::to_string(ids[i].size()) + " tokens, not 1 to " +
                   std::to_string(max_tokens()));
-    const Tensor v = pooled_hidden(m_->model, ids[i], spec_.pooling).contiguous();  // (C)
-    const float* x = v.f32();
-    double ss = 0;
-    for (int64_t c = 0; c < C; ++c) ss += double(x[c]) * x[c];
-    const double inv = 1.0 / std::max(std::sqrt(ss), 1e-12);
-    float* row = out.data() + i * size_t(C);
-    for (int64_t c = 0; c < C; ++c) row[c] = float(x[c] * inv);
-    if (on_done) on_done(i + 1);
+  std::vector<size_t> order(ids.size());  // shortest first: batches of similar lengths
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a].size() < ids[b].size(); });
+  std::vector<float> out(ids.size() * size_t(C));
+  std::vector<const std::vector<int32_t>*> batch;
+  for (size_t start = 0; start < order.size();) {
+    batch.clear();
+    size_t end = start;
+    while (end < order.size() && int64_t(batch.size()) < kBatchTexts &&
+           (batch.empty() || int64_t(batch.size() + 1) * int64_t(ids[order[end]].size()) <= kBatchTokens))
+      batch.push_back(&ids[order[end++]]);
+    const Tensor v = pooled_hidden(m_->model, batch, spec_.pooling).contiguous();  // (R, C)
+    for (size_t r = 0; r < batch.size(); ++r) {
+      const float* x = v.f32() + r * size_t(C);
+      double ss = 0;
+      for (int64_t c = 0; c < C; ++c) ss += double(x[c]) * x[c];
+      const double inv = 1.0 / std::max(std::sqrt(ss), 1e-12);
+      float* row = out.data() + order[start + r] * size_t(C);
+      for (int64_t c = 0; c < C; ++c) row[c] = float(x[c] * inv);
+    }
+    start = end;
+    if (on_done) on_done(start);
   }
   return out;
 }

@@ -7,10 +7,14 @@
 //   last  the hidden state of the last token (it has attended to the whole text)
 //   cls   the hidden state of the first token. A decoder has no [CLS] token: this is the
 //         first token of the text itself, which has attended to nothing after it
-// Texts are encoded as `lmforge tokenize` does (no special tokens added). Each text runs
-// through the model on its own (batch 1), so a text's vector never depends on the other
-// texts of a call, and padding never enters it. Bad input is an lmf::Error naming the text:
-// an empty text, or one longer than the model's context (never truncated).
+// Texts are encoded as `lmforge tokenize` does (no special tokens added). Texts run through
+// the model in batches of similar length, right-padded to the longest: the decoder is
+// causal, so a text's tokens never attend to the padding after them and the padded rows are
+// never pooled — a text's vector is its vector alone, up to float rounding (~1e-7) from the
+// shape of the matrix products. (Measured on gpt2-small, 2 threads, 32 texts of 32 to 256
+// tokens: batches sorted by length took 0.6x the time of one forward pass a text.) Bad input
+// is an lmf::Error naming the text: an empty text, or one longer than the model's context
+// (never truncated).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -35,9 +39,10 @@ enum class Pooling { kMean, kLast, kCls };
 Pooling parse_pooling(std::string_view name);
 std::string_view pooling_name(Pooling);
 
-// ids (T), 1 <= T <= the context → the pooled hidden state (C), not normalised, recorded by
-// autograd when the model's parameters require grad (embedding training uses it).
-Tensor pooled_hidden(Transformer& model, const std::vector<int32_t>& ids, Pooling pooling);
+// texts (R) of ids, each 1 to the context long → their pooled hidden states (R, C), not
+// normalised, from one forward pass over the texts right-padded (with id 0) to the longest;
+// recorded by autograd when the model's parameters require grad (embedding training uses it).
+Tensor pooled_hidden(Transformer& model, const std::vector<const std::vector<int32_t>*>& texts, Pooling pooling);
 
 // `text` as token ids for embedding; Error "WHERE: the text is empty" or "WHERE: the text has
 // N tokens, more than the model's context of K" otherwise.
@@ -66,7 +71,7 @@ class Embedder {
 
   // (n, dim) row-major; each row L2-normalised. Every text is encoded and checked before
   // any is run: a text longer than the context is an Error naming its index ("text 3") and
-  // token count, an empty text too. on_done(k), when given, after each of the n texts.
+  // token count, an empty text too. on_done(k), when given, after each batch: k texts done.
   std::vector<float> embed(const std::vector<std::string>& texts,
                            const std::function<void(size_t done)>& on_done = nullptr) const;
   // encode_for_embedding with this model's tokenizer and context.

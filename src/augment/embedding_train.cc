@@ -25,24 +25,19 @@ namespace fs = std::filesystem;
 namespace lmf::augment {
 namespace {
 
-// Rows (R, C) of the pooled embeddings of `texts`.
-Tensor embed_rows(Transformer& model, const std::vector<const std::vector<int32_t>*>& texts, Pooling pooling) {
-  std::vector<Tensor> rows;
-  for (const auto* ids : texts) rows.push_back(pooled_hidden(model, *ids, pooling).reshape({1, -1}));
-  return concat(rows, 0);
-}
-
-// The contrastive loss of the pairs `idx`.
+// The contrastive loss of the pairs `idx`: one forward pass over their anchors, positives
+// and negatives together.
 Tensor batch_loss(Transformer& model, const std::vector<EncodedTextPair>& data, const std::vector<size_t>& idx,
                   const EmbedTrainOptions& opt) {
-  std::vector<const std::vector<int32_t>*> anchors, positives, negatives;
-  for (size_t i : idx) {
-    anchors.push_back(&data[i].anchor);
-    positives.push_back(&data[i].positive);
-    if (!data[i].negative.empty()) negatives.push_back(&data[i].negative);
-  }
-  return contrastive_loss(embed_rows(model, anchors, opt.pooling), embed_rows(model, positives, opt.pooling),
-                          negatives.empty() ? Tensor() : embed_rows(model, negatives, opt.pooling), opt.temperature);
+  std::vector<const std::vector<int32_t>*> texts;
+  for (size_t i : idx) texts.push_back(&data[i].anchor);
+  for (size_t i : idx) texts.push_back(&data[i].positive);
+  for (size_t i : idx)
+    if (!data[i].negative.empty()) texts.push_back(&data[i].negative);
+  const int64_t B = int64_t(idx.size()), R = int64_t(texts.size());
+  const Tensor e = pooled_hidden(model, texts, opt.pooling);  // (R, C)
+  return contrastive_loss(e.slice(0, 0, B), e.slice(0, B, 2 * B), R > 2 * B ? e.slice(0, 2 * B, R) : Tensor(),
+                          opt.temperature);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Contrastive fine-tuning of an embedding model (`lmforge embed train`), as
 // sentence-transformers trains with MultipleNegativesRankingLoss: each step embeds the
 // anchors, positives and hard negatives of `batch` pairs (augment/embedding.h's pooling, not
-// normalised; each text its own forward pass) and minimises InfoNCE with in-batch negatives
+// normalised; one forward pass over them, right-padded) and minimises InfoNCE with in-batch negatives
 // (core/ops/contrastive_loss.h): the cross-entropy of every anchor's cosine similarities /
 // temperature against all the batch's positives, its own positive the label, plus the hard
 // negatives of the pairs that have one as extra columns. Every parameter of the decoder is

@@ -116,9 +116,9 @@ TEST(EmbedVectors, MatchPyTorchForEveryPoolingAndFamily) {
       for (int k = 0; k < e.dim(); ++k) ss += double(got[r * 24 + k]) * got[r * 24 + k];
       EXPECT_NEAR(ss, 1.0, 1e-5);
     }
-    // A text's vector does not depend on the others of the call.
+    // A text's vector does not depend on the others of the call (the padding of a batch).
     const std::vector<float> alone = e.embed({kTexts[2]});
-    EXPECT_EQ(alone, std::vector<float>(got.begin() + 2 * 24, got.begin() + 3 * 24));
+    for (int k = 0; k < 24; ++k) EXPECT_NEAR(alone[k], got[2 * 24 + k], 1e-6);
   }
   // The three poolings differ (a test that would catch one pooling standing in for another).
   EXPECT_GT(test::rel_error(f.want[0], f.want[2]), 1e-2);
@@ -148,13 +148,13 @@ TEST(EmbedVectors, BadTextsNameTheirIndex) {
 
 TEST(EmbedVectors, WeightsHashFollowsTheWeights) {
   const std::string dir = test::temp_dir();
-  test::torch_ref("models", "write_checkpoint", {{"dummy", Tensor::zeros({1})}},
-                  {{"dir", dir}, {"config", test::tiny_gpt2_config({.vocab = 257})}, {"seed", 1}});
+  Transformer m(ModelConfig::from_json(test::tiny_gpt2_config({.vocab = 257}), "tiny"));
+  m.init_weights(1);
+  save_model(m, dir);
   test::byte_tokenizer(false).save_json(dir + "/tokenizer.json");
   const std::string h1 = augment::Embedder({dir}).weights_hash();
   EXPECT_EQ(h1.size(), 16u);
   EXPECT_EQ(augment::Embedder({dir}).weights_hash(), h1);
-  Transformer m = load_model(dir);
   m.params()[3].value.f32()[0] += 1e-3f;
   save_model(m, dir);
   EXPECT_NE(augment::Embedder({dir}).weights_hash(), h1);

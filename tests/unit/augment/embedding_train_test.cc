@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "io/atomic_file.h"
+#include "models/checkpoint.h"
 #include "support/byte_tokenizer.h"
 #include "support/oracle.h"
 #include "support/tiny_models.h"
@@ -28,9 +29,9 @@ const std::vector<std::pair<std::string, std::string>> kPairs = {
 std::string model_dir() {
   static const std::string dir = [] {
     const std::string d = test::temp_dir() + "/base";
-    test::torch_ref("models", "write_checkpoint", {{"dummy", Tensor::zeros({1})}},
-                    {{"dir", d}, {"config", test::tiny_gpt2_config({.vocab = 257, .width = 24, .positions = 48})},
-                     {"seed", 7}});
+    Transformer m(ModelConfig::from_json(test::tiny_gpt2_config({.vocab = 257, .width = 24, .positions = 48}), "tiny"));
+    m.init_weights(7);
+    save_model(m, d);
     test::byte_tokenizer(false).save_json(d + "/tokenizer.json");
     return d;
   }();
