@@ -20,7 +20,9 @@ std::string grounded_prompt(std::string_view question, const std::vector<std::st
   p += kNotInSources;
   p += "\n\nSources:\n";
   for (size_t i = 0; i < sources.size(); ++i) {
-    p += "[" + std::to_string(i + 1) + "] ";
+    p += '[';
+    p += std::to_string(i + 1);
+    p += "] ";
     p += trimmed(sources[i]);
     p += "\n";
   }

@@ -31,7 +31,8 @@ std::string grounded_prompt(std::string_view question, const std::vector<std::st
 // The source numbers a reply cites ("[n]" with 1 <= n <= count), in order of first citation.
 std::vector<int> cited_sources(std::string_view reply, int count);
 
-// A question with its retrieved sources, ready to generate from.
+// A question with its retrieved sources, ready to generate from. The sources point into the
+// index: keep it alive while the Grounding is used.
 struct Grounding {
   std::string prompt;
   std::vector<RagHit> sources;  // [n-1] is source n
