@@ -3,6 +3,7 @@
 // lmforge embed train: contrastive fine-tuning of the model (InfoNCE with in-batch
 // negatives; src/augment/embedding_train.h) into a model directory that `embed` loads.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
