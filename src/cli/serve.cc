@@ -36,6 +36,10 @@ int run_serve(int argc, char** argv) {
       ->check(int_range<int64_t>(0, 100000))->capture_default_str();
   app.add_option("--max-body", opt.max_body, "largest request body in bytes (larger: 413)")
       ->check(int_range<int64_t>(1024, int64_t(1) << 32))->capture_default_str();
+  app.add_option("--rag", opt.rag_index, "retrieval index (`lmforge rag index`): each chat request's last user message is "
+                                        "answered from its best chunks as numbered sources; the response carries `sources` "
+                                        "and each message its `citations`");
+  app.add_option("--rag-k", opt.rag_k, "chunks retrieved a request for --rag")->check(int_range(1, 100))->capture_default_str();
   add_threads_flag(app, threads);
   LMF_PARSE(app, argc, argv);
   apply_threads(threads);

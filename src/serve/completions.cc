@@ -3,6 +3,7 @@
 #include <chrono>
 #include <random>
 
+#include "core/error.h"
 #include "core/version.h"
 #include "infer/chat_template.h"
 #include "serve/request_fields.h"
@@ -183,7 +184,7 @@ std::string sse(const json& j) { return "data: " + j.dump(-1, ' ', false, json::
 
 }  // namespace
 
-CompletionJob parse_chat_request(const json& body, const ServedModels& m, int64_t context) {
+CompletionJob parse_chat_request(const json& body, const ServedModels& m, int64_t context, const GroundFn& ground) {
   RequestFields f(body);
   CompletionJob job;
   job.chat = true;
@@ -218,6 +219,21 @@ CompletionJob parse_chat_request(const json& body, const ServedModels& m, int64_
       throw ApiError(400, "'" + at + ".content' must be a string or a list of text parts", at + ".content", "invalid_type");
     }
     conv.push_back({role, text});
+  }
+  if (ground) {
+    for (size_t i = conv.size(); i-- > 0;) {
+      if (conv[i].role != "user") continue;
+      std::shared_ptr<augment::Grounding> g;
+      try {
+        g = std::make_shared<augment::Grounding>(ground(conv[i].content));
+      } catch (const Error& e) {  // e.g. a question longer than the embedding model's context
+        const std::string at = "messages[" + std::to_string(i) + "].content";
+        throw ApiError(400, "retrieval for '" + at + "' failed: " + e.what(), at, "invalid_value");
+      }
+      conv[i].content = g->prompt;
+      job.grounding = std::move(g);
+      break;
+    }
   }
   job.logprobs = f.boolean("logprobs").value_or(false);
   const int64_t top = f.integer("top_logprobs", 0, 20).value_or(0);
@@ -311,6 +327,7 @@ json complete_job(const CompletionJob& job, const std::vector<std::shared_ptr<Ge
     json ch = {{"index", i}, {"finish_reason", e.finish_reason}};
     if (job.chat) {
       ch["message"] = {{"role", "assistant"}, {"content", e.text}, {"refusal", nullptr}};
+      if (job.grounding) ch["message"]["citations"] = augment::cited_sources(e.text, int(job.grounding->sources.size()));
       ch["logprobs"] = job.logprobs ? chat_logprobs(tk, e.tokens) : json(nullptr);
     } else {
       ch["text"] = job.echo_text[i] + e.text;
@@ -321,6 +338,7 @@ json complete_job(const CompletionJob& job, const std::vector<std::shared_ptr<Ge
   json out = envelope(job, false);
   out["choices"] = choices;
   out["usage"] = usage_of(job, ends);
+  if (job.grounding) out["sources"] = augment::grounded_reply_json("", *job.grounding)["sources"];
   return out;
 }
 
@@ -330,8 +348,9 @@ bool stream_job(const CompletionJob& job, const std::vector<std::shared_ptr<Gene
     for (auto& g : gens) g->cancel();
     return false;
   };
-  auto chunk = [&](size_t i, json delta_or_text, json finish, json logprobs) {
+  auto chunk = [&](size_t i, json delta_or_text, json finish, json logprobs, bool with_sources = false) {
     json c = envelope(job, true);
+    if (with_sources) c["sources"] = augment::grounded_reply_json("", *job.grounding)["sources"];
     json ch = {{"index", i}, {"finish_reason", finish}, {"logprobs", logprobs}};
     if (job.chat) ch["delta"] = delta_or_text;
     else ch["text"] = delta_or_text;
@@ -358,7 +377,7 @@ bool stream_job(const CompletionJob& job, const std::vector<std::shared_ptr<Gene
   for (size_t i = 0; i < gens.size(); ++i) {
     json first = job.chat ? json{{"role", "assistant"}, {"content", ""}} : json(job.echo_text[i]);
     if (job.chat || (job.echo && !echo_logprobs))
-      if (!write(chunk(i, first, nullptr, nullptr))) return cancel_all();
+      if (!write(chunk(i, first, nullptr, nullptr, i == 0 && job.grounding))) return cancel_all();
   }
   size_t left = gens.size();
   while (left > 0) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "augment/grounded_prompt.h"
 #include "serve/engine.h"
 #include "serve/generation.h"
 #include "serve/served_models.h"
@@ -30,10 +31,19 @@ struct CompletionJob {
   bool echo = false;         // completions: prompt text (and its logprobs) first
   std::vector<GenerationRequest> choices;
   std::vector<std::string> echo_text;  // per choice, with echo
+  std::shared_ptr<const augment::Grounding> grounding;  // chat with retrieval: the last user message's sources
 };
 
-// ApiError (400, naming the field) for a bad request.
-CompletionJob parse_chat_request(const nlohmann::ordered_json& body, const ServedModels& m, int64_t context);
+// Retrieval for chat requests (`serve --rag`): the last user message -> its sources and
+// grounded prompt (augment/grounded_prompt.h). Empty: none.
+using GroundFn = std::function<augment::Grounding(const std::string& question)>;
+
+// ApiError (400, naming the field) for a bad request. With `ground`, the last user message
+// is replaced by its grounded prompt; the response then carries `sources` (every retrieved
+// source: n, id, chunk, start, end, score, text; on the first chunk when streaming) and
+// each choice's message its `citations` (the source numbers its reply cites).
+CompletionJob parse_chat_request(const nlohmann::ordered_json& body, const ServedModels& m, int64_t context,
+                                 const GroundFn& ground = nullptr);
 CompletionJob parse_completion_request(const nlohmann::ordered_json& body, const ServedModels& m, int64_t context);
 
 // Submits every choice; ApiError 429 when the queue cannot take them all.

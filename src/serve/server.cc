@@ -54,6 +54,8 @@ struct State {
   Metrics metrics;
   std::unique_ptr<ServedModels> models;
   std::unique_ptr<Engine> engine;
+  std::unique_ptr<augment::RagIndex> rag;
+  std::mutex rag_mu;  // one retrieval at a time (the embedding model is not shared between threads)
   std::atomic<bool> ready{false};
 };
 
@@ -90,7 +92,13 @@ void register_routes(httplib::Server& svr, State& st) {
     return [&st, chat](const httplib::Request& req, httplib::Response& res) {
       const json body = parse_body(req);
       const ServedModels& m = *st.models;
-      auto job = std::make_shared<CompletionJob>(chat ? parse_chat_request(body, m, st.engine->context())
+      GroundFn ground;
+      if (st.rag)
+        ground = [&st](const std::string& question) {
+          std::lock_guard<std::mutex> lock(st.rag_mu);
+          return augment::ground(*st.rag, question, st.opt.rag_k);
+        };
+      auto job = std::make_shared<CompletionJob>(chat ? parse_chat_request(body, m, st.engine->context(), ground)
                                                       : parse_completion_request(body, m, st.engine->context()));
       auto gens = std::make_shared<std::vector<std::shared_ptr<Generation>>>(submit_job(*st.engine, *job));
       if (!job->stream) return send_json(res, 200, complete_job(*job, *gens, m.tokenizer));
@@ -263,6 +271,7 @@ int serve(const ServeOptions& opt) {
   };
   try {
     st.models = load_served_models(opt.model_dir, opt.tokenizer, opt.alias, opt.adapters);
+    if (!opt.rag_index.empty()) st.rag = std::make_unique<augment::RagIndex>(opt.rag_index);
     st.engine = std::make_unique<Engine>(st.models->model, st.models->tokenizer, st.models->hooks(), opt.engine, &st.metrics);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lmforge serve: %s\n", e.what());

@@ -2,7 +2,8 @@
 // cpp-httplib.
 //
 //   GET  /v1/models             the base model and each adapter (BASE:NAME)
-//   POST /v1/chat/completions   serve/completions.h (stream: Server-Sent Events)
+//   POST /v1/chat/completions   serve/completions.h (stream: Server-Sent Events); with
+//                               rag_index, grounded in the index's sources (augment/grounded_prompt.h)
 //   POST /v1/completions        serve/completions.h
 //   POST /v1/embeddings         serve/embeddings.h
 //   POST /tokenize              {"content", "model"?} → {"tokens": […]}
@@ -40,6 +41,8 @@ struct ServeOptions {
   EngineOptions engine;
   int64_t max_body = 1 << 20;
   double drain_seconds = 30;
+  std::string rag_index;  // chat requests answered from this retrieval index (empty: none)
+  int rag_k = 4;
 };
 
 // Serves until SIGINT or SIGTERM; returns the exit status. Errors before listening (a port

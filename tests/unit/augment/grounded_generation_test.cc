@@ -1,7 +1,9 @@
-// Grounded generation: the citation parser, and `generate --rag` / `chat --rag` — the prompt
-// the model sees is the documented one built from the sources the index returns (checked by
-// greedy generation from that prompt written out here), and --json reports those sources.
+// Grounded generation: the citation parser, and `generate --rag` / `chat --rag` / `serve
+// --rag` — the prompt the model sees is the documented one built from the sources the index
+// returns (checked by greedy generation from that prompt written out here), and --json (or
+// the response's `sources`) reports those sources.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -10,6 +12,7 @@
 #include "augment/grounded_prompt.h"
 #include "support/oracle.h"
 #include "support/scaled_model.h"
+#include "support/serve_process.h"
 
 namespace lmf::augment {
 namespace {
@@ -99,6 +102,42 @@ TEST(GroundedGeneration, GenerateAndChatPromptFromTheRetrievedSources) {
   std::string err;
   EXPECT_EQ(test::run_command(kBin + " generate --model " + dir + "/m --rag " + dir + "/none --prompt x 2>&1", &err), 1);
   EXPECT_NE(err.find("no such index"), std::string::npos) << err;
+}
+
+TEST(GroundedGeneration, ServeAnswersChatRequestsFromTheIndex) {
+  const std::string dir = test::temp_dir();
+  const tok::Tokenizer tk = test::chatml_test_tokenizer();
+  test::write_scaled_model(dir + "/m", {.arch = Arch::Llama, .vocab = tk.vocab_size(), .width = 64, .layers = 2, .heads = 4,
+                                        .kv_heads = 2, .inner = 128, .positions = 512, .seed = 5},
+                           tk);
+  std::ofstream(dir + "/docs.jsonl") << "{\"id\": \"z\", \"text\": \"Zorbia was founded in 1742 by river people.\"}\n"
+                                        "{\"id\": \"q\", \"text\": \"Quellan is the capital of Marrow.\"}\n";
+  ASSERT_EQ(lmforge("rag index --quiet --docs " + dir + "/docs.jsonl --out " + dir + "/idx").rc, 0);
+  const std::string question = "When was Zorbia founded?";
+  const Out gen = lmforge("generate --model " + dir + "/m --chat --temperature 0 --max-new-tokens 10 --rag " + dir +
+                          "/idx --rag-k 2 --json --prompt " + shell_quote(question));
+  ASSERT_EQ(gen.rc, 0);
+  const json want = json::parse(gen.text);
+
+  test::ServeProcess srv({"--model", dir + "/m", "--rag", dir + "/idx", "--rag-k", "2"});
+  httplib::Client cli("127.0.0.1", srv.port());
+  cli.set_read_timeout(60);
+  const json req = {{"messages", {{{"role", "user"}, {"content", question}}}}, {"max_tokens", 10}, {"temperature", 0}};
+  auto res = cli.Post("/v1/chat/completions", req.dump(), "application/json");
+  ASSERT_TRUE(res) << srv.log();
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json body = json::parse(res->body);
+  EXPECT_EQ(body["sources"], want["sources"]);
+  EXPECT_EQ(body["choices"][0]["message"]["content"], want["reply"]);
+  EXPECT_EQ(body["choices"][0]["message"]["citations"], json(cited_sources(want["reply"].get<std::string>(), 2)));
+  // Streaming: the first chunk carries the sources.
+  json stream_req = req;
+  stream_req["stream"] = true;
+  auto sres = cli.Post("/v1/chat/completions", stream_req.dump(), "application/json");
+  ASSERT_TRUE(sres);
+  ASSERT_EQ(sres->status, 200);
+  const std::string first = sres->body.substr(6, sres->body.find("\n\n") - 6);
+  EXPECT_EQ(json::parse(first)["sources"], want["sources"]) << first;
 }
 
 }  // namespace
