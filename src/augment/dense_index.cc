@@ -5,6 +5,7 @@
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_io.h>
+#include <omp.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -76,6 +77,16 @@ struct MemoryReader : faiss::IOReader {
   }
 };
 
+// Sets the calling thread's OpenMP thread count for its lifetime, then restores it.
+class OmpThreadsScope {
+ public:
+  explicit OmpThreadsScope(int n) : saved_(omp_get_max_threads()) { omp_set_num_threads(n); }
+  ~OmpThreadsScope() { omp_set_num_threads(saved_); }
+
+ private:
+  int saved_;
+};
+
 }  // namespace
 
 DenseIndex::DenseIndex(int dim) : dim_(dim) {
@@ -140,6 +151,11 @@ std::vector<std::vector<DenseHit>> DenseIndex::search(std::span<const float> que
   std::vector<float> scores(size_t(q * kk));
   std::vector<faiss::Index::idx_t> rows(size_t(q * kk));
   try {
+    // FAISS splits a batch's queries over the threads; a query or two gain nothing from
+    // that and would wait at the parallel region's barrier for threads a busy machine has
+    // descheduled, so they run on the calling thread.
+    int threads = omp_get_max_threads();
+    OmpThreadsScope scope(q < 2 * threads ? 1 : threads);
     index_->search(q, queries.data(), kk, scores.data(), rows.data());
   } catch (const faiss::FaissException& e) {
     throw Error(std::string("dense index: search failed: ") + e.what());

@@ -21,7 +21,9 @@
 // converts the flat index to HNSW (the graph is built from the stored vectors), and adding
 // to an HNSW index inserts into the graph, so an index can grow by increments. Every added
 // row and every query must be L2-normalised (|norm - 1| <= kNormTolerance, finite): an
-// lmf::Error names the row otherwise. FAISS runs on the OpenMP threads (core/threads.h).
+// lmf::Error names the row otherwise. FAISS runs on the OpenMP threads (core/threads.h):
+// adds and batches of queries over all of them, a batch of fewer queries than twice the
+// threads on the calling thread alone.
 //
 // save() writes one file atomically: a header (magic "LMFDENSE", version, dimension,
 // kind, rows), the FAISS index as faiss::write_index serialises it, and a trailer (its
