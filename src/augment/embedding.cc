@@ -53,6 +53,16 @@ Tensor pooled_hidden(Transformer& model, const std::vector<const std::vector<int
   return R == 1 ? rows[0] : concat(rows, 0);
 }
 
+void l2_normalize_row(const Tensor& pooled, int64_t r, float* out) {
+  const Tensor v = pooled.contiguous();
+  const int64_t C = v.size(1);
+  const float* x = v.f32() + r * C;
+  double ss = 0;
+  for (int64_t c = 0; c < C; ++c) ss += double(x[c]) * x[c];
+  const double inv = 1.0 / std::max(std::sqrt(ss), 1e-12);
+  for (int64_t c = 0; c < C; ++c) out[c] = float(x[c] * inv);
+}
+
 std::vector<int32_t> encode_for_embedding(const tok::Tokenizer& tk, const std::string& text, int64_t max_tokens,
                                           const std::string& where) {
   if (text.empty()) throw Error(where + ": the text is empty");
@@ -109,14 +119,7 @@ std::vector<float> Embedder::embed_ids(const std::vector<std::vector<int32_t>>& 
            (batch.empty() || int64_t(batch.size() + 1) * int64_t(ids[order[end]].size()) <= kBatchTokens))
       batch.push_back(&ids[order[end++]]);
     const Tensor v = pooled_hidden(m_->model, batch, spec_.pooling).contiguous();  // (R, C)
-    for (size_t r = 0; r < batch.size(); ++r) {
-      const float* x = v.f32() + r * size_t(C);
-      double ss = 0;
-      for (int64_t c = 0; c < C; ++c) ss += double(x[c]) * x[c];
-      const double inv = 1.0 / std::max(std::sqrt(ss), 1e-12);
-      float* row = out.data() + order[start + r] * size_t(C);
-      for (int64_t c = 0; c < C; ++c) row[c] = float(x[c] * inv);
-    }
+    for (size_t r = 0; r < batch.size(); ++r) l2_normalize_row(v, int64_t(r), out.data() + order[start + r] * size_t(C));
     start = end;
     if (on_done) on_done(start);
   }

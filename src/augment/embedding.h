@@ -46,6 +46,9 @@ Tensor pooled_hidden(Transformer& model, const std::vector<const std::vector<int
 
 // `text` as token ids for embedding; Error "WHERE: the text is empty" or "WHERE: the text has
 // N tokens, more than the model's context of K" otherwise.
+// Row r of pooled (R, C), divided by its L2 norm (1e-12 at least), into out[r * C ...].
+void l2_normalize_row(const Tensor& pooled, int64_t r, float* out);
+
 std::vector<int32_t> encode_for_embedding(const tok::Tokenizer& tk, const std::string& text, int64_t max_tokens,
                                           const std::string& where);
 

@@ -1,9 +1,8 @@
 #include "serve/embeddings.h"
 
-#include <cmath>
 #include <cstring>
 
-#include "core/ops.h"
+#include "augment/embedding.h"
 #include "serve/request_fields.h"
 
 namespace lmf::serve {
@@ -73,17 +72,9 @@ json embeddings(const json& body, const ServedModels& m, Engine& engine) {
   for (size_t i = 0; i < inputs.size(); ++i)
     engine.run([&](Transformer& t) {
       t.set_hooks(hooks[model]);
-      const int64_t T = int64_t(inputs[i].size());
-      Tensor h = t.hidden(Tensor::from_ints(std::vector<int32_t>(inputs[i].begin(), inputs[i].end()), {1, T}))
-                     .contiguous();  // (1, T, C)
-      const int64_t C = h.size(2);
-      std::vector<double> sum(size_t(C), 0.0);
-      for (int64_t k = 0; k < T; ++k)
-        for (int64_t c = 0; c < C; ++c) sum[size_t(c)] += h.f32()[k * C + c];
-      double norm = 0;
-      for (double& x : sum) norm += (x / double(T)) * (x / double(T));
-      norm = std::sqrt(norm);
-      for (int64_t c = 0; c < C; ++c) vecs[i].push_back(float(sum[size_t(c)] / double(T) / (norm > 0 ? norm : 1)));
+      const Tensor pooled = augment::pooled_hidden(t, {&inputs[i]}, augment::Pooling::kMean);  // (1, C)
+      vecs[i].resize(size_t(pooled.size(1)));
+      augment::l2_normalize_row(pooled, 0, vecs[i].data());
     });
   json data = json::array();
   int64_t tokens = 0;
