@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "augment/fewshot.h"
 #include "core/error.h"
 #include "eval/metrics.h"
 #include "eval/py_random.h"
@@ -393,27 +394,27 @@ Task load_task(const std::string& path) {
 }
 
 std::string fewshot_context(const Task& t, const Doc& doc, int64_t k, PyRandom& rnd) {
-  std::string out = t.description.empty() ? std::string() : t.description_tmpl.render(doc);
+  augment::FewshotFormat format{t.description.empty() ? std::string() : t.description_tmpl.render(doc), t.target_delimiter,
+                                t.fewshot_delimiter};
+  std::vector<augment::FewshotExample> shots;
   if (k > 0) {
     if (t.fewshot_docs.empty()) fail(t.file + ": field fewshot_split", "num_fewshot " + std::to_string(k) + " needs a few-shot split (fewshot_split, training_split or validation_split)");
     const int64_t n = t.fewshot_split == t.test_split ? k + 1 : k;
     if (n > int64_t(t.fewshot_docs.size()))
       fail(t.file + ": field fewshot_split", std::to_string(n) + " shots asked of a split of " + std::to_string(t.fewshot_docs.size()) + " documents");
-    int64_t taken = 0;
     for (int64_t i : rnd.sample(int64_t(t.fewshot_docs.size()), n)) {
       const Doc& shot = t.fewshot_docs[size_t(i)];
-      if (shot == doc || taken == k) continue;
-      ++taken;
+      if (shot == doc || int64_t(shots.size()) == k) continue;
       const Doc text = t.text(shot);
       if (!text.is_string()) fail(t.doc_to_text.where, "an index as the text (several inputs) is not supported");
-      out += text.get<std::string>();
-      const std::string target = t.target_text(shot);
-      if (!target.empty()) out += t.target_delimiter + target + t.fewshot_delimiter;
+      shots.push_back({text.get<std::string>(), t.target_text(shot)});
     }
   }
   const Doc text = t.text(doc);
   if (!text.is_string()) fail(t.doc_to_text.where, "an index as the text (several inputs) is not supported");
-  return out + text.get<std::string>();
+  std::vector<const augment::FewshotExample*> ptrs;
+  for (const augment::FewshotExample& s : shots) ptrs.push_back(&s);
+  return augment::fewshot_prompt(format, ptrs, text.get<std::string>());
 }
 
 std::vector<DocRequest> build_requests(const Task& t, int64_t k, int64_t limit, uint64_t seed) {

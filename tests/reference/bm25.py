@@ -30,26 +30,29 @@ def main():
     spec = json.load(open(sys.argv[1], encoding="utf-8"))
     k1, b = spec["k1"], spec["b"]
     docs = [analyze(d) for d in spec["docs"]]
+    json.dump({"scores": [scores_of(docs, q, k1, b) for q in spec["queries"]], "terms": docs}, sys.stdout)
+
+
+def scores_of(docs, query, k1, b):
+    """BM25 score of `query` against every analyzed document in `docs`."""
     N = len(docs)
     avgdl = sum(len(d) for d in docs) / N
     df = {}
     for d in docs:
         for t in set(d):
             df[t] = df.get(t, 0) + 1
-    scores = []
-    for q in spec["queries"]:
-        row = []
-        for d in docs:
-            s = 0.0
-            for t in set(analyze(q)):
-                tf = d.count(t)
-                if tf == 0:
-                    continue
-                idf = math.log(1 + (N - df[t] + 0.5) / (df[t] + 0.5))
-                s += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(d) / avgdl))
-            row.append(s)
-        scores.append(row)
-    json.dump({"scores": scores, "terms": docs}, sys.stdout)
+    row = []
+    for d in docs:
+        s = 0.0
+        for t in set(analyze(query)):
+            tf = d.count(t)
+            if tf == 0:
+                continue
+            idf = math.log(1 + (N - df[t] + 0.5) / (df[t] + 0.5))
+            s += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(d) / avgdl))
+        row.append(s)
+    return row
 
 
-main()
+if __name__ == "__main__":
+    main()
