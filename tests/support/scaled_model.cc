@@ -52,7 +52,7 @@ const char* const kMixedText =
     "Ça va? 日本語のテキスト, emoji 🙂 and   three   spaces.\n\n\n  trailing  \r\n  it's WE'RE 2024-05-17";
 
 tok::Tokenizer chatml_test_tokenizer() {
-  return trained_tokenizer({io::read_file(source_path("docs/architecture.md")), kMixedText}, 500,
+  return trained_tokenizer({io::read_file(source_path("tests/support/tokenizer_training_text.md")), kMixedText}, 500,
                            {"<|endoftext|>", "<|im_start|>", "<|im_end|>"});
 }
 

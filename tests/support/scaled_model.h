@@ -33,7 +33,9 @@ tok::Tokenizer trained_tokenizer(const std::vector<std::string>& texts, int64_t 
 extern const char* const kMixedText;
 
 // The tokenizer of the GGUF export and import tests: 500 ids learnt from
-// docs/architecture.md and kMixedText, with <|endoftext|> and ChatML's markers.
+// tests/support/tokenizer_training_text.md (a frozen copy of an older docs/architecture.md,
+// so editing the docs never changes the fixtures) and kMixedText, with <|endoftext|> and
+// ChatML's markers.
 tok::Tokenizer chatml_test_tokenizer();
 
 // The GGUF export and import tests' model of each family: 2 layers of width 256, Llama with
