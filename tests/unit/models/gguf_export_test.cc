@@ -154,7 +154,7 @@ TEST(GgufExport, MetadataTypesAndRefusals) {
   tok::TrainerOptions o;
   o.vocab_size = 300;
   o.pattern = "\\S+|\\s+";
-  tok::train_bpe_texts({io::read_file(test::source_path("docs/architecture.md"))}, o).save_json(dir + "/tokenizer.json");
+  tok::train_bpe_texts({io::read_file(test::source_path("tests/support/tokenizer_training_text.md"))}, o).save_json(dir + "/tokenizer.json");
   try {
     ft::export_gguf({dir, "", "f32", dir + "/x.gguf"});
     ADD_FAILURE();

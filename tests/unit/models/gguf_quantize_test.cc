@@ -30,7 +30,7 @@ const char* kPrompt = "The model reads the data and writes";
 void make_model(const std::string& dir, Arch arch, int64_t width) {
   test::write_scaled_model(dir, {.arch = arch, .width = width, .layers = 3, .heads = width / 64,
                                  .kv_heads = arch == Arch::Llama ? 1 : width / 64, .positions = 128, .seed = 31},
-                           test::trained_tokenizer({io::read_file(test::source_path("docs/architecture.md"))}, 400, {"<|endoftext|>"}));
+                           test::trained_tokenizer({io::read_file(test::source_path("tests/support/tokenizer_training_text.md"))}, 400, {"<|endoftext|>"}));
 }
 
 // Every tensor of `ours` has the name, type, shape and bytes of the same tensor in `theirs`.
