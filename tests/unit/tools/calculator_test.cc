@@ -8,7 +8,6 @@
 #include <gmp.h>
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -150,17 +149,15 @@ TEST(CalculatorCases, MessagesSayWhatAndWhere) {
   EXPECT_EQ(calculate("2^100000").message, "result too large at position 2: more than 100000 bits");
 }
 
+// Computing any of these would take minutes and gigabytes: a refusal that came after
+// computing would run into the test's timeout instead of passing.
 TEST(CalculatorLimits, HugePowersAreRefusedBeforeComputing) {
-  const auto t0 = std::chrono::steady_clock::now();
   expect_error("10^10^10", CalcError::too_large, 3);
   expect_error("2^99999999", CalcError::too_large, 2);
   expect_error("(-3)^-99999999", CalcError::too_large, 5);
   expect_error("(1/3)^99999999", CalcError::too_large, 6);
   expect_error("7^100000000000000000000000000000", CalcError::too_large, 2);
   expect_error("10^10^10^10^10", CalcError::too_large, 9);  // 10^(10^10) on the way is refused
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  // Computing any of these would take minutes and gigabytes; the refusal is immediate.
-  EXPECT_LT(s, 5.0);
 }
 
 TEST(CalculatorLimits, SizeLimitIsExact) {
