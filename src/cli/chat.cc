@@ -4,7 +4,8 @@
 // conversation, /quit (or end of input) leaves. A model (or adapter) whose
 // tokenizer_config.json holds the ChatML chat_template is prompted with that template,
 // exactly as `lmforge finetune` trained it; otherwise with "User: ...\nAssistant:" turns.
-// With --rag INDEX each user turn is answered from the index's best chunks
+// --num-fewshot K puts demonstrations before each user turn (augment/fewshot.h), --cot a
+// chain-of-thought cue after it. With --rag INDEX each user turn is answered from the index's best chunks
 // (augment/grounded_prompt.h) and the sources the reply cites are listed after it.
 #include <unistd.h>
 
@@ -38,10 +39,16 @@ int run_chat(int argc, char** argv) {
   app.add_option("--rag-k", rag_k, "chunks retrieved a turn for --rag")->check(int_range(1, 100))->capture_default_str();
   app.add_flag("--json", as_json, "print each reply as one JSON line when it is done ({\"reply\"}, and with --rag the "
                                   "cited and retrieved sources)");
+  FewshotFlags fewshot;
+  CotFlags cot;
+  add_fewshot_flags(app, fewshot);
+  add_cot_flags(app, cot);
   add_threads_flag(app, threads);
   add_sampling_flags(app, opt.generate.sampling);
   LMF_PARSE(app, argc, argv);
   apply_threads(threads);
+  if (!rag.empty() && fewshot.k > 0) throw Error("--rag and --num-fewshot cannot be combined");
+  const augment::FewshotPrompter prompter(fewshot.options(opt.generate.sampling.seed));
   std::optional<augment::RagIndex> index;
   if (!rag.empty()) index.emplace(rag);
 
@@ -63,6 +70,7 @@ int run_chat(int argc, char** argv) {
     }
     if (line.empty()) continue;
     if (tty) std::fprintf(stderr, "model>");
+    line = cot.apply(prompter.prompt(line));
     std::optional<augment::Grounding> grounding;
     if (index) grounding = augment::ground(*index, line, rag_k);
     const ChatReply reply = session.say(grounding ? grounding->prompt : line, [&](const std::string& text) {

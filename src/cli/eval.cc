@@ -8,7 +8,9 @@
 //                           conversation but its last message must equal that message
 //                           exactly (eval::exact_match_report); prints --show N examples with
 //                           question, expected answer and reply, then the score (--json: one
-//                           JSON object).
+//                           JSON object). --num-fewshot K --fewshot-pool FILE puts K
+//                           demonstrations before each question (augment/fewshot.h), --cot
+//                           a chain-of-thought cue after it.
 //   --tasks NAME[,NAME...]  lm-evaluation-harness tasks (names, globs or YAML paths;
 //                           eval::run_tasks): a results table, and with --output-path the
 //                           harness's results (and --log-samples samples) files;
@@ -53,8 +55,16 @@ std::string one_line(const std::string& s, size_t width = 100) {
   return out;
 }
 
-int run_instructions(ft::InferenceModel& m, const std::string& path, int64_t show, int64_t max_new, bool json_out) {
-  std::vector<Conversation> test = eval::read_exact_match_set(path);
+int run_instructions(ft::InferenceModel& m, const std::string& path, int64_t show, int64_t max_new, bool json_out,
+                     const augment::FewshotPrompter& fewshot, const CotFlags& cot) {
+  const std::vector<Conversation> asked = eval::read_exact_match_set(path);
+  std::vector<Conversation> test = asked;  // the last user message with its demonstrations and cue
+  for (Conversation& c : test)
+    for (size_t i = c.size() - 1; i-- > 0;)
+      if (c[i].role == "user") {
+        c[i].content = cot.apply(fewshot.prompt(c[i].content));
+        break;
+      }
   io::Progress bar(int64_t(test.size()), 1, 0, std::max<int64_t>(1, int64_t(test.size()) / 10));
   bar.set_units({"example", "ex/s", false});
   eval::ExactMatchReport r = eval::exact_match_report(m.model, m.tokenizer, test, max_new, [&](int64_t done) {
@@ -65,7 +75,7 @@ int run_instructions(ft::InferenceModel& m, const std::string& path, int64_t sho
   if (json_out) {
     nlohmann::json samples = nlohmann::json::array();
     for (size_t i = 0; i < n_show; ++i)
-      samples.push_back({{"question", question_of(test[i])},
+      samples.push_back({{"question", question_of(asked[i])},
                          {"answer", test[i].back().content},
                          {"reply", r.replies[i]},
                          {"right", bool(r.right[i])}});
@@ -75,7 +85,7 @@ int run_instructions(ft::InferenceModel& m, const std::string& path, int64_t sho
     return 0;
   }
   for (size_t i = 0; i < n_show; ++i) {
-    std::printf("question: %s\n", one_line(question_of(test[i])).c_str());
+    std::printf("question: %s\n", one_line(question_of(asked[i])).c_str());
     std::printf("answer:   %s\n", one_line(test[i].back().content).c_str());
     std::printf("reply:    %s  [%s]\n\n", one_line(r.replies[i]).c_str(), r.right[i] ? "right" : "wrong");
   }
@@ -171,11 +181,16 @@ int run_eval(int argc, char** argv) {
   auto* tasks_opt = app.add_option("--tasks", task_names, "lm-evaluation-harness tasks: names (globs allowed) or task YAML files")
                         ->delimiter(',');
   tasks_opt->excludes(data_opt)->excludes(inst_opt);
-  app.add_option("--num-fewshot", to.num_fewshot, "--tasks: few-shot examples a prompt (default: each task's num_fewshot, else 0)")
+  app.add_option("--num-fewshot", to.num_fewshot, "--tasks: few-shot examples a prompt (default: each task's num_fewshot, else 0); "
+                                                   "--instructions: demonstrations from --fewshot-pool before each question")
       ->check(int_at_least<int64_t>(0));
   app.add_option("--limit", to.limit, "--tasks: evaluate only the first N documents of each task (0 = all)")
       ->check(int_at_least<int64_t>(0));
-  app.add_option("--seed", to.seed, "--tasks: seed of the few-shot sampler (the harness's fewshot seed)")->capture_default_str();
+  app.add_option("--seed", to.seed, "--tasks, --instructions: seed of the few-shot sampler (the harness's fewshot seed)")->capture_default_str();
+  FewshotFlags fewshot;
+  CotFlags cot;
+  add_fewshot_flags(app, fewshot, false);
+  add_cot_flags(app, cot);
   app.add_option("--output-path", to.output_path, "--tasks: write DIR/<model name>/results_<time>.json");
   app.add_flag("--log-samples", to.log_samples, "--tasks: also write samples_<task>_<time>.jsonl (with --output-path)");
   app.add_flag("--apply-chat-template", to.apply_chat_template,
@@ -250,7 +265,8 @@ int run_eval(int argc, char** argv) {
   if (!inst_path.empty()) {
     ft::InferenceModel m({mf.model_dir, mf.tokenizer, mf.adapter_dir});
     check_chat_template(mf.model_dir);
-    return run_instructions(m, inst_path, show, max_new, json_out);
+    fewshot.k = std::max<int64_t>(to.num_fewshot, 0);
+    return run_instructions(m, inst_path, show, max_new, json_out, augment::FewshotPrompter(fewshot.options(to.seed)), cot);
   }
   Transformer model = load_model(mf.model_dir);
   std::unique_ptr<ft::PeftMethod> adapter = ft::attach_adapter(model, mf.adapter_dir);

@@ -42,4 +42,33 @@ void add_model_flags(CLI::App& app, ModelFlags& f, bool with_adapter) {
                    "PEFT adapter directory (adapter_config.json, adapter_model.safetensors) applied to the model");
 }
 
+augment::FewshotOptions FewshotFlags::options(uint64_t seed) const {
+  augment::FewshotOptions o;
+  o.k = k;
+  o.pool = pool;
+  o.select = augment::parse_fewshot_select(select);
+  o.seed = seed;
+  o.format.description = description;
+  return o;
+}
+
+void add_fewshot_flags(CLI::App& app, FewshotFlags& f, bool with_k) {
+  if (with_k)
+    app.add_option("--num-fewshot", f.k, "demonstrations from --fewshot-pool before the prompt, as lm-evaluation-harness "
+                                         "formats them (input, \" \", output, blank line; the query last)")
+        ->check(int_range<int64_t>(0, 1000))
+        ->capture_default_str();
+  app.add_option("--fewshot-pool", f.pool, "JSONL of demonstrations, one {\"input\", \"output\"} a line");
+  app.add_option("--fewshot-select", f.select, "random (seeded by --seed, as the harness samples) or similar (BM25 against "
+                                               "the prompt, the most similar last)")
+      ->check(CLI::IsMember({"random", "similar"}))
+      ->capture_default_str();
+  app.add_option("--fewshot-description", f.description, "text before the demonstrations (taken verbatim)");
+}
+
+void add_cot_flags(CLI::App& app, CotFlags& f) {
+  app.add_flag("--cot", f.on, "chain of thought: the prompt followed by a new line and --cot-cue");
+  app.add_option("--cot-cue", f.cue, "the chain-of-thought cue")->capture_default_str();
+}
+
 }  // namespace lmf::cli

@@ -11,6 +11,8 @@
 #include <string>
 #include <type_traits>
 
+#include "augment/chain_of_thought.h"
+#include "augment/fewshot.h"
 #include "infer/sampler.h"
 
 namespace lmf::cli {
@@ -79,5 +81,23 @@ struct ModelFlags {
   std::string model_dir, tokenizer, adapter_dir;
 };
 void add_model_flags(CLI::App& app, ModelFlags& f, bool with_adapter = true);
+
+// --num-fewshot K (unless the command declares it itself), --fewshot-pool FILE,
+// --fewshot-select random|similar, --fewshot-description TEXT (augment/fewshot.h); the
+// few-shot sampler's seed is the command's --seed.
+struct FewshotFlags {
+  int64_t k = 0;
+  std::string pool, select = "random", description;
+  augment::FewshotOptions options(uint64_t seed) const;
+};
+void add_fewshot_flags(CLI::App& app, FewshotFlags& f, bool with_k = true);
+
+// --cot, --cot-cue TEXT (augment/chain_of_thought.h).
+struct CotFlags {
+  bool on = false;
+  std::string cue = augment::kCotCue;
+  std::string apply(const std::string& query) const { return on ? augment::cot_prompt(query, cue) : query; }
+};
+void add_cot_flags(CLI::App& app, CotFlags& f);
 
 }  // namespace lmf::cli

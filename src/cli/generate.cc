@@ -1,8 +1,10 @@
 // lmforge generate: continue a prompt with a model, streaming the text (or the ids).
 // With --chat the prompt is one user message in the ChatML template that `lmforge
-// finetune` trains with, and generation stops at <|im_end|>. With --rag INDEX the prompt is a
-// question answered from the index's best chunks (augment/grounded_prompt.h); --json prints
-// the reply with the sources it cites.
+// finetune` trains with, and generation stops at <|im_end|>. The prompt can be given
+// demonstrations (--num-fewshot, augment/fewshot.h), a chain-of-thought cue (--cot,
+// augment/chain_of_thought.h), or be answered from a retrieval index (--rag,
+// augment/grounded_prompt.h); --samples N draws N replies and votes on their answers
+// (self-consistency). --json prints the result as one JSON object.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -12,10 +14,12 @@
 #include "finetune/inference_model.h"
 #include "infer/chat_template.h"
 #include "infer/generate.h"
-#include "infer/text_stream.h"
+#include "infer/generate_text.h"
 
 namespace lmf::cli {
 namespace {
+
+using nlohmann::json;
 
 int run_generate(int argc, char** argv) {
   CLI::App app{"Generate a continuation of a prompt (KV cache; greedy or sampled)", "lmforge generate"};
@@ -25,25 +29,44 @@ int run_generate(int argc, char** argv) {
   opt.sampling.temperature = 0.8f;
   std::vector<std::string> stops;
   bool print_ids = false, chat = false, as_json = false;
-  int threads = 0, rag_k = 4;
-  std::string rag;
+  int threads = 0, rag_k = 4, samples = 1;
+  std::string rag, vote = "majority", answer_regex = augment::kDefaultAnswerRegex;
+  FewshotFlags fewshot;
+  CotFlags cot;
   add_model_flags(app, mf);
   app.add_option("--prompt", prompt, "prompt text, encoded as `lmforge tokenize` does (no special tokens)")->required();
   add_max_new_tokens_flag(app, opt.max_new_tokens, "tokens to generate");
   app.add_option("--stop", stops, "stop when the text produces this string (repeatable)");
   app.add_flag("--chat", chat, "wrap the prompt as a user message in the ChatML template; stop at <|im_end|>");
-  app.add_flag("--ids", print_ids, "print only the new token ids, space-separated");
+  auto* ids_flag = app.add_flag("--ids", print_ids, "print only the new token ids, space-separated");
   app.add_option("--rag", rag, "retrieval index (`lmforge rag index`): the prompt is a question answered from its best "
                                "chunks, given as numbered sources that the reply cites as [1], [2]; in the chat template "
                                "when --chat or the model has one, else followed by \"\\nAnswer:\"");
   app.add_option("--rag-k", rag_k, "chunks retrieved for --rag")->check(int_range(1, 100))->capture_default_str();
-  app.add_flag("--json", as_json, "print one JSON object when done: {\"reply\"} and, with --rag, the cited and retrieved "
-                                  "sources (id, chunk, start, end, score, text)")
-      ->excludes("--ids");
+  add_fewshot_flags(app, fewshot);
+  add_cot_flags(app, cot);
+  app.add_option("--samples", samples, "replies to draw (seeds --seed, --seed + 1, ...); more than one: their answers "
+                                       "(--answer-regex) are voted on")
+      ->check(int_range(1, 1000))
+      ->capture_default_str()
+      ->excludes(ids_flag);
+  app.add_option("--vote", vote, "how --samples replies decide: majority (self-consistency)")
+      ->check(CLI::IsMember({"majority"}))
+      ->capture_default_str();
+  app.add_option("--answer-regex", answer_regex, "a reply's answer: the last match of this ECMAScript regular expression "
+                                                 "(its first non-empty group when it has groups)")
+      ->capture_default_str();
+  app.add_flag("--json", as_json, "print one JSON object when done: {\"reply\"}; with --rag also the cited and retrieved "
+                                  "sources (id, chunk, start, end, score, text); with --samples the replies, their answers "
+                                  "and the vote")
+      ->excludes(ids_flag);
   add_threads_flag(app, threads);
   add_sampling_flags(app, opt.sampling);
   LMF_PARSE(app, argc, argv);
   apply_threads(threads);
+  if (!rag.empty() && fewshot.k > 0) throw Error("--rag and --num-fewshot cannot be combined");
+  if (samples > 1) augment::check_answer_regex(answer_regex);
+  prompt = cot.apply(augment::FewshotPrompter(fewshot.options(opt.sampling.seed)).prompt(prompt));
 
   ft::InferenceModel m({mf.model_dir, mf.tokenizer, mf.adapter_dir});
   const tok::Tokenizer& tk = m.tokenizer;
@@ -65,37 +88,51 @@ int run_generate(int argc, char** argv) {
     ids = tk.encode(prompt);
   }
 
-  TextStream stream(tk, stops);
-  bool first = true;
-  std::string reply;
-  auto on_token = [&](int32_t id) {
-    if (print_ids) {
+  if (print_ids) {
+    bool first = true;
+    generate(m.model, ids, opt, [&](int32_t id) {
       std::printf(first ? "%d" : " %d", id);
       first = false;
       return true;
-    }
-    if (opt.eos_id && id == *opt.eos_id) return false;
-    std::string out = stream.push(id);
-    if (as_json) {
-      reply += out;
-    } else {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-      std::fflush(stdout);
-    }
-    return !stream.stopped();
-  };
-  generate(m.model, ids, opt, on_token);
-  if (as_json) {
-    reply += stream.finish();
-    const nlohmann::json j = grounding ? augment::grounded_reply_json(reply, *grounding) : nlohmann::json{{"reply", reply}};
-    std::printf("%s\n", j.dump().c_str());
+    });
+    std::printf("\n");
     return 0;
   }
-  if (!print_ids) {
-    std::string rest = stream.finish();
-    std::fwrite(rest.data(), 1, rest.size(), stdout);
+  const std::function<void(const std::string&)> print = [](const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+  };
+  if (samples == 1) {
+    const std::string reply = generate_text(m.model, tk, ids, opt, stops, as_json ? nullptr : print);
+    if (as_json) {
+      const json j = grounding ? augment::grounded_reply_json(reply, *grounding) : json{{"reply", reply}};
+      std::printf("%s\n", j.dump().c_str());
+    } else {
+      std::printf("\n");
+    }
+    return 0;
   }
-  std::printf("\n");
+  std::vector<std::string> replies;
+  const uint64_t seed = opt.sampling.seed;
+  for (int i = 0; i < samples; ++i) {
+    opt.sampling.seed = seed + uint64_t(i);
+    replies.push_back(generate_text(m.model, tk, ids, opt, stops));
+    if (!as_json) std::printf("--- sample %d\n%s\n", i + 1, replies.back().c_str());
+  }
+  const augment::Vote v = augment::majority_vote(replies, answer_regex);
+  if (as_json) {
+    json rs = json::array();
+    for (size_t i = 0; i < replies.size(); ++i) rs.push_back({{"reply", replies[i]}, {"answer", v.answers[i]}});
+    json counts = json::array();
+    for (const auto& [a, c] : v.counts) counts.push_back({{"answer", a}, {"votes", c}});
+    std::printf("%s\n", json{{"answer", v.answer}, {"votes", v.votes}, {"valid", v.valid}, {"samples", v.total},
+                             {"share", v.share}, {"counts", counts}, {"replies", rs}}
+                            .dump()
+                            .c_str());
+  } else {
+    std::printf("--- answer: %s (%lld of %lld samples, share %.3f)\n", v.answer.empty() ? "(none)" : v.answer.c_str(),
+                (long long)v.votes, (long long)v.total, v.share);
+  }
   return 0;
 }
 
