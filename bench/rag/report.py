@@ -49,9 +49,10 @@ def section(res):
     print(f"\nTop-10 overlap (|ours ∩ Xapian's| / 10, mean over the queries): {sp['overlap_top10']:.3f} "
           f"(lowest {ov['min']:.1f}; {ov['identical_lists']} of {ov['queries']} lists identical, "
           f"{ov['below_0_9']} below 0.9).")
-    print(f"Goals: indexing ≥ 2× Xapian: {goals['build_vs_xapian']:.2f}× against Xapian on the same terms in one commit "
-          f"({'met' if met['build_2x'] else 'not met'}; {goals['build_vs_xapian_default_flush']:.2f}× against its default "
-          f"flushing, {goals['build_vs_xapian_termgenerator']:.2f}× against its TermGenerator); query p99 ≤ Xapian's: "
+    print(f"Goals: indexing ≥ 2× Xapian: {goals['build_vs_xapian_best']:.2f}× against Xapian's faster setting on the "
+          f"same terms ({'met' if met['build_2x'] else 'not met'}; {goals['build_vs_xapian_default_flush']:.2f}× against "
+          f"its default flushing every 10000 documents, {goals['build_vs_xapian']:.2f}× against one commit at the end, "
+          f"{goals['build_vs_xapian_termgenerator']:.2f}× against its TermGenerator); query p99 ≤ Xapian's: "
           f"{goals['p99_vs_xapian']:.2f}× ({'met' if met['p99'] else 'not met'}); top-10 overlap ≥ 0.9: "
           f"{goals['overlap_top10']:.3f} ({'met' if met['overlap_0_9'] else 'not met'}). "
           "Xapian's compacted size is after `xapian-compact` (xapian-tools), which an index being built does not get.\n")

@@ -126,7 +126,11 @@ void DenseIndex::add(std::span<const float> vectors) {
   if (n == 0) return;
   auto* flat = dynamic_cast<faiss::IndexFlatIP*>(index_.get());
   try {
-    if (flat && flat->ntotal + n >= kHnswFrom) {
+    if (flat && flat->ntotal == 0 && n >= kHnswFrom) {
+      auto hnsw = new_hnsw(dim_);
+      hnsw->add(n, vectors.data());
+      index_ = std::move(hnsw);
+    } else if (flat && flat->ntotal + n >= kHnswFrom) {
       // Crossing the threshold: one graph over the stored rows and the new ones, in order.
       std::vector<float> all(size_t(flat->ntotal + n) * size_t(dim_));
       std::copy_n(flat->get_xb(), size_t(flat->ntotal) * size_t(dim_), all.begin());

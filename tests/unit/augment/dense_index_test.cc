@@ -163,6 +163,24 @@ TEST(DenseIndex, HnswRecallAgainstExactAndRoundTrip) {
     }
 }
 
+TEST(DenseIndex, OneAddOfThresholdRowsIsHnsw) {
+  const int d = 8;
+  std::vector<float> x = unit_vectors(DenseIndex::kHnswFrom, d, 11);
+  DenseIndex index(d);
+  index.add(std::span<const float>(x).first(size_t(d)));  // one row: flat
+  EXPECT_EQ(index.kind(), "flat");
+  DenseIndex direct(d);
+  direct.add(x);  // an empty index given kHnswFrom rows at once
+  EXPECT_EQ(direct.kind(), "hnsw");
+  EXPECT_EQ(direct.size(), DenseIndex::kHnswFrom);
+  for (int64_t row : {int64_t(0), int64_t(12'345), DenseIndex::kHnswFrom - 1}) {
+    auto hits = direct.search(std::span<const float>(x).subspan(size_t(row) * d, size_t(d)), 3);
+    ASSERT_EQ(hits[0].size(), 3u);
+    EXPECT_EQ(hits[0][0].row, row);
+    EXPECT_NEAR(hits[0][0].score, 1.0f, 1e-5);
+  }
+}
+
 TEST(DenseIndex, FlatSaveLoadRoundTripAndIncrementalAdd) {
   const int d = 8;
   std::vector<float> x = unit_vectors(300, d, 5);
