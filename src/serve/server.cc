@@ -17,6 +17,7 @@
 #include "serve/embeddings.h"
 #include "serve/metrics.h"
 #include "serve/request_fields.h"
+#include "serve/stop_signal.h"
 
 namespace lmf::serve {
 namespace {
@@ -205,12 +206,8 @@ void register_routes(httplib::Server& svr, State& st) {
 }  // namespace
 
 int serve(const ServeOptions& opt) {
-  // SIGINT and SIGTERM are taken by a thread of ours (blocked in every other thread).
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  // SIGINT and SIGTERM wake a thread of ours (serve/stop_signal.h).
+  StopSignal stop_signal;
   signal(SIGPIPE, SIG_IGN);
 
   State st;
@@ -242,8 +239,7 @@ int serve(const ServeOptions& opt) {
 
   std::atomic<bool> self_stop{false};  // the model did not load: no signal came, nothing is in flight
   std::thread signals([&] {
-    int sig = 0;
-    sigwait(&sigs, &sig);
+    const int sig = stop_signal.wait();
     if (!self_stop)
       std::fprintf(stderr, "lmforge serve: %s, finishing the requests in flight\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     // httplib's stop() does nothing until the accept loop runs: a signal that comes before the
@@ -256,7 +252,7 @@ int serve(const ServeOptions& opt) {
   auto shut_down = [&](bool now) {
     if (now) {
       self_stop = true;
-      pthread_kill(signals.native_handle(), SIGTERM);
+      stop_signal.raise(SIGTERM);
     }
     signals.join();
     std::atomic<bool> drained{false};

@@ -222,12 +222,18 @@ TEST(ServeErrors, FullQueueDisconnectAndSigterm) {
   std::string body;
   std::atomic<bool> started{false};
   std::thread inflight([&] {
-    stream_post(server.port(), R"({"prompt":"abc","max_tokens":300,"temperature":0,"stream":true})",
-                [&](const char* d, size_t n) {
-                  body.append(d, n);
-                  started = true;
-                  return true;
-                });
+    // The short request's slot is released just after its response: until then this one
+    // may still meet a full queue (429), so it asks again.
+    for (int attempt = 0; attempt < 300 && !started; ++attempt) {
+      body.clear();
+      stream_post(server.port(), R"({"prompt":"abc","max_tokens":300,"temperature":0,"stream":true})",
+                  [&](const char* d, size_t n) {
+                    body.append(d, n);
+                    if (body.rfind("data: ", 0) == 0) started = true;
+                    return true;
+                  });
+      if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   });
   for (int i = 0; i < 3000 && !started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   if (!started) {
