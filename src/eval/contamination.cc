@@ -1,7 +1,5 @@
 #include "eval/contamination.h"
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -14,36 +12,12 @@
 #include "data/pipeline/reader.h"
 #include "data/pipeline/words.h"
 #include "data/token_shard.h"
+#include "io/temp_dir.h"
 
 namespace lmf::eval {
 
 namespace fs = std::filesystem;
 using namespace data::pipeline;
-
-namespace {
-
-// A fresh private folder under the system's temporary folder, removed with its contents
-// when this goes out of scope (an exception included).
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "lmforge-contamination-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw Error("cannot create a temporary folder " + tmpl);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-}  // namespace
 
 void check_corpus_paths(const std::vector<std::string>& corpus) {
   for (const std::string& p : corpus)
@@ -79,7 +53,7 @@ std::vector<bool> contaminated_documents(const std::vector<std::string>& texts, 
 
   // The texts as the stage's evaluation set: one JSONL line each, so an item's source is
   // "FILE:LINE" with LINE the text's position + 1.
-  const TempDir dir;
+  const io::TempDir dir("lmforge-contamination");
   const std::string items = (dir.path() / "documents.jsonl").string();
   {
     std::ofstream f(items, std::ios::binary);
