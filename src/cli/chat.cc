@@ -7,6 +7,12 @@
 // --num-fewshot K puts demonstrations before each user turn (augment/fewshot.h), --cot a
 // chain-of-thought cue after it. With --rag INDEX each user turn is answered from the index's best chunks
 // (augment/grounded_prompt.h) and the sources the reply cites are listed after it.
+// With --tools (a ChatML model) the system message lists the tools (tools/tool_prompt.h),
+// each reply is generated whole from the conversation's ChatML prompt, and the model's
+// tool calls run through the tool loop (tools/tool_loop.h), up to --max-tool-calls a turn;
+// each call and its result are printed as they happen:
+//   [tool call] calculator {"expression":"2+3"}
+//   [tool result] {"result":"5"}
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -18,9 +24,41 @@
 #include "cli/flags.h"
 #include "finetune/inference_model.h"
 #include "infer/chat_session.h"
+#include "infer/chat_template.h"
+#include "infer/generate_text.h"
+#include "tools/calculator_tool.h"
+#include "tools/tool_loop.h"
+#include "tools/tool_prompt.h"
 
 namespace lmf::cli {
 namespace {
+
+// The tools named by --tools: "calculator" (built in) or FILE.json definitions.
+tools::ToolRegistry tool_registry(const std::vector<std::string>& specs) {
+  tools::ToolRegistry r;
+  for (const std::string& s : specs) {
+    if (s == "calculator")
+      r.add(tools::calculator_definition(), tools::run_calculator, "built-in calculator");
+    else
+      r.load_definitions(s);
+  }
+  return r;
+}
+
+void print_tool_event(const tools::ToolEvent& e) {
+  if (e.kind == tools::ToolEvent::Call) {
+    if (!e.before.empty()) std::printf("%s\n", e.before.c_str());
+    if (e.name.empty())
+      std::printf("[tool call] (malformed) %s\n", e.text.c_str());
+    else
+      std::printf("[tool call] %s %s\n", e.name.c_str(),
+                  e.arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else {
+    std::printf("[tool result] %s\n",
+                e.result.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  }
+  std::fflush(stdout);
+}
 
 int run_chat(int argc, char** argv) {
   CLI::App app{"Chat with a model interactively (keeps the conversation and its cache)", "lmforge chat"};
@@ -31,6 +69,8 @@ int run_chat(int argc, char** argv) {
   int threads = 0, rag_k = 4;
   std::string rag;
   bool as_json = false;
+  std::vector<std::string> tool_specs;
+  int max_tool_calls = 4;
   add_model_flags(app, mf);
   app.add_option("--system", opt.system, "system message (ChatML) or text placed before the conversation");
   add_max_new_tokens_flag(app, opt.generate.max_new_tokens, "reply length limit");
@@ -39,6 +79,13 @@ int run_chat(int argc, char** argv) {
   app.add_option("--rag-k", rag_k, "chunks retrieved a turn for --rag")->check(int_range(1, 100))->capture_default_str();
   app.add_flag("--json", as_json, "print each reply as one JSON line when it is done ({\"reply\"}, and with --rag the "
                                   "cited and retrieved sources)");
+  app.add_option("--tools", tool_specs, "tools the model may call: `calculator` (built in) or FILE.json (a list of "
+                                       "OpenAI function definitions); repeatable. Needs a ChatML model")
+      ->take_all();
+  app.add_option("--max-tool-calls", max_tool_calls, "tool calls run a turn with --tools; then the model answers once "
+                                                     "more and a further call is not run")
+      ->check(int_range(0, 100))
+      ->capture_default_str();
   FewshotFlags fewshot;
   CotFlags cot;
   add_fewshot_flags(app, fewshot);
@@ -48,6 +95,8 @@ int run_chat(int argc, char** argv) {
   LMF_PARSE(app, argc, argv);
   apply_threads(threads);
   if (!rag.empty() && fewshot.k > 0) throw Error("--rag and --num-fewshot cannot be combined");
+  if (!rag.empty() && !tool_specs.empty()) throw Error("--rag and --tools cannot be combined");
+  const tools::ToolRegistry registry = tool_registry(tool_specs);
   const augment::FewshotPrompter prompter(fewshot.options(opt.generate.sampling.seed));
   std::optional<augment::RagIndex> index;
   if (!rag.empty()) index.emplace(rag);
@@ -58,7 +107,21 @@ int run_chat(int argc, char** argv) {
   opt.on_restart = [](int64_t context) {
     std::fprintf(stderr, "[context of %lld tokens is full; starting a new conversation]\n", (long long)context);
   };
+  if (!tool_specs.empty() && !m.chatml)
+    throw Error("--tools needs a model (or adapter) with the ChatML chat_template in its tokenizer_config.json");
   ChatSession session(m.model, m.tokenizer, opt);
+  // --tools: the conversation kept as messages, each reply generated from its whole prompt.
+  const ChatTemplate tmpl(m.tokenizer);
+  Conversation conv;
+  auto start_conversation = [&] {
+    conv.clear();
+    const std::string system = tools::tools_system_message(opt.system, registry);
+    if (!system.empty()) conv.push_back({"system", system});
+  };
+  start_conversation();
+  const tools::ReplyFn generate_reply = [&](const Conversation& c) {
+    return generate_text(m.model, m.tokenizer, tmpl.prompt(c), opt.generate, {kEndOfTurn});
+  };
   const bool tty = ::isatty(0);
   std::string line;
   while (true) {
@@ -66,11 +129,42 @@ int run_chat(int argc, char** argv) {
     if (!std::getline(std::cin, line) || line == "/quit") break;
     if (line == "/reset") {
       session.reset();
+      start_conversation();
       continue;
     }
     if (line.empty()) continue;
     if (tty) std::fprintf(stderr, "model>");
     line = cot.apply(prompter.prompt(line));
+    if (!tool_specs.empty()) {
+      if (tty) std::fprintf(stderr, "\n");
+      conv.push_back({"user", line});
+      nlohmann::json calls = nlohmann::json::array();
+      tools::ToolLoopResult r;
+      try {
+        r = tools::run_tool_loop(registry, conv, generate_reply, max_tool_calls, [&](const tools::ToolEvent& e) {
+          if (as_json) {
+            if (e.kind == tools::ToolEvent::Result)
+              calls.push_back({{"call", e.text}, {"name", e.name}, {"arguments", e.arguments}, {"result", e.result.to_json()}});
+          } else {
+            print_tool_event(e);
+          }
+        });
+      } catch (const Error& e) {  // e.g. the conversation no longer fits the context
+        std::fprintf(stderr, "[%s; starting a new conversation]\n", e.what());
+        start_conversation();
+        continue;
+      }
+      if (as_json) {
+        const nlohmann::json j = {{"reply", r.reply}, {"tool_calls", calls}, {"finish_reason", r.finish_reason}};
+        std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      } else {
+        std::printf("%s\n", r.reply.c_str());
+        if (r.finish_reason == "tool_calls_limit")
+          std::fprintf(stderr, "[%d tool calls this turn: the limit; the last call was not run]\n", r.tool_calls);
+      }
+      std::fflush(stdout);
+      continue;
+    }
     std::optional<augment::Grounding> grounding;
     if (index) grounding = augment::ground(*index, line, rag_k);
     const ChatReply reply = session.say(grounding ? grounding->prompt : line, [&](const std::string& text) {
