@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "core/error.h"
+#include "core/random.h"
 
 namespace lmf::augment {
 namespace {
@@ -19,17 +20,7 @@ constexpr std::array<const char*, 24> kAnimals = {
     "otter", "lynx",  "heron", "badger", "falcon", "bison",  "crane", "wolf",    "stag",   "owl",   "beaver", "eagle",
     "hare",  "swan",  "boar",  "marten", "raven",  "salmon", "tiger", "panther", "walrus", "camel", "ibex",   "viper"};
 
-// splitmix64: a small generator whose output is the same on every platform.
-struct Rng {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  int64_t below(int64_t n) { return int64_t(next() % uint64_t(n)); }
-};
+using Rng = SplitMix64;
 
 class NameMaker {
  public:

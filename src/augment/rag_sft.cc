@@ -1,7 +1,5 @@
 #include "augment/rag_sft.h"
 
-#include <stdlib.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -9,8 +7,10 @@
 #include "augment/grounded_prompt.h"
 #include "augment/rag_index.h"
 #include "core/error.h"
+#include "core/random.h"
 #include "io/atomic_file.h"
 #include "io/output_dir.h"
+#include "io/temp_dir.h"
 
 namespace lmf::augment {
 namespace fs = std::filesystem;
@@ -18,36 +18,8 @@ using nlohmann::json;
 
 namespace {
 
-// A fresh private folder under the system's temporary folder for an index, removed with its
-// contents when this goes out of scope (an exception included).
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "lmforge-rag-sft-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw Error("cannot create a temporary folder " + tmpl);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
 
- private:
-  fs::path path_;
-};
-
-struct Rng {  // splitmix64, as in fact_world.cc: the same numbers on every platform
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return double(next() >> 11) * 0x1.0p-53; }
+struct Rng : SplitMix64 {
   template <class T>
   void shuffle(std::vector<T>& v) {
     for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[next() % i]);
@@ -70,7 +42,7 @@ class FactIndex {
   const RagIndex& index() const { return *index_; }
 
  private:
-  TempDir dir_;
+  io::TempDir dir_{"lmforge-rag-sft"};
   std::unique_ptr<RagIndex> index_;
 };
 

@@ -47,4 +47,18 @@ struct Philox {
   }
 };
 
+// splitmix64 (Steele, Lea and Flood 2014): a small sequential generator whose numbers are the
+// same on every platform — for data generators that draw one number after another.
+struct SplitMix64 {
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+  int64_t below(int64_t n) { return int64_t(next() % uint64_t(n)); }  // [0, n)
+  double uniform() { return double(next() >> 11) * 0x1.0p-53; }       // [0, 1)
+};
+
 }  // namespace lmf
