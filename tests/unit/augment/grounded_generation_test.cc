@@ -49,7 +49,9 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
-TEST(GroundedGeneration, GenerateAndChatPromptFromTheRetrievedSources) {
+// A folder with a random ChatML-tokenizer Llama (m/) and a BM25 index (idx/) of three
+// short documents.
+std::string model_and_index() {
   const std::string dir = test::temp_dir();
   const tok::Tokenizer tk = test::chatml_test_tokenizer();
   test::write_scaled_model(dir + "/m", {.arch = Arch::Llama, .vocab = tk.vocab_size(), .width = 64, .layers = 2, .heads = 4,
@@ -58,7 +60,12 @@ TEST(GroundedGeneration, GenerateAndChatPromptFromTheRetrievedSources) {
   std::ofstream(dir + "/docs.jsonl") << "{\"id\": \"z\", \"text\": \"Zorbia was founded in 1742 by river people.\"}\n"
                                         "{\"id\": \"q\", \"text\": \"Quellan is the capital of Marrow.\"}\n"
                                         "{\"id\": \"b\", \"text\": \"Bread needs flour and a river mill.\"}\n";
-  ASSERT_EQ(lmforge("rag index --quiet --docs " + dir + "/docs.jsonl --out " + dir + "/idx").rc, 0);
+  EXPECT_EQ(lmforge("rag index --quiet --docs " + dir + "/docs.jsonl --out " + dir + "/idx").rc, 0);
+  return dir;
+}
+
+TEST(GroundedGeneration, GenerateAndChatPromptFromTheRetrievedSources) {
+  const std::string dir = model_and_index();
   const std::string question = "When was Zorbia founded by the river?";
   const Out r = lmforge("generate --model " + dir + "/m --chat --temperature 0 --max-new-tokens 12 --rag " + dir +
                         "/idx --rag-k 2 --json --prompt " + shell_quote(question));
@@ -105,14 +112,7 @@ TEST(GroundedGeneration, GenerateAndChatPromptFromTheRetrievedSources) {
 }
 
 TEST(GroundedGeneration, ServeAnswersChatRequestsFromTheIndex) {
-  const std::string dir = test::temp_dir();
-  const tok::Tokenizer tk = test::chatml_test_tokenizer();
-  test::write_scaled_model(dir + "/m", {.arch = Arch::Llama, .vocab = tk.vocab_size(), .width = 64, .layers = 2, .heads = 4,
-                                        .kv_heads = 2, .inner = 128, .positions = 512, .seed = 5},
-                           tk);
-  std::ofstream(dir + "/docs.jsonl") << "{\"id\": \"z\", \"text\": \"Zorbia was founded in 1742 by river people.\"}\n"
-                                        "{\"id\": \"q\", \"text\": \"Quellan is the capital of Marrow.\"}\n";
-  ASSERT_EQ(lmforge("rag index --quiet --docs " + dir + "/docs.jsonl --out " + dir + "/idx").rc, 0);
+  const std::string dir = model_and_index();
   const std::string question = "When was Zorbia founded?";
   const Out gen = lmforge("generate --model " + dir + "/m --chat --temperature 0 --max-new-tokens 10 --rag " + dir +
                           "/idx --rag-k 2 --json --prompt " + shell_quote(question));
