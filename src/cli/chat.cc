@@ -26,24 +26,12 @@
 #include "infer/chat_session.h"
 #include "infer/chat_template.h"
 #include "infer/generate_text.h"
-#include "tools/calculator_tool.h"
 #include "tools/tool_loop.h"
 #include "tools/tool_prompt.h"
+#include "tools/tool_registry.h"
 
 namespace lmf::cli {
 namespace {
-
-// The tools named by --tools: "calculator" (built in) or FILE.json definitions.
-tools::ToolRegistry tool_registry(const std::vector<std::string>& specs) {
-  tools::ToolRegistry r;
-  for (const std::string& s : specs) {
-    if (s == "calculator")
-      r.add(tools::calculator_definition(), tools::run_calculator, "built-in calculator");
-    else
-      r.load_definitions(s);
-  }
-  return r;
-}
 
 void print_tool_event(const tools::ToolEvent& e) {
   if (e.kind == tools::ToolEvent::Call) {
@@ -96,7 +84,7 @@ int run_chat(int argc, char** argv) {
   apply_threads(threads);
   if (!rag.empty() && fewshot.k > 0) throw Error("--rag and --num-fewshot cannot be combined");
   if (!rag.empty() && !tool_specs.empty()) throw Error("--rag and --tools cannot be combined");
-  const tools::ToolRegistry registry = tool_registry(tool_specs);
+  const tools::ToolRegistry registry = tools::ToolRegistry::from_specs(tool_specs);
   const augment::FewshotPrompter prompter(fewshot.options(opt.generate.sampling.seed));
   std::optional<augment::RagIndex> index;
   if (!rag.empty()) index.emplace(rag);

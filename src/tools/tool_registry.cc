@@ -34,6 +34,16 @@ ToolRegistry ToolRegistry::with_builtins() {
   return r;
 }
 
+ToolRegistry ToolRegistry::from_specs(const std::vector<std::string>& specs) {
+  const ToolRegistry builtins = with_builtins();
+  ToolRegistry r;
+  for (const std::string& s : specs) {
+    if (const Entry* b = builtins.find(s)) r.add(b->definition, b->fn, "built-in " + s);
+    else r.load_definitions(s);
+  }
+  return r;
+}
+
 void ToolRegistry::add(const json& d, ToolFn implementation, const std::string& where) {
   if (!d.is_object()) throw Error(where + ": a tool definition must be a JSON object, got " + d.type_name());
   for (auto& [key, unused] : d.items())

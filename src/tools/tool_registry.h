@@ -43,6 +43,9 @@ class ToolRegistry {
   ToolRegistry() = default;
   // The built-in tools: calculator (calculator_tool.h).
   static ToolRegistry with_builtins();
+  // The tools a --tools flag names, in order: a built-in by its name ("calculator") or a
+  // FILE.json of definitions (load_definitions).
+  static ToolRegistry from_specs(const std::vector<std::string>& specs);
 
   // Declares a tool. `definition` is checked (type "function"; a name of 1 to 64 letters,
   // digits, '_' or '-'; an optional string description; parameters — absent means no
