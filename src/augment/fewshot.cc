@@ -63,9 +63,8 @@ std::vector<const FewshotExample*> FewshotPool::select(std::string_view query, i
   std::vector<bool> taken(examples_.size(), false);
   if (how == FewshotSelect::kSimilar) {
     if (!index_) {
-      auto index = std::make_unique<Bm25Index>();
-      for (const FewshotExample& e : examples_) index->add(e.input);
-      const_cast<FewshotPool*>(this)->index_ = std::move(index);
+      index_ = std::make_unique<Bm25Index>();
+      for (const FewshotExample& e : examples_) index_->add(e.input);
     }
     for (const Bm25Hit& h : index_->search(query, int(examples_.size()))) {
       if (int64_t(chosen.size()) == k) break;

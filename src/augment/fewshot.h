@@ -56,7 +56,7 @@ class FewshotPool {
 
  private:
   std::vector<FewshotExample> examples_;
-  std::unique_ptr<Bm25Index> index_;  // over the inputs, built on the first similar selection
+  mutable std::unique_ptr<Bm25Index> index_;  // over the inputs, built on the first similar selection
 };
 
 // What the --num-fewshot flags ask for: each query becomes its few-shot prompt.
