@@ -227,6 +227,10 @@ Tensor Transformer::attention_block(Layer& L, int64_t li, const Tensor& h, int64
     k = concat({pk, k}, 2);
     v = concat({pv, v}, 2);
   }
+  if (opt.trace) {
+    opt.trace->queries.push_back(q);
+    opt.trace->keys.push_back(k);
+  }
   AttentionOptions ao;
   ao.causal = true;
   ao.mask = mask;
@@ -295,15 +299,17 @@ Tensor Transformer::hidden(const Tensor& ids, const ForwardOptions& opt) {
     for (const KVCache* c : opt.rows) p.push_back(int32_t(c->len));
     pos_ids = Tensor::from_ints(p, {B, 1});
   }
-  Tensor x = embedding(ids, wte_);  // (B, T, C)
+  Tensor x = embedding_input(ids, opt.inputs_embeds);  // (B, T, C)
   if (n_virtual > 0) x = hooks_->input_embeddings(x);
   if (cfg_.arch == Arch::GPT2) x = add(x, pos_ids.defined() ? embedding(pos_ids, wpe_) : wpe_.slice(0, pos, pos + T));
   x = maybe_dropout(x, opt, 1);
+  if (opt.trace) *opt.trace = ForwardTrace{{x}, {}, {}};
   for (size_t li = 0; li < layers_.size(); ++li) {
     Layer& L = layers_[li];
     Tensor a = attention_block(L, int64_t(li), norm(x, L.norm1_w, L.norm1_b), pos, pos_ids, mask, opt);
     x = add(x, maybe_dropout(a, opt, 2 * li + 2));
     x = add(x, maybe_dropout(mlp_block(L, int64_t(li), norm(x, L.norm2_w, L.norm2_b)), opt, 2 * li + 3));
+    if (opt.trace) opt.trace->residuals.push_back(x);
   }
   for (KVCache* c : opt.rows) ++c->len;
   if (opt.cache) {
@@ -315,6 +321,18 @@ Tensor Transformer::hidden(const Tensor& ids, const ForwardOptions& opt) {
 }
 
 Tensor Transformer::lm_head(const Tensor& h) { return linear(h, head_w_); }
+
+Tensor Transformer::final_norm(const Tensor& x) { return norm(x, normf_w_, normf_b_); }
+
+Tensor Transformer::embed_tokens(const Tensor& ids) { return embedding(ids, wte_); }
+
+Tensor Transformer::embedding_input(const Tensor& ids, const Tensor& inputs_embeds) {
+  if (!inputs_embeds.defined()) return embedding(ids, wte_);
+  LMF_CHECK_SHAPE(inputs_embeds.shape() == Shape({ids.size(0), ids.size(1), cfg_.n_embd}), "transformer",
+                  "inputs_embeds " + inputs_embeds.str() + " must be (B, T, C) for ids " + ids.str() + " and C = " +
+                      std::to_string(cfg_.n_embd));
+  return inputs_embeds;
+}
 
 Tensor Transformer::forward(const Tensor& ids, const ForwardOptions& opt) { return lm_head(hidden(ids, opt)); }
 

@@ -54,6 +54,18 @@ struct Projection {
   Tensor weight, bias;  // weight (out, in); bias undefined when absent
 };
 
+// What a forward pass records when ForwardOptions::trace is set (the explanations of
+// eval/explain.h read it): cleared, then filled; the tensors stay in the autograd graph.
+// Positions are those the layers see (prompt tuning's virtual tokens included).
+struct ForwardTrace {
+  // L + 1 residual streams (B, T, C): after the embeddings, then after each layer (the
+  // last one before the final norm).
+  std::vector<Tensor> residuals;
+  // Per layer, as the attention reads them (after RoPE, cache and prefix keys included):
+  // queries (B, H, T, D), keys (B, Hkv, S, D).
+  std::vector<Tensor> queries, keys;
+};
+
 struct ForwardOptions {
   KVCache* cache = nullptr;  // when set: positions start at cache->len, and the cache grows by T
   // Packed examples (Hugging Face's position_ids with packing): I32 (B, T), each example's
@@ -69,6 +81,11 @@ struct ForwardOptions {
   std::vector<KVCache*> rows;
   bool training = false;     // enables dropout (config.dropout > 0)
   uint64_t dropout_seed = 0; // distinct per step for distinct masks
+  // (B, T, C): used in place of the token embedding rows of ids (Hugging Face's
+  // inputs_embeds; GPT-2 still adds its position embeddings); ids still give B and T.
+  // Undefined: the rows of ids. Gradients reach it like any input.
+  Tensor inputs_embeds;
+  ForwardTrace* trace = nullptr;  // when set, filled as ForwardTrace says
 };
 
 class Transformer {
@@ -93,6 +110,8 @@ class Transformer {
   // Mean next-token cross-entropy of logits(ids) against targets (B, T) (ignore_index -100).
   Tensor loss(const Tensor& ids, const Tensor& targets, const ForwardOptions& opt = {});
   Tensor lm_head(const Tensor& h);  // (…, C) → (…, V)
+  Tensor final_norm(const Tensor& x);  // (…, C) → (…, C): the norm before the LM head
+  Tensor embed_tokens(const Tensor& ids);  // ids I32 (B, T) → token embedding rows (B, T, C)
 
   KVCache make_cache(int64_t batch, int64_t max_len) const;
   // Cache entries and positions taken by the hooks before the tokens (prompt tuning's
@@ -130,6 +149,7 @@ class Transformer {
   Tensor attend_rows(int64_t li, Tensor q, Tensor k, Tensor v, const std::vector<KVCache*>& rows);
   Tensor mlp_block(Layer& L, int64_t li, const Tensor& h);
   Tensor norm(const Tensor& x, const Tensor& w, const Tensor& b);
+  Tensor embedding_input(const Tensor& ids, const Tensor& inputs_embeds);  // (B, T, C) per ForwardOptions
   Tensor maybe_dropout(const Tensor& x, const ForwardOptions& opt, uint64_t site);
 
   ModelConfig cfg_;
