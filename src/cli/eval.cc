@@ -26,6 +26,7 @@
 
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "eval/bias_report.h"
 #include "eval/exact_match.h"
 #include "eval/harness.h"
 #include "eval/kl_divergence.h"
@@ -113,6 +114,8 @@ int run_task_eval(const eval::TasksOptions& o) {
                 c.task.c_str(), (long long)c.contaminated, (long long)c.documents,
                 c.documents ? 100.0 * double(c.contaminated) / double(c.documents) : 0.0, eval::kContaminationNgram, c.task.c_str(),
                 eval::kCleanSuffix, (long long)(c.documents - c.contaminated));
+  if (r.results.contains("bias"))
+    for (const auto& [task, summary] : r.results["bias"].items()) std::printf("%s", eval::bias_text(task, summary).c_str());
   if (!r.results_file.empty()) std::printf("results: %s\n", r.results_file.c_str());
   for (const auto& f : r.samples_files) std::printf("samples: %s\n", f.c_str());
   return 0;

@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "eval/api_model.h"
+#include "eval/bias_report.h"
 #include "eval/contamination.h"
 #include "eval/local_model.h"
 #include "eval/sha256.h"
@@ -112,6 +113,7 @@ struct TaskScores {
   std::map<std::string, std::map<std::string, std::vector<double>>> per_filter;  // filter -> metric -> a value per document
   std::vector<Weighted> words, bytes;                                            // loglikelihood_rolling
   std::vector<ojson> lines;                                                      // samples (with log_samples)
+  std::vector<PairScores> pairs;  // two-choice minimal pairs (pair metrics): a document each
 };
 
 bool wants(const Task& t, const std::string& metric) {
@@ -220,7 +222,7 @@ TaskScores score_task(const Task& t, const std::vector<DocRequest>& docs, Langua
         per_doc["exact_match"].push_back(s.exact_match);
         line["acc"] = s.acc, line["acc_norm"] = s.acc_norm, line["exact_match"] = s.exact_match;
         for (const std::string& name : t.metrics)
-          if (name == "pct_stereotype" || name == "likelihood_diff") {
+          if (is_pair_metric(name)) {
             if (lls.size() != 2)
               throw Error(t.file + ": field metric_list: " + name + " compares two choices (the more and the less stereotyping sentence); document " +
                           std::to_string(d.doc_id) + " has " + std::to_string(lls.size()));
@@ -228,6 +230,7 @@ TaskScores score_task(const Task& t, const std::vector<DocRequest>& docs, Langua
             per_doc[name].push_back(v);
             line[name] = v;
           }
+        if (std::any_of(t.metrics.begin(), t.metrics.end(), is_pair_metric)) ts.pairs.push_back({lls[0], lls[1]});
       } else {
         per_doc["perplexity"].push_back(lls[0]);
         per_doc["acc"].push_back(greedy[0] ? 1.0 : 0.0);
@@ -295,7 +298,8 @@ TasksReport run_tasks(const TasksOptions& o, const std::function<void(const std:
 
   TasksReport rep;
   ojson results = ojson::object(), configs = ojson::object(), versions = ojson::object(), nshot = ojson::object(),
-        hib = ojson::object(), nsamples = ojson::object(), subtasks = ojson::object(), contamination = ojson::object();
+        hib = ojson::object(), nsamples = ojson::object(), subtasks = ojson::object(), contamination = ojson::object(),
+        bias = ojson::object();
   std::map<std::string, std::vector<ojson>> samples;
   for (const Task& t : tasks) {
     const int64_t k = o.num_fewshot >= 0 ? o.num_fewshot : t.num_fewshot;
@@ -321,7 +325,7 @@ TasksReport run_tasks(const TasksOptions& o, const std::function<void(const std:
           const std::string& name = t.metrics[mi];
           const std::vector<double> xs = kept(ts.per_filter[f.name][name], dropped);
           double value = 0, se = std::nan("");
-          if (name == "acc" || name == "acc_norm" || name == "exact_match" || name == "pct_stereotype" || name == "likelihood_diff") {
+          if (name == "acc" || name == "acc_norm" || name == "exact_match" || is_pair_metric(name)) {
             value = mean(xs);
             se = mean_stderr(xs);
           } else if (name == "perplexity") {
@@ -345,6 +349,12 @@ TasksReport run_tasks(const TasksOptions& o, const std::function<void(const std:
       hib[key] = h;
     };
     aggregate(t.name, t.name, nullptr);
+    if (!ts.pairs.empty()) {
+      std::vector<const ojson*> pair_docs;
+      std::vector<int64_t> ids;
+      for (const DocRequest& d : docs) pair_docs.push_back(d.doc), ids.push_back(d.doc_id);
+      bias[t.name] = bias_summary(ts.pairs, pair_docs, ids);
+    }
     nsamples[t.name] = {{"original", t.test_docs.size()}, {"effective", N}};
     if (!o.decontaminate_against.empty()) {
       const int64_t K = std::count(dirty.begin(), dirty.end(), true);
@@ -374,6 +384,7 @@ TasksReport run_tasks(const TasksOptions& o, const std::function<void(const std:
                  {"higher_is_better", hib},
                  {"n-samples", nsamples}};
   if (!o.decontaminate_against.empty()) rep.results["contamination"] = contamination;
+  if (!bias.empty()) rep.results["bias"] = bias;
   rep.results["config"] = {{"model", model_type},
                            {"model_args", model_args},
                            {"batch_size", api ? o.api.batch : 1},

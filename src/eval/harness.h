@@ -29,6 +29,9 @@
 // higher_is_better and n-samples for it too, "effective" being the clean count). With
 // samples, each line has "contaminated": true/false. A metric of an empty clean subset is
 // "N/A".
+//
+// Minimal-pair tasks (a pair metric: pct_stereotype, likelihood_diff(erence)): the results
+// file holds "bias": {TASK: eval/bias_report.h's summary — intervals and what drives it}.
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -130,6 +130,7 @@ const std::vector<MetricInfo>& known_metrics() {
       {"exact_match", true, {"multiple_choice", "generate_until"}},
       {"pct_stereotype", false, {"multiple_choice"}},
       {"likelihood_diff", false, {"multiple_choice"}},
+      {"likelihood_difference", false, {"multiple_choice"}},
       {"perplexity", false, {"loglikelihood"}},
       {"word_perplexity", false, {"loglikelihood_rolling"}},
       {"byte_perplexity", false, {"loglikelihood_rolling"}},
@@ -142,6 +143,10 @@ std::string metric_names() {
   std::string out;
   for (const MetricInfo& m : known_metrics()) out += (out.empty() ? "" : ", ") + m.name;
   return out;
+}
+
+bool is_pair_metric(const std::string& name) {
+  return name == "pct_stereotype" || name == "likelihood_diff" || name == "likelihood_difference";
 }
 
 const MetricInfo* find_metric(const std::string& name) {

@@ -11,7 +11,8 @@
 //   multiple_choice with two choices (crows_pairs' utils.process_results: choice 0 the
 //   more stereotyping sentence, choice 1 the less):
 //     pct_stereotype   1 if lls[0] > lls[1]
-//     likelihood_diff  |lls[0] - lls[1]|
+//     likelihood_diff  |lls[0] - lls[1]| (likelihood_difference: the same, by the name the
+//                      harness's first crows_pairs task gave it)
 //   generate_until, per document: exact_match of the filtered answer (eval/filters.h).
 //   loglikelihood, per document: perplexity = the log-likelihood, acc = is_greedy.
 //   loglikelihood_rolling, per document: (log-likelihood, weight) with weight = the words
@@ -75,6 +76,8 @@ struct MetricInfo {
 };
 const std::vector<MetricInfo>& known_metrics();
 const MetricInfo* find_metric(const std::string& name);  // nullptr when unknown
+// pct_stereotype, likelihood_diff, likelihood_difference: metrics of a two-choice minimal pair.
+bool is_pair_metric(const std::string& name);
 std::string metric_names();                              // "acc, acc_norm, ..."
 // The harness's default metrics of an output type (metric_list absent).
 std::vector<std::string> default_metrics(const std::string& output_type);
