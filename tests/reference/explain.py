@@ -1,7 +1,7 @@
 """PyTorch reference for `lmforge explain` (src/eval/explain.h), written from the
 definitions on the reference decoders of models.py:
 
-- score: log softmax(logits[T-1])[target], target = args['target'] or the argmax;
+- score: log softmax(logits[T-1])[target], for each of args['targets'] (-1: the argmax);
 - gradient x input (Shrikumar et al. 2016): the input is the token embedding rows e_t
   (Hugging Face's inputs_embeds; GPT-2's position embeddings are added by the model, not
   part of the input); g_t = d score / d e_t; per token sum_c e_t*g_t and ||g_t||_2;
@@ -30,66 +30,61 @@ import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
-import torch
-import torch.nn.functional as F
-
-import models
-
-
-class _Record(models.NoHooks):
-    def __init__(self):
-        self.sub = []  # (layer, part, y)
-
-    def sublayer(self, layer, part, y):
-        self.sub.append(y)
-        return y
-
-
-def _final_norm(cfg, sd, x):
-    if cfg["model_type"] == "gpt2":
-        return F.layer_norm(x, (x.shape[-1],), sd["transformer.ln_f.weight"], sd["transformer.ln_f.bias"],
-                            cfg.get("layer_norm_epsilon", 1e-5))
-    return models._rms(x, sd["model.norm.weight"], cfg.get("rms_norm_eps", 1e-6))
-
 
 def explain(t, args):
-    """t['ids'] (1, T); args: {dir, target (optional)}. Returns score (1), target (1),
-    gradient (T, C), grad_x_input (T), grad_norm (T), probs:<l> (H, T, T), rollout (T),
-    lens (L+1, V) log-probabilities."""
+    """t['ids'] (1, T); args: {dir, targets: [id or -1 for the argmax, ...]}. Returns, for
+    the i-th target, score:i (1), target:i (1), gradient:i (T, C), grad_x_input:i (T),
+    grad_norm:i (T); and probs:<l> (H, T, T), rollout (T), lens (L+1, V)
+    log-probabilities, which do not depend on the target. (PyTorch is imported here: the
+    file readers below need none.)"""
+    import torch
+    import torch.nn.functional as F
+
+    import models
+
+    class Record(models.NoHooks):
+        def __init__(self):
+            self.sub = []  # the attention and MLP outputs, layer by layer
+
+        def sublayer(self, layer, part, y):
+            self.sub.append(y)
+            return y
+
     cfg, sd = models.load(args["dir"])
     gpt2 = cfg["model_type"] == "gpt2"
     wte = "transformer.wte.weight" if gpt2 else "model.embed_tokens.weight"
     ids = t["ids"].long()[0]
     T, V = ids.numel(), sd[wte].shape[0]
-    e = sd[wte][ids].clone().requires_grad_(True)  # (T, C)
-    ext = dict(sd)
-    ext.setdefault("lm_head.weight", sd[wte])
-    ext[wte] = torch.cat([sd[wte], e])
-    probs = []
+    out = {}
+    for i, target in enumerate(args["targets"]):
+        e = sd[wte][ids].clone().requires_grad_(True)  # (T, C)
+        ext = dict(sd)
+        ext.setdefault("lm_head.weight", sd[wte])
+        ext[wte] = torch.cat([sd[wte], e])
+        probs = []
 
-    def recording_attention(q, k, v, allowed=None):
-        Tq, S, D = q.shape[-2], k.shape[-2], q.shape[-1]
-        att = (q @ k.transpose(-2, -1)) / math.sqrt(D)
-        att = att.masked_fill(~torch.ones(Tq, S, dtype=torch.bool).tril(S - Tq), float("-inf")).softmax(-1)
-        probs.append(att[0])
-        return att @ v
+        def recording_attention(q, k, v, allowed=None):
+            Tq, S, D = q.shape[-2], k.shape[-2], q.shape[-1]
+            att = (q @ k.transpose(-2, -1)) / math.sqrt(D)
+            att = att.masked_fill(~torch.ones(Tq, S, dtype=torch.bool).tril(S - Tq), float("-inf")).softmax(-1)
+            probs.append(att[0])
+            return att @ v
 
-    rec = _Record()
-    saved = models._causal_attention
-    models._causal_attention = recording_attention
-    try:
-        logits = models.forward(cfg, ext, (V + torch.arange(T))[None], rec)
-    finally:
-        models._causal_attention = saved
-    last = logits[0, -1].log_softmax(-1)
-    target = args.get("target", -1)
-    if target < 0:
-        target = int(last.argmax())
-    score = last[target]
-    score.backward()
-    g = e.grad
-    out = {"score": score.detach().reshape(1), "target": torch.tensor([target], dtype=torch.int32),
-           "gradient": g, "grad_x_input": (e.detach() * g).sum(-1), "grad_norm": g.norm(dim=-1)}
+        rec = Record()
+        saved = models._causal_attention
+        models._causal_attention = recording_attention
+        try:
+            logits = models.forward(cfg, ext, (V + torch.arange(T))[None], rec)
+        finally:
+            models._causal_attention = saved
+        last = logits[0, -1].log_softmax(-1)
+        if target < 0:
+            target = int(last.argmax())
+        score = last[target]
+        score.backward()
+        g = e.grad
+        out.update({f"score:{i}": score.detach().reshape(1), f"target:{i}": torch.tensor([target], dtype=torch.int32),
+                    f"gradient:{i}": g, f"grad_x_input:{i}": (e.detach() * g).sum(-1), f"grad_norm:{i}": g.norm(dim=-1)})
 
     R = torch.eye(T, dtype=torch.float64)
     for li, p in enumerate(probs):
@@ -99,13 +94,20 @@ def explain(t, args):
         R = A @ R
     out["rollout"] = R[-1]
 
+    if gpt2:
+        def final_norm(x):
+            return F.layer_norm(x, (x.shape[-1],), sd["transformer.ln_f.weight"], sd["transformer.ln_f.bias"],
+                                cfg.get("layer_norm_epsilon", 1e-5))
+    else:
+        def final_norm(x):
+            return models._rms(x, sd["model.norm.weight"], cfg.get("rms_norm_eps", 1e-6))
     x = e.detach() + (sd["transformer.wpe.weight"][:T] if gpt2 else 0)
     residuals = [x]
-    for i in range(0, len(rec.sub), 2):
-        x = x + rec.sub[i].detach()[0] + rec.sub[i + 1].detach()[0]
+    for j in range(0, len(rec.sub), 2):
+        x = x + rec.sub[j].detach()[0] + rec.sub[j + 1].detach()[0]
         residuals.append(x)
     head = ext["lm_head.weight"]
-    out["lens"] = torch.stack([(_final_norm(cfg, sd, r[-1]) @ head.t()).log_softmax(-1) for r in residuals])
+    out["lens"] = torch.stack([(final_norm(r[-1]) @ head.t()).log_softmax(-1) for r in residuals])
     return out
 
 

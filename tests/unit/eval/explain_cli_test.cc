@@ -1,5 +1,5 @@
-// `lmforge explain` end to end on a GPT-2 checkpoint that the PyTorch reference wrote,
-// with a byte tokenizer: the JSON's attributions and logit lens equal the reference's
+// `lmforge explain` end to end on a GPT-2 checkpoint with random weights and a byte
+// tokenizer: the JSON's attributions and logit lens equal the reference's
 // (tests/reference/explain.py) for the same prompt; the SVG and HTML files, read back by
 // Python (XML and HTML parsers), hold exactly the JSON's numbers, and the page fetches
 // nothing and runs no script; the prompt and target errors exit 1 with their reason.
@@ -8,6 +8,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "models/checkpoint.h"
 #include "support/byte_tokenizer.h"
 #include "support/oracle.h"
 #include "support/tiny_models.h"
@@ -25,6 +26,18 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
+// A GPT-2 of 257 tokens (the bytes and <|endoftext|>) and 16 positions with the byte
+// tokenizer; its matrices N(0, 0.2), not GPT-2's N(0, 0.02), so that its predictions are
+// far from uniform.
+void write_model(const std::string& dir, uint64_t seed) {
+  Transformer m(ModelConfig::from_json(test::tiny_gpt2_config({.vocab = 257, .positions = 16}), "test"));
+  m.init_weights(seed);
+  for (Param& p : m.params())
+    if (p.value.dim() == 2) p.value.copy_from(Tensor::randn(p.value.shape(), seed++, 0.2f));
+  save_model(m, dir);
+  test::byte_tokenizer(false).save_json(dir + "/tokenizer.json");
+}
+
 json read_back(const std::string& what, const std::string& path) {
   std::string out;
   const int rc = test::run_command("/usr/bin/python3 " + test::source_path("tests/reference/explain.py") + " " + what +
@@ -38,10 +51,7 @@ json read_back(const std::string& what, const std::string& path) {
 
 TEST(ExplainCli, JsonSvgAndHtmlAgreeWithPyTorch) {
   const std::string dir = test::temp_dir(), model = dir + "/m";
-  const json cfg = test::tiny_gpt2_config({.vocab = 257, .positions = 16});
-  test::torch_ref("models", "write_checkpoint", {{"dummy", Tensor::zeros({1})}},
-                  {{"dir", model}, {"config", cfg}, {"seed", 7}});
-  test::byte_tokenizer(false).save_json(model + "/tokenizer.json");
+  write_model(model, 7);
   const std::string prompt = "the cat & <sat>";
   std::string out;
   ASSERT_EQ(test::run_command(kBin + " explain --model " + model + " --prompt " + shell_quote(prompt) +
@@ -59,10 +69,11 @@ TEST(ExplainCli, JsonSvgAndHtmlAgreeWithPyTorch) {
   EXPECT_EQ(j["score"], "log_probability");
 
   const int64_t T = int64_t(ids.size());
-  auto ref = test::torch_ref("explain", "explain", {{"ids", Tensor::from_ints(ids, {1, T})}}, {{"dir", model}});
-  EXPECT_EQ(j["target"]["id"].get<int32_t>(), int32_t(ref.at("target").to_vector()[0]));
-  EXPECT_NEAR(j["target"]["logprob"].get<double>(), ref.at("score").item(), 1e-4);
-  const std::vector<float> gxi = ref.at("grad_x_input").to_vector(), gn = ref.at("grad_norm").to_vector(),
+  auto ref = test::torch_ref("explain", "explain", {{"ids", Tensor::from_ints(ids, {1, T})}},
+                             {{"dir", model}, {"targets", json::array({-1})}});
+  EXPECT_EQ(j["target"]["id"].get<int32_t>(), int32_t(ref.at("target:0").to_vector()[0]));
+  EXPECT_NEAR(j["target"]["logprob"].get<double>(), ref.at("score:0").item(), 1e-4);
+  const std::vector<float> gxi = ref.at("grad_x_input:0").to_vector(), gn = ref.at("grad_norm:0").to_vector(),
                            ro = ref.at("rollout").to_vector();
   double gxi_max = 0, gn_max = 0;
   for (int64_t t = 0; t < T; ++t) gxi_max = std::max(gxi_max, std::abs(double(gxi[size_t(t)]))),
@@ -130,9 +141,7 @@ TEST(ExplainCli, JsonSvgAndHtmlAgreeWithPyTorch) {
 
 TEST(ExplainCli, BadPromptsAndTargetsExitWithTheirReason) {
   const std::string dir = test::temp_dir(), model = dir + "/m";
-  test::torch_ref("models", "write_checkpoint", {{"dummy", Tensor::zeros({1})}},
-                  {{"dir", model}, {"config", test::tiny_gpt2_config({.vocab = 257, .positions = 16})}});
-  test::byte_tokenizer(false).save_json(model + "/tokenizer.json");
+  write_model(model, 1);
   const std::string base = kBin + " explain --model " + model;
   std::string out;
   EXPECT_EQ(test::run_command(base + " --prompt '' 2>&1", &out), 1);

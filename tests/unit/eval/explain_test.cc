@@ -42,19 +42,21 @@ TEST_P(ExplainParity, GradientsRolloutAndLogitLensMatchPyTorch) {
   Transformer model = load_model(dir);
   const std::vector<int32_t> ids = {3, 41, 17, 0, 88, 52, 9, 41, 70, 26, 5};
   const int64_t T = int64_t(ids.size()), L = model.config().n_layer, H = model.config().n_head;
-  for (std::optional<int32_t> target : {std::optional<int32_t>(), std::optional<int32_t>(12)}) {
+  const std::vector<std::optional<int32_t>> targets = {std::nullopt, 12};
+  auto ref = test::torch_ref("explain", "explain", {{"ids", Tensor::from_ints(ids, {1, T})}},
+                             {{"dir", dir}, {"targets", json::array({-1, 12})}});
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const std::optional<int32_t> target = targets[i];
+    const std::string n = ":" + std::to_string(i);
     SCOPED_TRACE(target ? "target 12" : "argmax target");
-    json args = {{"dir", dir}};
-    if (target) args["target"] = *target;
-    auto ref = test::torch_ref("explain", "explain", {{"ids", Tensor::from_ints(ids, {1, T})}}, args);
 
     ForwardTrace trace;
     const eval::InputGradients g = eval::input_gradients(model, ids, target, &trace);
-    EXPECT_EQ(g.target, int32_t(ref.at("target").to_vector()[0]));
-    EXPECT_NEAR(g.score, ref.at("score").item(), 1e-4);
-    EXPECT_LE(test::rel_error(g.gradient, ref.at("gradient")), 1e-4);
-    EXPECT_LE(test::rel_error(doubles(g.x_input), ref.at("grad_x_input")), 1e-4);
-    EXPECT_LE(test::rel_error(doubles(g.norm), ref.at("grad_norm")), 1e-4);
+    EXPECT_EQ(g.target, int32_t(ref.at("target" + n).to_vector()[0]));
+    EXPECT_NEAR(g.score, ref.at("score" + n).item(), 1e-4);
+    EXPECT_LE(test::rel_error(g.gradient, ref.at("gradient" + n)), 1e-4);
+    EXPECT_LE(test::rel_error(doubles(g.x_input), ref.at("grad_x_input" + n)), 1e-4);
+    EXPECT_LE(test::rel_error(doubles(g.norm), ref.at("grad_norm" + n)), 1e-4);
     for (const Param& p : model.params()) {  // the parameters took no gradient and keep their flags
       EXPECT_TRUE(p.value.requires_grad()) << p.name;
       EXPECT_FALSE(p.value.grad().defined()) << p.name;
