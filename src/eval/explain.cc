@@ -27,7 +27,7 @@ int32_t resolve_target(const tok::Tokenizer& tk, const std::string& target) {
   if (std::optional<int32_t> id = tk.token_id(target)) return *id;
   const std::vector<int32_t> ids = tk.encode(target);
   if (ids.size() == 1) return ids[0];
-  throw Error("--target '" + target + "' is not a token of the tokenizer: it is no vocabulary string and its text " +
+  throw Error("--target '" + target + "' is not a token of the tokenizer: not a vocabulary string, and its text " +
               "encodes to " + std::to_string(ids.size()) + " tokens, not 1");
 }
 

@@ -58,6 +58,13 @@ std::string shown(const std::string& text, size_t max) {
   return out;
 }
 
+// UTF-8 characters in s (for padding columns).
+size_t characters(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
 struct Row {
   const char* key;    // JSON field / data-method
   const char* label;  // shown
@@ -133,12 +140,12 @@ json explanation_json(const Explanation& e) {
 std::string explanation_text(const Explanation& e) {
   std::string out = heading(e) + "\n\n";
   char line[512];
-  std::snprintf(line, sizeof line, "%4s  %-16s %14s %14s %10s\n", "pos", "token", "grad×input", "grad norm", "rollout");
+  std::snprintf(line, sizeof line, "%4s  %-16s %14s %14s %10s\n", "pos", "token", "grad x input", "grad norm", "rollout");
   out += line;
   for (size_t t = 0; t < e.ids.size(); ++t) {
-    std::snprintf(line, sizeof line, "%4zu  %-16s %12.6f %12.6f %10.6f\n", t,
-                  ("'" + shown(e.names.at(e.ids[t]).text, 12) + "'").c_str(), e.grad_x_input[t], e.grad_norm[t],
-                  e.rollout[t]);
+    const std::string tok = "'" + shown(e.names.at(e.ids[t]).text, 12) + "'";
+    std::snprintf(line, sizeof line, "%4zu  %s%*s %14.6f %14.6f %10.6f\n", t, tok.c_str(), std::max(0, 16 - int(characters(tok))), "",
+                  e.grad_x_input[t], e.grad_norm[t], e.rollout[t]);
     out += line;
   }
   out += "\nlogit lens (the last position after each layer; layer 0 = the embeddings):\n";
@@ -151,12 +158,12 @@ std::string explanation_text(const Explanation& e) {
 }
 
 std::string explanation_svg(const Explanation& e) {
-  constexpr int kCellW = 76, kCellH = 26, kLabelW = 150, kPerLine = 14, kPad = 12;
+  constexpr int kCellW = 76, kLensW = 132, kCellH = 26, kLabelW = 150, kPerLine = 14, kPad = 12;
   const int T = int(e.ids.size()), K = e.lens.empty() ? 0 : int(e.lens[0].top.size());
   const int lines = (T + kPerLine - 1) / kPerLine, R = int(rows(e).size());
   const int attr_h = lines * (R * kCellH + kPad);
   const int lens_top = 50 + attr_h + 30;
-  const int width = kLabelW + std::max(std::min(T, kPerLine), K) * kCellW + 2 * kPad;
+  const int width = std::max(780, kLabelW + std::max(std::min(T, kPerLine) * kCellW, K * kLensW) + 2 * kPad);
   const int height = lens_top + 20 + int(e.lens.size()) * kCellH + kPad;
   std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(width) + "\" height=\"" +
                   std::to_string(height) + "\" viewBox=\"0 0 " + std::to_string(width) + " " + std::to_string(height) +
@@ -165,12 +172,12 @@ std::string explanation_svg(const Explanation& e) {
   s += "<text class=\"title\" x=\"" + std::to_string(kPad) + "\" y=\"22\" font-size=\"15\">" + escape(heading(e)) +
        "</text>\n";
   s += "<text class=\"subtitle\" x=\"" + std::to_string(kPad) +
-       "\" y=\"40\" fill=\"#555\">attribution of each prompt token (each row scaled by its largest magnitude; red "
-       "positive, blue negative)</text>\n";
-  auto cell = [&](int x, int y, const std::string& fill, const std::string& attrs, const std::string& label,
+       "\" y=\"40\" fill=\"#555\">attribution to the target's log-probability; each row scaled by its largest "
+       "magnitude (red +, blue −)</text>\n";
+  auto cell = [&](int x, int y, int w, const std::string& fill, const std::string& attrs, const std::string& label,
                   const std::string& tip) {
     s += "<g" + attrs + "><rect x=\"" + std::to_string(x) + "\" y=\"" + std::to_string(y) + "\" width=\"" +
-         std::to_string(kCellW - 2) + "\" height=\"" + std::to_string(kCellH - 2) + "\" fill=\"" + fill +
+         std::to_string(w - 2) + "\" height=\"" + std::to_string(kCellH - 2) + "\" fill=\"" + fill +
          "\" stroke=\"#ccc\"/><text x=\"" + std::to_string(x + 4) + "\" y=\"" + std::to_string(y + 16) + "\">" +
          escape(label) + "</text><title>" + escape(tip) + "</title></g>\n";
   };
@@ -185,7 +192,7 @@ std::string explanation_svg(const Explanation& e) {
       for (int t = line * kPerLine; t < std::min(T, (line + 1) * kPerLine); ++t) {
         const double a = m > 0 ? v[size_t(t)] / m : 0.0;
         const std::string& text = e.names.at(e.ids[size_t(t)]).text;
-        cell(kLabelW + (t - line * kPerLine) * kCellW, y, attribution_color(a),
+        cell(kLabelW + (t - line * kPerLine) * kCellW, y, kCellW, attribution_color(a),
              " class=\"cell\" data-method=\"" + std::string(rs[size_t(r)].key) + "\" data-position=\"" +
                  std::to_string(t) + "\" data-id=\"" + std::to_string(e.ids[size_t(t)]) + "\" data-value=\"" +
                  exact(v[size_t(t)]) + "\"",
@@ -202,10 +209,10 @@ std::string explanation_svg(const Explanation& e) {
     for (size_t k = 0; k < L.top.size(); ++k) {
       const LensToken& t = L.top[k];
       const std::string& text = e.names.at(t.id).text;
-      cell(kLabelW + int(k) * kCellW, y, probability_color(t.prob),
+      cell(kLabelW + int(k) * kLensW, y, kLensW, probability_color(t.prob),
            " class=\"lens\" data-layer=\"" + std::to_string(L.layer) + "\" data-rank=\"" + std::to_string(k + 1) +
                "\" data-id=\"" + std::to_string(t.id) + "\" data-prob=\"" + exact(t.prob) + "\"",
-           shown(text, 6) + " " + fmt("%.2f", t.prob), "'" + text + "': p = " + exact(t.prob));
+           shown(text, 10) + " " + fmt("%.3f", t.prob), "'" + text + "': p = " + exact(t.prob));
     }
   }
   return s + "</svg>\n";
