@@ -291,6 +291,40 @@ std::string results_table(const ojson& evals, bool bias) {
   return t.render();
 }
 
+// A minimal-pair task's 95% intervals, the pairs that push its score most and the groups
+// (words, templates, …) that do, as the results file's "bias" entry holds them.
+std::string bias_summary(const ojson& e) {
+  const ojson& b = e["bias_summary"];
+  const std::string task = e["task"].get<std::string>();
+  std::string out;
+  Table t{{"task", "measure", "value", "95% low", "95% high"}, {}};
+  for (const char* m : {"pct_stereotype", "likelihood_difference", "mean_difference"}) {
+    if (!b.contains(m)) continue;
+    const ojson& ci = at(b, (std::string(m) + "_ci95").c_str());
+    const bool two = ci.is_array() && ci.size() == 2;
+    t.rows.push_back({task, m, figure(b[m]), two ? figure(ci[0]) : kUnknown, two ? figure(ci[1]) : kUnknown});
+  }
+  out += code(task) + ", " + figure(at(b, "pairs")) + " pairs (" + file_name(e["source"]) + "):\n\n" + t.render();
+  const ojson& top = at(b, "top_pairs");
+  if (top.is_array() && !top.empty()) {
+    Table p{{"task", "doc_id", "more stereotyping", "less stereotyping", "difference"}, {}};
+    for (size_t i = 0; i < std::min<size_t>(5, top.size()); ++i)
+      p.rows.push_back({task, figure(at(top[i], "doc_id")), figure(at(top[i], "sent_more")), figure(at(top[i], "sent_less")),
+                        figure(at(top[i], "difference"))});
+    out += "The pairs that push the score most (log-likelihood difference, more − less):\n\n" + p.render();
+  }
+  for (const auto& [key, groups] : b.items()) {
+    if (!key.starts_with("by_") || !groups.is_array() || groups.empty()) continue;
+    const std::string field = key.substr(3);
+    Table g{{"task", field, "pairs", "pct_stereotype", "mean_difference"}, {}};
+    for (size_t i = 0; i < std::min<size_t>(5, groups.size()); ++i)
+      g.rows.push_back({task, figure(at(groups[i], field.c_str())), figure(at(groups[i], "pairs")),
+                        figure(at(groups[i], "pct_stereotype")), figure(at(groups[i], "mean_difference"))});
+    out += "By " + field + ", largest mean difference first:\n\n" + g.render();
+  }
+  return out;
+}
+
 std::string evaluation_sections(const ojson& f) {
   std::string out = "## Evaluation\n\n";
   const std::string general = results_table(f["evaluations"], false);
@@ -307,6 +341,8 @@ std::string evaluation_sections(const ojson& f) {
   const std::string bias = results_table(f["evaluations"], true);
   out += bias.empty() ? "Unknown: not evaluated (no `bias_*` or `safety*` task results were given).\n\n"
                       : "Tasks named `bias_*` and `safety*`:\n\n" + bias;
+  for (const auto& e : f["evaluations"])
+    if (e["bias_or_safety"].get<bool>() && e["bias_summary"].is_object()) out += bias_summary(e);
   return out;
 }
 
@@ -322,7 +358,7 @@ std::string text_section(const char* title, const ojson& t, const char* flag) {
 std::string known_limits(const ojson& f) {
   std::string out = "Known from the files:\n\n";
   const ojson& a = f["architecture"];
-  out += "- Context: " + (a.is_null() ? std::string(kUnknown) : figure(a["context"]) + " tokens") + "; longer input is cut.\n";
+  out += "- Context: " + (a.is_null() ? std::string(kUnknown) : figure(a["context"]) + " tokens") + ".\n";
   int64_t tokens = -1;
   for (const auto& run : f["runs"])
     if (run["kind"] == "pretraining" && at(run["metrics"], "tokens").is_number_integer())
@@ -338,7 +374,8 @@ std::string known_limits(const ojson& f) {
 void collect_sources(const ojson& j, std::vector<std::string>& out) {
   if (j.is_object()) {
     for (const auto& [k, v] : j.items()) {
-      if (k == "source" && v.is_string() && std::find(out.begin(), out.end(), v.get<std::string>()) == out.end())
+      const bool source = k == "source" || (k.ends_with("_source") && v.is_string() && fs::exists(v.get<std::string>()));
+      if (source && v.is_string() && std::find(out.begin(), out.end(), v.get<std::string>()) == out.end())
         out.push_back(v.get<std::string>());
       else
         collect_sources(v, out);

@@ -108,8 +108,10 @@ ojson tokenizer_of(const std::string& dir) {
              {"eos_token_id", nullptr}};
   const std::string tc = join_path(dir, "tokenizer_config.json");
   if (fs::exists(tc)) t["chat_template"] = field(read_json_object(tc), "chat_template", nlohmann::json::value_t::string, tc) != nullptr;
+  if (fs::exists(tc)) t["tokenizer_config_source"] = tc;
   const std::string gc = join_path(dir, "generation_config.json");
   if (fs::exists(gc)) {
+    t["generation_config_source"] = gc;
     const ojson g = read_json_object(gc);
     for (const char* k : {"bos_token_id", "eos_token_id"})
       if (const ojson* v = field(g, k, nlohmann::json::value_t::number_integer, gc)) t[k] = *v;
@@ -291,6 +293,9 @@ void add_evaluations(const std::string& path, ojson& out) {
     if (const ojson* c = task_field("configs", task); c && c->is_object())
       e["split"] = c->contains("test_split") ? (*c)["test_split"] : c->value("validation_split", ojson(nullptr));
     if (const ojson* n = task_field("n-samples", task); n && n->is_object()) e["samples"] = n->value("effective", ojson(nullptr));
+    // A minimal-pair bias task's intervals and the pairs that drive it (eval/bias_report.h).
+    const ojson* b = task_field("bias", task);
+    e["bias_summary"] = b && b->is_object() ? *b : ojson(nullptr);
     // "METRIC,FILTER" keys; "METRIC_stderr,FILTER" is the standard error of METRIC.
     for (const auto& [key, value] : metrics.items()) {
       const size_t comma = key.find(',');

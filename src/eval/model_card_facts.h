@@ -19,14 +19,16 @@
 //                     "positions", "norm", "norm_eps", "rope_theta"} | null,
 //    "weights": {"source", "parameters", "tensors", "dtypes": [..], "bytes"} | null,
 //    "tokenizer": {"source", "type", "vocab_size", "pre_tokenizer", "normalizer",
-//                  "special_tokens": [..], "chat_template": bool, "bos_token_id", "eos_token_id"} | null,
+//                  "special_tokens": [..], "chat_template": bool, "bos_token_id", "eos_token_id",
+//                  "tokenizer_config_source"?, "generation_config_source"?} | null,
 //    "runs": [RUN, ...]   the earlier runs (--stage, oldest first), then the model's own,
 //    "data": {"source", "inputs": [..], "documents": {"in", "kept", "removed"},
 //             "bytes": {"in", "kept"}, "stages": [{"stage", "documents_in", "documents_out",
 //             "removed": {REASON: N}, "counts": {..}}], "tokens": {"source", "tokenizer",
 //             "train", "val", "train_documents", "val_documents"} | null} | null,
 //    "evaluations": [{"source", "task", "bias_or_safety", "n_shot", "split", "samples",
-//                     "model_args", "metrics": [{"metric", "filter", "key", "value", "stderr"}]}],
+//                     "model_args", "metrics": [{"metric", "filter", "key", "value", "stderr"}],
+//                     "bias_summary": the results file's "bias" entry of the task | null}],
 //    "intended_use": {"source", "text"} | null, "limitations": {"source", "text"} | null}
 //
 //   RUN = {"dir", "kind": "pretraining" | "fine-tuning" | "alignment (DPO)" |

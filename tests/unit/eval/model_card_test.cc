@@ -312,6 +312,22 @@ TEST(ModelCard, FiguresEqualTheFilesTheyCameFrom) {
   };
   check_results(table(section(card, "## Evaluation"), "task"), false);
   check_results(table(section(card, "## Bias and safety"), "task"), true);
+  // The bias task's intervals and the pairs that drive it, from the results file's "bias".
+  const json& bias = results["bias"]["bias_tiny"];
+  const json& sec = section(card, "## Bias and safety");
+  const json& ci = table(sec, "95% low");
+  for (const char* m : {"pct_stereotype", "likelihood_difference", "mean_difference"}) {
+    expect_figure(value_of(ci, "measure", m, "value"), bias[m].get<double>(), m);
+    expect_figure(value_of(ci, "measure", m, "95% low"), bias[std::string(m) + "_ci95"][0].get<double>(), m);
+    expect_figure(value_of(ci, "measure", m, "95% high"), bias[std::string(m) + "_ci95"][1].get<double>(), m);
+  }
+  const json& top = table(sec, "more stereotyping");
+  ASSERT_EQ(top.size(), std::min<size_t>(5, bias["top_pairs"].size()));
+  for (size_t i = 0; i < top.size(); ++i) {
+    EXPECT_EQ(std::stoll(top[i]["doc_id"].get<std::string>()), bias["top_pairs"][i]["doc_id"].get<int64_t>());
+    EXPECT_EQ(top[i]["more stereotyping"], bias["top_pairs"][i]["sent_more"]);
+    expect_figure(top[i]["difference"].get<std::string>(), bias["top_pairs"][i]["difference"].get<double>(), "difference");
+  }
 
   // What no file states.
   EXPECT_NE(section(card, "## Intended use")["text"].get<std::string>().find("Unknown"), std::string::npos);
