@@ -282,6 +282,8 @@ double judge(const PreferencePair& p, const std::string& reply) {
   return 0;
 }
 
+double refusal_score(const std::string& reply) { return judge_refusal(first_line(reply)); }
+
 int prefers(const PreferencePair& p, const std::string& a, const std::string& b) {
   const double ja = judge(p, a), jb = judge(p, b);
   return ja > jb ? 1 : ja < jb ? -1 : 0;

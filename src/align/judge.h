@@ -37,6 +37,8 @@ bool task_kind(const PreferencePair& p, TaskKind* kind);
 
 // Judged quality of `reply` to the prompt of `p` (chosen/rejected are not read), in [0, 1].
 double judge(const PreferencePair& p, const std::string& reply);
+// The refusal judge alone, on any reply's first line (the safety tasks' `refusal` metric).
+double refusal_score(const std::string& reply);
 // +1 when reply a is judged better than b, −1 when worse, 0 when they tie.
 int prefers(const PreferencePair& p, const std::string& a, const std::string& b);
 

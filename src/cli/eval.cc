@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
@@ -31,6 +32,7 @@
 #include "eval/harness.h"
 #include "eval/kl_divergence.h"
 #include "eval/perplexity.h"
+#include "eval/safety_filter.h"
 #include "finetune/inference_model.h"
 #include "finetune/peft.h"
 #include "io/progress.h"
@@ -220,6 +222,8 @@ int run_eval(int argc, char** argv) {
   add_older_name(app, "--max-new", max_new, int64_t(1), int64_t(1000000), "--max-new-tokens");
   app.add_option("--tokenizer", mf.tokenizer, "--instructions, --tasks: tokenizer SPEC (default: the model's tokenizer.json; with --api the served model's)");
   app.add_flag("--json", json_out, "--instructions, --reference: print one JSON object (--data alone always prints JSON)");
+  std::string safety;
+  app.add_option("--safety", safety, "--tasks: generate_until through the safety filter: default (naughty-words and PII) or a FILE of CATEGORY<TAB>PHRASE lines");
   add_threads_flag(app, threads);
   LMF_PARSE(app, argc, argv);
   if (!reference_path.empty() && data_path.empty()) {
@@ -256,7 +260,14 @@ int run_eval(int argc, char** argv) {
   }
   apply_threads(threads);
 
+  if (!safety.empty() && task_names.empty()) {
+    std::fprintf(stderr, "lmforge eval: error: --safety applies to --tasks\n");
+    return kExitUsage;
+  }
   if (!task_names.empty()) {
+    std::optional<eval::SafetyFilter> filter;
+    if (!safety.empty()) filter.emplace(eval::SafetyFilter::load(safety));
+    to.safety = filter ? &*filter : nullptr;
     to.model_dir = mf.model_dir;
     to.adapter_dir = mf.adapter_dir;
     to.tokenizer = mf.tokenizer;

@@ -10,16 +10,19 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <memory>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "align/judge.h"
 #include "core/error.h"
 #include "eval/api_model.h"
 #include "eval/bias_report.h"
 #include "eval/contamination.h"
 #include "eval/local_model.h"
+#include "eval/safety_filter.h"
 #include "eval/sha256.h"
 #include "eval/task.h"
 #include "infer/chat_template.h"
@@ -146,13 +149,22 @@ TaskScores score_task(const Task& t, const std::vector<DocRequest>& docs, Langua
       } else {
         prompt = tk.encode(d.context);
       }
-      const std::string text = lm.generate_until(prompt, t.until, t.max_gen_toks, stop_ids);
+      std::string text;
+      std::optional<SafetyMatch> blocked;
+      if (o.safety && (blocked = o.safety->check(o.apply_chat_template ? d.user : d.context))) {
+        text = SafetyFilter::refusal(*blocked);  // a blocked request: the refusal, no generation
+      } else {
+        text = lm.generate_until(prompt, t.until, t.max_gen_toks, stop_ids);
+        if (o.safety && (blocked = o.safety->check(text))) text.resize(blocked->begin);  // cut where it crossed the line
+      }
       const std::vector<std::string> resps(size_t(t.repeats), text);
       for (const Filter& f : t.filters) {
         const std::string answer = apply_filter(f, resps);
         double em = 0;
         for (const std::string& ref : d.targets) em = std::max(em, exact_match_score(answer, ref, t.exact_match));
         ts.per_filter[f.name]["exact_match"].push_back(em);
+        const double refusal = align::refusal_score(answer);
+        ts.per_filter[f.name]["refusal"].push_back(refusal);
         if (o.log_samples) {
           ojson line{{"doc_id", d.doc_id},
                      {"doc", *d.doc},
@@ -161,8 +173,10 @@ TaskScores score_task(const Task& t, const std::vector<DocRequest>& docs, Langua
                      {"resps", ojson::array({resps})},
                      {"filtered_resps", ojson::array({answer})},
                      {"filter", f.name},
-                     {"metrics", ojson::array({"exact_match"})},
+                     {"metrics", t.metrics},
                      {"exact_match", em}};
+          if (wants(t, "refusal")) line["refusal"] = refusal;
+          if (blocked) line["safety"] = {{"category", blocked->category}, {"phrase", blocked->phrase}};
           line["doc_hash"] = sha256_hex(line["doc"].dump(2, ' ', false));
           line["prompt_hash"] = sha256_hex(arg0);
           line["target_hash"] = sha256_hex(line["target"].is_string() ? line["target"].get<std::string>() : line["target"].dump());
@@ -325,7 +339,7 @@ TasksReport run_tasks(const TasksOptions& o, const std::function<void(const std:
           const std::string& name = t.metrics[mi];
           const std::vector<double> xs = kept(ts.per_filter[f.name][name], dropped);
           double value = 0, se = std::nan("");
-          if (name == "acc" || name == "acc_norm" || name == "exact_match" || is_pair_metric(name)) {
+          if (name == "acc" || name == "acc_norm" || name == "exact_match" || name == "refusal" || is_pair_metric(name)) {
             value = mean(xs);
             se = mean_stderr(xs);
           } else if (name == "perplexity") {

@@ -44,6 +44,8 @@
 
 namespace lmf::eval {
 
+class SafetyFilter;
+
 struct TasksOptions {
   std::string model_dir, tokenizer, adapter_dir;
   std::vector<std::string> tasks;  // names, globs or YAML paths
@@ -57,6 +59,10 @@ struct TasksOptions {
   int64_t bootstrap_iters = kBootstrapIters;
   std::vector<std::string> decontaminate_against;  // corpus paths (eval/contamination.h); empty: no check
   ApiOptions api;                  // api.url set: score the model behind that URL instead of model_dir
+  // generate_until through the safety filter (null: none): a blocked prompt is answered with
+  // SafetyFilter::refusal, a blocked reply cut where the match begins; a sample line then
+  // has "safety": {category, phrase}.
+  const SafetyFilter* safety = nullptr;
 };
 
 inline constexpr int kContaminationNgram = 13;    // words, as the data pipeline's decontaminate stage

@@ -128,6 +128,7 @@ const std::vector<MetricInfo>& known_metrics() {
       {"acc", true, {"loglikelihood", "multiple_choice"}},
       {"acc_norm", true, {"multiple_choice"}},
       {"exact_match", true, {"multiple_choice", "generate_until"}},
+      {"refusal", true, {"generate_until"}},
       {"pct_stereotype", false, {"multiple_choice"}},
       {"likelihood_diff", false, {"multiple_choice"}},
       {"likelihood_difference", false, {"multiple_choice"}},
