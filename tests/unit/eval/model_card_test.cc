@@ -1,6 +1,6 @@
 // `lmforge card` end to end: a model made by lmforge's own commands (a data pipeline run
 // with a tokenize step, a few steps of `lmforge train`, `lmforge eval --tasks` on a
-// multiple-choice task and a bias task, a LoRA fine-tune), then its card, read back as the
+// multiple-choice task and a bias task, a LoRA fine-tune, DPO), then its card, read back as the
 // Hub reads it (tests/reference/model_card_parse.py: PyYAML for the front matter, pipe
 // tables for the sections) and compared figure by figure with the files it was made from,
 // which this test reads itself. Missing facts must read "unknown"; bad inputs must name the
@@ -43,8 +43,9 @@ std::string corpus_line(int i) {
 //   run/                            `lmforge train`, 6 steps of tiny-gpt2
 //   results.json                    `lmforge eval --tasks tiny_choice,bias_tiny --output-path`
 //   lora/                           `lmforge finetune --method lora`, 3 steps
+//   dpo/                            `lmforge align --method dpo` from run/, 3 steps, with its report
 const std::string& fixture() {
-  static const std::string dir = test::cached_dir("lmforge-model-card", {{"v", 1}}, "done", [](const std::string& d) {
+  static const std::string dir = test::cached_dir("lmforge-model-card", {{"v", 2}}, "done", [](const std::string& d) {
     std::string text, jsonl;
     for (int i = 0; i < 48; ++i) {
       std::string line = corpus_line(i);
@@ -96,6 +97,13 @@ const std::string& fixture() {
     io::write_text_atomic(d + "/inst.jsonl", inst);
     run_ok("finetune --model " + d + "/run --data " + d + "/inst.jsonl --method lora --rank 2 --steps 3 --batch 2 "
            "--max-len 128 --out " + d + "/lora --quiet --threads 1");
+    std::string prefs;
+    for (int i = 0; i < 6; ++i)
+      prefs += json({{"prompt", "the cat sat on the"}, {"chosen", " mat"}, {"rejected", " dog"}}).dump() + "\n";
+    io::write_text_atomic(d + "/prefs.jsonl", prefs);
+    run_ok("align --method dpo --model " + d + "/run --data " + d + "/prefs.jsonl --steps 3 --batch 2 --out " + d +
+           "/dpo --eval-prompts " + d + "/prefs.jsonl --report-prompts 2 --report-max-new-tokens 4 --eval " + d +
+           "/data/tokens/val.bin --quiet --threads 1");
     io::write_text_atomic(d + "/done", "");
   });
   return dir;
@@ -370,6 +378,36 @@ TEST(ModelCard, AdapterCardTakesItsStagesAndMarksTheRestUnknown) {
   EXPECT_NE(section(card, "## Training data")["text"].get<std::string>().find("Training data: unknown"), std::string::npos);
   EXPECT_NE(section(card, "## Bias and safety")["text"].get<std::string>().find("not evaluated"), std::string::npos);
   EXPECT_NE(section(card, "## Evaluation")["text"].get<std::string>().find("Not evaluated"), std::string::npos);
+}
+
+TEST(ModelCard, AlignedModelCardShowsTheDpoStageAndItsReport) {
+  const std::string fx = fixture();
+  const std::string tmp = test::temp_dir();
+  fs::copy(fx + "/dpo", tmp + "/dpo", fs::copy_options::recursive);
+  run_ok("card --model " + tmp + "/dpo --stage " + fx + "/run --base-model " + fx + "/run");
+  const json card = parse_card(tmp + "/dpo/README.md");
+  EXPECT_EQ(card["metadata"]["base_model"], fx + "/run");
+  EXPECT_EQ(value_of(table(section(card, "## Model details"), "field"), "field", "made by"), "alignment (DPO) (full)");
+  section(card, "### Stage 1: pretraining, full");
+  const json& dpo = section(card, "### Stage 2: alignment (DPO), full");
+  const std::vector<json> rows = read_jsonl(tmp + "/dpo/metrics.jsonl");
+  ASSERT_EQ(rows.size(), 3u);
+  const json& series = table(dpo, "series");
+  for (const char* name : {"loss", "rewards/margins", "rewards/accuracies"}) {
+    expect_figure(value_of(series, "series", name, "first"), rows.front()[name].get<double>(), name);
+    expect_figure(value_of(series, "series", name, "last"), rows.back()[name].get<double>(), name);
+  }
+  EXPECT_NE(dpo["text"].get<std::string>().find("![loss.svg](loss.svg)"), std::string::npos);
+  const json report = read_json(tmp + "/dpo/report.json");
+  const json& ba = table(dpo, "before");
+  ASSERT_TRUE(report["before"]["perplexity"].is_number());
+  expect_figure(value_of(ba, "measure", "perplexity", "before"), report["before"]["perplexity"].get<double>(), "before");
+  expect_figure(value_of(ba, "measure", "perplexity", "after"), report["after"]["perplexity"].get<double>(), "after");
+  EXPECT_EQ(value_of(ba, "measure", "reward_score", "before"), "unknown");  // no reward model given
+  // No training section of its own: DPO is not pretraining, and it appears once.
+  int stages = 0;
+  for (const auto& s : card["sections"]) stages += s["heading"].get<std::string>().starts_with("### Stage");
+  EXPECT_EQ(stages, 2);
 }
 
 TEST(ModelCard, BadInputsNameTheFileAndWriteNothing) {
