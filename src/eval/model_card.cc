@@ -27,6 +27,9 @@ bool plain_key(const std::string& k) {
   return true;
 }
 
+// JSON text of a value; bytes that are not UTF-8 become U+FFFD.
+std::string json_text(const ojson& v) { return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
 // A YAML 1.1 float needs a '.' and a signed exponent (PyYAML's resolver): "1e-05" would read
 // back as a string, so it becomes "1.0e-05".
 std::string yaml_scalar(const ojson& v) {
@@ -41,7 +44,7 @@ std::string yaml_scalar(const ojson& v) {
   }
   if (v.is_object()) return "{}";
   if (v.is_array()) return "[]";
-  return v.dump();  // strings as JSON strings (valid YAML double-quoted scalars), numbers, bools, null
+  return json_text(v);  // strings as JSON strings (valid YAML double-quoted scalars), numbers, bools, null
 }
 
 void emit_yaml(const ojson& v, int indent, std::string& out) {
@@ -49,7 +52,7 @@ void emit_yaml(const ojson& v, int indent, std::string& out) {
   auto nested = [](const ojson& x) { return (x.is_object() || x.is_array()) && !x.empty(); };
   if (v.is_object()) {
     for (const auto& [k, x] : v.items()) {
-      out += pad + (plain_key(k) ? k : ojson(k).dump()) + ":";
+      out += pad + (plain_key(k) ? k : json_text(ojson(k))) + ":";
       if (nested(x)) {
         out += "\n";
         emit_yaml(x, indent + 2, out);
@@ -99,7 +102,7 @@ std::string figure(const ojson& v) {
     for (const auto& x : v) s += (s.empty() ? "" : ", ") + figure(x);
     return s.empty() ? "none" : s;
   }
-  return v.dump();
+  return json_text(v);
 }
 
 struct Table {
@@ -244,8 +247,11 @@ std::string run_body(const ojson& run, const std::string& card_dir) {
       const fs::path plot = fs::weakly_canonical(run["plot"].get<std::string>());
       out += "![" + file_name(run["plot"]) + "](" + fs::relative(plot, fs::weakly_canonical(card_dir)).generic_string() + ")\n\n";
     } else if (m["series"].contains("loss")) {
-      // No plot beside the run (fine-tuning writes none): the loss curve inline.
-      out += train::loss_chart_svg(train::MetricsLog::read(m["source"].get<std::string>()), "loss") + "\n\n";
+      // No plot beside the run (fine-tuning writes none): the loss curve inline, without the
+      // XML declaration a standalone file has.
+      std::string svg = train::loss_chart_svg(train::MetricsLog::read(m["source"].get<std::string>()), "loss");
+      if (svg.starts_with("<?xml")) svg.erase(0, svg.find('\n') + 1);
+      out += svg + "\n\n";
     }
   }
   const ojson& r = run["report"];

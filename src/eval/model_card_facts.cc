@@ -43,7 +43,7 @@ const ojson* field(const ojson& j, const char* key, nlohmann::json::value_t type
   bool ok = it->type() == type;
   if (type == nlohmann::json::value_t::number_float) ok = it->is_number();
   if (type == nlohmann::json::value_t::number_integer) ok = it->is_number_integer();
-  if (!ok) throw FormatError(where + ": field \"" + key + "\" has the wrong type (" + it->dump() + ")");
+  if (!ok) throw FormatError(where + ": field \"" + key + "\" has the wrong type (" + it->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + ")");
   return &*it;
 }
 

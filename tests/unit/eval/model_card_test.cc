@@ -374,6 +374,7 @@ TEST(ModelCard, AdapterCardTakesItsStagesAndMarksTheRestUnknown) {
   expect_figure(value_of(series, "series", "loss", "first"), loss.front(), "first");
   expect_figure(value_of(series, "series", "loss", "last"), loss.back(), "last");
   EXPECT_NE(ft["text"].get<std::string>().find("<svg"), std::string::npos);  // fine-tuning writes no plot: inline
+  EXPECT_EQ(ft["text"].get<std::string>().find("<?xml"), std::string::npos);
 
   EXPECT_NE(section(card, "## Training data")["text"].get<std::string>().find("Training data: unknown"), std::string::npos);
   EXPECT_NE(section(card, "## Bias and safety")["text"].get<std::string>().find("not evaluated"), std::string::npos);
