@@ -4,13 +4,15 @@
 // demonstrations (--num-fewshot, augment/fewshot.h), a chain-of-thought cue (--cot,
 // augment/chain_of_thought.h), or be answered from a retrieval index (--rag,
 // augment/grounded_prompt.h); --samples N draws N replies and votes on their answers
-// (self-consistency). --json prints the result as one JSON object.
+// (self-consistency). --json prints the result as one JSON object. --watermark KEY
+// watermarks the reply (infer/watermark.h) over the tokenizer's vocabulary.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "augment/grounded_prompt.h"
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/watermark_flags.h"
 #include "finetune/inference_model.h"
 #include "infer/chat_template.h"
 #include "infer/generate.h"
@@ -62,6 +64,7 @@ int run_generate(int argc, char** argv) {
       ->excludes(ids_flag);
   add_threads_flag(app, threads);
   add_sampling_flags(app, opt.sampling);
+  add_watermark_flags(app, opt.sampling.watermark);
   LMF_PARSE(app, argc, argv);
   apply_threads(threads);
   if (!rag.empty() && fewshot.k > 0) throw Error("--rag and --num-fewshot cannot be combined");
@@ -71,6 +74,7 @@ int run_generate(int argc, char** argv) {
   ft::InferenceModel m({mf.model_dir, mf.tokenizer, mf.adapter_dir});
   const tok::Tokenizer& tk = m.tokenizer;
   opt.eos_id = m.eos_id();
+  opt.sampling.watermark.vocab_size = int64_t(tk.vocab_size());
   std::optional<augment::RagIndex> index;
   std::optional<augment::Grounding> grounding;  // points into *index
   if (!rag.empty()) {

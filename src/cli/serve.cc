@@ -1,10 +1,12 @@
 // lmforge serve: an OpenAI-compatible HTTP server for a model and its adapters, with
-// continuous batching and a web chat page (src/serve/server.h).
+// continuous batching and a web chat page (src/serve/server.h). --watermark KEY watermarks
+// every completion (infer/watermark.h).
 #include <CLI/CLI.hpp>
 #include <fstream>
 
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/watermark_flags.h"
 #include "core/error.h"
 #include "infer/decode_steps.h"
 #include "serve/server.h"
@@ -40,6 +42,7 @@ int run_serve(int argc, char** argv) {
                                         "answered from its best chunks as numbered sources; the response carries `sources` "
                                         "and each message its `citations`");
   app.add_option("--rag-k", opt.rag_k, "chunks retrieved a request for --rag")->check(int_range(1, 100))->capture_default_str();
+  add_watermark_flags(app, opt.engine.watermark);
   add_threads_flag(app, threads);
   LMF_PARSE(app, argc, argv);
   apply_threads(threads);

@@ -15,6 +15,7 @@ Sampler::Sampler(const SamplingOptions& opt) : opt_(opt) {
   if (opt.min_p < 0 || opt.min_p > 1) throw Error("min_p must be in [0, 1]");
   if (opt.repetition_penalty <= 0) throw Error("repetition_penalty must be > 0");
   if (opt.top_k < 0) throw Error("top_k must be >= 0");
+  if (opt.watermark.on()) check_watermark(opt.watermark);
 }
 
 size_t Sampler::filter(const float* logits, int64_t V, const std::vector<int32_t>& history) {
@@ -27,6 +28,10 @@ size_t Sampler::filter(const float* logits, int64_t V, const std::vector<int32_t
         seen_[size_t(id)] = 1;
         x[id] = x[id] > 0 ? x[id] / opt_.repetition_penalty : x[id] * opt_.repetition_penalty;
       }
+  }
+  if (opt_.watermark.on()) {
+    if (history.empty()) throw Error("watermark: no previous token to seed the green list");
+    add_watermark_bias(opt_.watermark, history.back(), x, V);
   }
   if (opt_.temperature == 0.0f) return 0;
   for (int64_t i = 0; i < V; ++i) x[i] /= opt_.temperature;

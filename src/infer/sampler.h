@@ -4,10 +4,15 @@
 // smallest set whose probability reaches p), min-p (drop tokens below min_p × the top
 // probability), then a draw. temperature 0 means greedy (argmax, lowest id on ties).
 // Draws use a counter-based generator keyed by (seed, step): reproducible for a seed.
+// With a watermark key, δ is added to the green list's logits after the repetition penalty
+// and before temperature (infer/watermark.h), for greedy decoding too; the previous token is
+// the last id of `history`.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "infer/watermark.h"
 
 namespace lmf {
 
@@ -18,6 +23,7 @@ struct SamplingOptions {
   float min_p = 0.0f;        // 0 = off
   float repetition_penalty = 1.0f;  // 1 = off
   uint64_t seed = 0;
+  WatermarkOptions watermark;  // key empty: off
 };
 
 class Sampler {

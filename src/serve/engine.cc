@@ -50,6 +50,13 @@ Engine::Engine(Transformer& model, const tok::Tokenizer& tk, std::vector<Forward
     throw Error("serve: --parallel must be 1 to " + std::to_string(decode_max_rows()));
   const int64_t n_pos = model_.config().n_positions;
   ctx_ = opt_.ctx > 0 ? std::min(opt_.ctx, n_pos) : n_pos;
+  if (opt_.watermark.on()) {
+    opt_.watermark.vocab_size = int64_t(tk_.vocab_size());
+    check_watermark(opt_.watermark);
+    if (opt_.watermark.vocab_size > model_.config().vocab_size)
+      throw Error("serve: --watermark: the tokenizer's vocabulary (" + std::to_string(opt_.watermark.vocab_size) +
+                  " ids) is larger than the model's (" + std::to_string(model_.config().vocab_size) + ")");
+  }
   for (int i = 0; i < opt_.parallel; ++i) {
     slots_.push_back(std::make_unique<Slot>());
     slots_.back()->cache = model_.make_cache(1, ctx_);
@@ -155,7 +162,9 @@ bool Engine::admit() {
     ++active_;
     any = true;
     try {
-      s.sampler = std::make_unique<Sampler>(r.sampling);
+      SamplingOptions so = r.sampling;
+      so.watermark = opt_.watermark;
+      s.sampler = std::make_unique<Sampler>(so);
       s.stream = std::make_unique<TextStream>(tk_, r.stop);
     } catch (const std::exception& ex) {  // a request the engine cannot run ends with its error
       s.stream.reset();

@@ -42,6 +42,7 @@ struct EngineOptions {
   int parallel = 4;        // slots (1 to decode_max_rows())
   int64_t ctx = 0;         // positions per slot; 0: the model's n_positions
   int64_t max_queue = 64;  // generations waiting for a slot beyond this are refused
+  WatermarkOptions watermark;  // key set: every generation is watermarked (infer/watermark.h) over the tokenizer's vocabulary
 };
 
 class Engine {
