@@ -385,9 +385,16 @@ TEST(ModelCard, AlignedModelCardShowsTheDpoStageAndItsReport) {
   const std::string fx = fixture();
   const std::string tmp = test::temp_dir();
   fs::copy(fx + "/dpo", tmp + "/dpo", fs::copy_options::recursive);
-  run_ok("card --model " + tmp + "/dpo --stage " + fx + "/run --base-model " + fx + "/run");
+  io::write_text_atomic(tmp + "/use.md", "Research on preference tuning of tiny models.\n");
+  io::write_text_atomic(tmp + "/limits.md", "Trained on 48 sentences; not for any real use.\n");
+  const json printed = json::parse(run_ok("card --model " + tmp + "/dpo --stage " + fx + "/run --base-model " + fx +
+                                          "/run --intended-use " + tmp + "/use.md --limitations " + tmp + "/limits.md --json"));
+  EXPECT_EQ(printed["unknown"], json({"license", "training data", "evaluation", "bias and safety"}));
   const json card = parse_card(tmp + "/dpo/README.md");
   EXPECT_EQ(card["metadata"]["base_model"], fx + "/run");
+  EXPECT_NE(section(card, "## Intended use")["text"].get<std::string>().find("Research on preference tuning of tiny models."),
+            std::string::npos);
+  EXPECT_NE(section(card, "## Limitations")["text"].get<std::string>().find("not for any real use."), std::string::npos);
   EXPECT_EQ(value_of(table(section(card, "## Model details"), "field"), "field", "made by"), "alignment (DPO) (full)");
   section(card, "### Stage 1: pretraining, full");
   const json& dpo = section(card, "### Stage 2: alignment (DPO), full");
