@@ -22,6 +22,7 @@
 #include "augment/grounded_prompt.h"
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "eval/safety_filter.h"
 #include "finetune/inference_model.h"
 #include "infer/chat_session.h"
 #include "infer/chat_template.h"
@@ -74,6 +75,8 @@ int run_chat(int argc, char** argv) {
                                                      "more and a further call is not run")
       ->check(int_range(0, 100))
       ->capture_default_str();
+  std::string safety;
+  add_safety_flag(app, safety);
   FewshotFlags fewshot;
   CotFlags cot;
   add_fewshot_flags(app, fewshot);
@@ -85,6 +88,15 @@ int run_chat(int argc, char** argv) {
   if (!rag.empty() && fewshot.k > 0) throw Error("--rag and --num-fewshot cannot be combined");
   if (!rag.empty() && !tool_specs.empty()) throw Error("--rag and --tools cannot be combined");
   const tools::ToolRegistry registry = tools::ToolRegistry::from_specs(tool_specs);
+  std::optional<eval::SafetyFilter> filter;
+  if (!safety.empty()) filter.emplace(eval::SafetyFilter::load(safety));
+  // A blocked message: the refusal is the reply and the model does not see the message.
+  auto refuse = [&](const eval::SafetyMatch& m) {
+    const std::string refusal = eval::SafetyFilter::refusal(m);
+    if (as_json) std::printf("%s\n", nlohmann::json{{"reply", refusal}, {"safety", safety_json(m, "input")}}.dump().c_str());
+    else std::printf("%s\n", refusal.c_str());
+    std::fflush(stdout);
+  };
   const augment::FewshotPrompter prompter(fewshot.options(opt.generate.sampling.seed));
   std::optional<augment::RagIndex> index;
   if (!rag.empty()) index.emplace(rag);
@@ -122,6 +134,11 @@ int run_chat(int argc, char** argv) {
     }
     if (line.empty()) continue;
     if (tty) std::fprintf(stderr, "model>");
+    if (filter)
+      if (const auto m = filter->check(line)) {
+        refuse(*m);
+        continue;
+      }
     line = cot.apply(prompter.prompt(line));
     if (!tool_specs.empty()) {
       if (tty) std::fprintf(stderr, "\n");
@@ -142,11 +159,18 @@ int run_chat(int argc, char** argv) {
         start_conversation();
         continue;
       }
+      std::optional<eval::SafetyMatch> cut;
+      if (filter && (cut = filter->check(r.reply))) {
+        r.reply.resize(cut->begin);
+        start_conversation();  // the blocked reply is not kept
+      }
       if (as_json) {
-        const nlohmann::json j = {{"reply", r.reply}, {"tool_calls", calls}, {"finish_reason", r.finish_reason}};
+        nlohmann::json j = {{"reply", r.reply}, {"tool_calls", calls}, {"finish_reason", cut ? "content_filter" : r.finish_reason}};
+        if (cut) j["safety"] = safety_json(*cut, "output");
         std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
       } else {
         std::printf("%s\n", r.reply.c_str());
+        if (cut) std::fprintf(stderr, "[cut by the safety filter: %s]\n", cut->category.c_str());
         if (r.finish_reason == "tool_calls_limit")
           std::fprintf(stderr, "[%d tool calls this turn: the limit; the last call was not run]\n", r.tool_calls);
       }
@@ -155,16 +179,25 @@ int run_chat(int argc, char** argv) {
     }
     std::optional<augment::Grounding> grounding;
     if (index) grounding = augment::ground(*index, line, rag_k);
-    const ChatReply reply = session.say(grounding ? grounding->prompt : line, [&](const std::string& text) {
-      if (as_json) return;
+    eval::OutputGuard guard(filter ? &*filter : nullptr);
+    auto show = [&](const std::string& text) {
+      if (as_json || text.empty()) return;
       std::fwrite(text.data(), 1, text.size(), stdout);
       std::fflush(stdout);
-    });
+    };
+    ChatReply reply = session.say(grounding ? grounding->prompt : line, [&](const std::string& text) { show(guard.feed(text)); });
+    show(guard.finish());
+    if (guard.blocked()) {
+      reply.text = guard.released();
+      session.reset();  // the blocked reply is not kept in the conversation
+    }
     if (as_json) {
-      const nlohmann::json j = grounding ? augment::grounded_reply_json(reply.text, *grounding) : nlohmann::json{{"reply", reply.text}};
+      nlohmann::json j = grounding ? augment::grounded_reply_json(reply.text, *grounding) : nlohmann::json{{"reply", reply.text}};
+      if (guard.blocked()) j["safety"] = safety_json(*guard.match(), "output");
       std::printf("%s\n", j.dump().c_str());
     } else {
       std::printf("\n");
+      if (guard.blocked()) std::fprintf(stderr, "[cut by the safety filter: %s; starting a new conversation]\n", guard.match()->category.c_str());
       if (grounding)
         for (const nlohmann::json& c : augment::grounded_reply_json(reply.text, *grounding)["citations"])
           std::printf("  [%d] %s, chunk %d, bytes %llu-%llu\n", c["n"].get<int>(), c["id"].dump().c_str(), c["chunk"].get<int>(),

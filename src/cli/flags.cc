@@ -1,6 +1,7 @@
 #include "cli/flags.h"
 
 #include "core/threads.h"
+#include "eval/safety_filter.h"
 
 namespace lmf::cli {
 
@@ -64,6 +65,16 @@ void add_fewshot_flags(CLI::App& app, FewshotFlags& f, bool with_k) {
       ->check(CLI::IsMember({"random", "similar"}))
       ->capture_default_str();
   app.add_option("--fewshot-description", f.description, "text before the demonstrations (taken verbatim)");
+}
+
+void add_safety_flag(CLI::App& app, std::string& spec) {
+  app.add_option("--safety", spec, "safety filter on the prompt and the output: default (npm naughty-words' English list "
+                                   "and PII) or a FILE of CATEGORY<TAB>PHRASE lines; a blocked prompt is refused, a "
+                                   "blocked output cut where it crossed the line");
+}
+
+nlohmann::json safety_json(const eval::SafetyMatch& m, const char* where) {
+  return {{"category", m.category}, {"phrase", m.phrase}, {"where", where}};
 }
 
 void add_cot_flags(CLI::App& app, CotFlags& f) {

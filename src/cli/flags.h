@@ -5,6 +5,7 @@
 // (exit status 2).
 #pragma once
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <charconv>
 #include <limits>
 #include <sstream>
@@ -14,6 +15,10 @@
 #include "augment/chain_of_thought.h"
 #include "augment/fewshot.h"
 #include "infer/sampler.h"
+
+namespace lmf::eval {
+struct SafetyMatch;
+}
 
 namespace lmf::cli {
 
@@ -99,5 +104,10 @@ struct CotFlags {
   std::string apply(const std::string& query) const { return on ? augment::cot_prompt(query, cue) : query; }
 };
 void add_cot_flags(CLI::App& app, CotFlags& f);
+
+// --safety default|FILE (eval/safety_filter.h), and a match as the JSON the commands print:
+// {"category", "phrase", "where": "input"|"output"}.
+void add_safety_flag(CLI::App& app, std::string& spec);
+nlohmann::json safety_json(const eval::SafetyMatch& m, const char* where);
 
 }  // namespace lmf::cli
