@@ -5,7 +5,9 @@
 // augment/chain_of_thought.h), or be answered from a retrieval index (--rag,
 // augment/grounded_prompt.h); --samples N draws N replies and votes on their answers
 // (self-consistency). --json prints the result as one JSON object. --watermark KEY
-// watermarks the reply (infer/watermark.h) over the tokenizer's vocabulary.
+// watermarks the reply (infer/watermark.h) over the tokenizer's vocabulary. --safety puts the
+// safety filter (eval/safety_filter.h) in front: a blocked prompt is refused without loading
+// the model, a blocked reply cut where it crossed the line.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -13,6 +15,7 @@
 #include "cli/command.h"
 #include "cli/flags.h"
 #include "cli/watermark_flags.h"
+#include "eval/safety_filter.h"
 #include "finetune/inference_model.h"
 #include "infer/chat_template.h"
 #include "infer/generate.h"
@@ -65,8 +68,20 @@ int run_generate(int argc, char** argv) {
   add_threads_flag(app, threads);
   add_sampling_flags(app, opt.sampling);
   add_watermark_flags(app, opt.sampling.watermark);
+  std::string safety;
+  add_safety_flag(app, safety);
   LMF_PARSE(app, argc, argv);
   apply_threads(threads);
+  if (!safety.empty() && print_ids) throw Error("--safety checks text: it cannot be combined with --ids");
+  std::optional<eval::SafetyFilter> filter;
+  if (!safety.empty()) filter.emplace(eval::SafetyFilter::load(safety));
+  if (filter)
+    if (const auto blocked = filter->check(prompt)) {  // refused before the model loads
+      const std::string refusal = eval::SafetyFilter::refusal(*blocked);
+      if (as_json) std::printf("%s\n", json{{"reply", refusal}, {"safety", safety_json(*blocked, "input")}}.dump().c_str());
+      else std::printf("%s\n", refusal.c_str());
+      return 0;
+    }
   if (!rag.empty() && fewshot.k > 0) throw Error("--rag and --num-fewshot cannot be combined");
   if (samples > 1) augment::check_answer_regex(answer_regex);
   prompt = cot.apply(augment::FewshotPrompter(fewshot.options(opt.sampling.seed)).prompt(prompt));
@@ -107,12 +122,21 @@ int run_generate(int argc, char** argv) {
     std::fflush(stdout);
   };
   if (samples == 1) {
-    const std::string reply = generate_text(m.model, tk, ids, opt, stops, as_json ? nullptr : print);
+    eval::OutputGuard guard(filter ? &*filter : nullptr);
+    std::string reply = generate_text(m.model, tk, ids, opt, stops, [&](const std::string& text) {
+      if (!as_json) print(guard.feed(text));
+    });
+    if (!as_json) print(guard.finish());
+    std::optional<eval::SafetyMatch> cut = guard.match();
+    if (as_json && filter && (cut = filter->check(reply))) reply.resize(cut->begin);
+    if (cut && !as_json) reply = guard.released();
     if (as_json) {
-      const json j = grounding ? augment::grounded_reply_json(reply, *grounding) : json{{"reply", reply}};
+      json j = grounding ? augment::grounded_reply_json(reply, *grounding) : json{{"reply", reply}};
+      if (cut) j["safety"] = safety_json(*cut, "output");
       std::printf("%s\n", j.dump().c_str());
     } else {
       std::printf("\n");
+      if (cut) std::fprintf(stderr, "[cut by the safety filter: %s]\n", cut->category.c_str());
     }
     return 0;
   }
@@ -121,6 +145,8 @@ int run_generate(int argc, char** argv) {
   for (int i = 0; i < samples; ++i) {
     opt.sampling.seed = seed + uint64_t(i);
     replies.push_back(generate_text(m.model, tk, ids, opt, stops));
+    if (filter)
+      if (const auto cut = filter->check(replies.back())) replies.back().resize(cut->begin);  // cut where it crossed the line
     if (!as_json) std::printf("--- sample %d\n%s\n", i + 1, replies.back().c_str());
   }
   const augment::Vote v = augment::majority_vote(replies, answer_regex);

@@ -64,3 +64,29 @@ TEST(SafetyCli, ChatRefusesBlockedPromptsAndCutsBlockedReplies) {
   EXPECT_NE(shown.find("[cut by the safety filter: sample"), std::string::npos) << shown;
   EXPECT_EQ(shown.find(reply.substr(at)), std::string::npos) << shown;  // nothing from the word on
 }
+
+TEST(SafetyCli, GenerateRefusesBlockedPromptsAndCutsBlockedReplies) {
+  const std::string model = test::finetune_base().model_dir;
+  const std::string dir = test::temp_dir();
+  const std::string gen = kBin + " generate --model " + model + " --chat --prompt '" + kPrompt + "' --temperature 0 --max-new-tokens 24";
+  const std::string reply = json::parse(run_ok(gen + " --json 2>/dev/null"))["reply"];
+  const auto [word, at] = first_word(reply);
+  ASSERT_FALSE(word.empty()) << "the reply has no word to block: " << reply;
+
+  std::ofstream(dir + "/in.tsv") << "numbers\t9\n";
+  const json refused = json::parse(run_ok(gen + " --json --safety " + dir + "/in.tsv 2>/dev/null"));
+  EXPECT_EQ(refused["reply"], "I can't help with that: the safety filter blocked it (category: numbers).");
+  EXPECT_EQ(refused["safety"]["where"], "input");
+
+  std::ofstream(dir + "/out.tsv") << "sample\t" << word << "\n";
+  const json cut = json::parse(run_ok(gen + " --json --safety " + dir + "/out.tsv 2>/dev/null"));
+  EXPECT_EQ(cut["reply"], reply.substr(0, at)) << reply;
+  EXPECT_EQ(cut["safety"]["where"], "output");
+  EXPECT_EQ(run_ok(gen + " --safety " + dir + "/out.tsv 2>/dev/null"), reply.substr(0, at) + "\n");  // streamed
+  // --samples: every reply is cut.
+  const json voted = json::parse(run_ok(gen + " --samples 2 --json --safety " + dir + "/out.tsv 2>/dev/null"));
+  for (const json& r : voted["replies"]) EXPECT_EQ(r["reply"], reply.substr(0, at));
+  std::string out;
+  EXPECT_NE(test::run_command(gen + " --ids --safety default 2>&1", &out), 0);
+  EXPECT_NE(out.find("--safety checks text"), std::string::npos) << out;
+}
