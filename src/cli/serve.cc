@@ -42,6 +42,7 @@ int run_serve(int argc, char** argv) {
                                         "answered from its best chunks as numbered sources; the response carries `sources` "
                                         "and each message its `citations`");
   app.add_option("--rag-k", opt.rag_k, "chunks retrieved a request for --rag")->check(int_range(1, 100))->capture_default_str();
+  add_safety_flag(app, opt.safety);
   add_watermark_flags(app, opt.engine.watermark);
   add_threads_flag(app, threads);
   LMF_PARSE(app, argc, argv);

@@ -218,6 +218,7 @@ CompletionJob parse_chat_request(const json& body, const ServedModels& m, int64_
     } else if (!(content.is_null() && role == "assistant")) {
       throw ApiError(400, "'" + at + ".content' must be a string or a list of text parts", at + ".content", "invalid_type");
     }
+    if (role != "assistant") job.input_text.push_back(text);
     conv.push_back({role, text});
   }
   if (ground) {
@@ -289,6 +290,7 @@ CompletionJob parse_completion_request(const json& body, const ServedModels& m, 
     throw ApiError(400, "'prompt' must be a string, a list of strings, or token ids", "prompt", "invalid_type");
   }
   if (prompts.size() > 64) throw ApiError(400, "'prompt' takes at most 64 prompts", "prompt", "invalid_value");
+  for (const auto& ids : prompts) job.input_text.push_back(m.tokenizer.decode(ids));
   std::shared_ptr<JsonConstraint> first = constraint_for(f, m);
   for (auto& ids : prompts) {
     check_fits(ids, m, context, "prompt");
@@ -296,6 +298,33 @@ CompletionJob parse_completion_request(const json& body, const ServedModels& m, 
     add_choices(job, c, std::move(ids), first, f, m, echo);
   }
   return job;
+}
+
+std::optional<eval::SafetyMatch> check_request(const CompletionJob& job) {
+  if (!job.safety) return std::nullopt;
+  for (const std::string& text : job.input_text)
+    if (std::optional<eval::SafetyMatch> m = job.safety->check(text)) return m;
+  return std::nullopt;
+}
+
+std::vector<std::shared_ptr<Generation>> refuse_job(CompletionJob& job, const eval::SafetyMatch& m) {
+  job.refused = m;
+  std::vector<std::shared_ptr<Generation>> gens;
+  for (const GenerationRequest& r : job.choices) {
+    auto g = std::make_shared<Generation>(r);
+    GenerationEvent e;
+    e.text = eval::SafetyFilter::refusal(m);
+    e.done = true;
+    e.finish_reason = "content_filter";
+    e.prompt_tokens = int64_t(r.prompt.size());
+    g->push(std::move(e));
+    gens.push_back(std::move(g));
+  }
+  return gens;
+}
+
+json safety_of(const eval::SafetyMatch& m, const char* where) {
+  return {{"category", m.category}, {"phrase", m.phrase}, {"where", where}};
 }
 
 std::vector<std::shared_ptr<Generation>> submit_job(Engine& engine, const CompletionJob& job) {
@@ -324,13 +353,23 @@ json complete_job(const CompletionJob& job, const std::vector<std::shared_ptr<Ge
   for (size_t i = 0; i < ends.size(); ++i) {
     const GenerationEvent& e = ends[i];
     if (!e.error.empty()) throw ApiError(500, "generation failed: " + e.error, "", "internal_error", "server_error");
+    std::string text = e.text;
     json ch = {{"index", i}, {"finish_reason", e.finish_reason}};
+    if (job.refused) {
+      ch["safety"] = safety_of(*job.refused, "input");
+    } else if (job.safety) {
+      if (const std::optional<eval::SafetyMatch> cut = job.safety->check(text)) {
+        text.resize(cut->begin);
+        ch["finish_reason"] = "content_filter";
+        ch["safety"] = safety_of(*cut, "output");
+      }
+    }
     if (job.chat) {
-      ch["message"] = {{"role", "assistant"}, {"content", e.text}, {"refusal", nullptr}};
-      if (job.grounding) ch["message"]["citations"] = augment::cited_sources(e.text, int(job.grounding->sources.size()));
+      ch["message"] = {{"role", "assistant"}, {"content", text}, {"refusal", job.refused ? json(text) : json(nullptr)}};
+      if (job.grounding) ch["message"]["citations"] = augment::cited_sources(text, int(job.grounding->sources.size()));
       ch["logprobs"] = job.logprobs ? chat_logprobs(tk, e.tokens) : json(nullptr);
     } else {
-      ch["text"] = job.echo_text[i] + e.text;
+      ch["text"] = job.echo_text[i] + text;
       ch["logprobs"] = job.logprobs ? completion_logprobs(tk, job.choices[i], e, job.echo, 0) : json(nullptr);
     }
     choices.push_back(ch);
@@ -348,10 +387,11 @@ bool stream_job(const CompletionJob& job, const std::vector<std::shared_ptr<Gene
     for (auto& g : gens) g->cancel();
     return false;
   };
-  auto chunk = [&](size_t i, json delta_or_text, json finish, json logprobs, bool with_sources = false) {
+  auto chunk = [&](size_t i, json delta_or_text, json finish, json logprobs, bool with_sources = false, json safety = nullptr) {
     json c = envelope(job, true);
     if (with_sources) c["sources"] = augment::grounded_reply_json("", *job.grounding)["sources"];
     json ch = {{"index", i}, {"finish_reason", finish}, {"logprobs", logprobs}};
+    if (!safety.is_null()) ch["safety"] = safety;
     if (job.chat) ch["delta"] = delta_or_text;
     else ch["text"] = delta_or_text;
     c["choices"] = json::array({ch});
@@ -360,6 +400,10 @@ bool stream_job(const CompletionJob& job, const std::vector<std::shared_ptr<Gene
   };
   std::vector<GenerationEvent> ends(gens.size());
   std::vector<bool> done(gens.size(), false);
+  // With a safety filter each choice's text goes through a guard: it is sent as it is
+  // cleared, and a choice that crosses the line is cancelled and finished there.
+  std::vector<eval::OutputGuard> guards(gens.size(), eval::OutputGuard(job.refused ? nullptr : job.safety));
+  std::vector<int64_t> sampled(gens.size(), 0);
   // With echo and logprobs the echoed prompt's chunk waits for its log-probabilities, which
   // come in events of their own while the prompt is prefilled.
   const bool echo_logprobs = !job.chat && job.echo && job.logprobs;
@@ -406,15 +450,28 @@ bool stream_job(const CompletionJob& job, const std::vector<std::shared_ptr<Gene
       if (job.logprobs && !e->tokens.empty()) {
         lp = job.chat ? chat_logprobs(tk, e->tokens) : offsets_of(i, *e, false);
       }
-      if (!e->text.empty() || !lp.is_null()) {
-        json d = job.chat ? json{{"content", e->text}} : json(e->text);
+      sampled[i] += int64_t(e->tokens.size());
+      std::string text = guards[i].feed(e->text);
+      if (e->done || guards[i].blocked()) text += guards[i].finish();
+      if (!text.empty() || !lp.is_null()) {
+        json d = job.chat ? json{{"content", text}} : json(text);
+        if (job.chat && job.refused) d["refusal"] = text;
         if (!write(chunk(i, d, nullptr, lp))) return cancel_all();
       }
-      if (e->done) {
+      if (e->done || guards[i].blocked()) {
         done[i] = true;
         --left;
         ends[i] = *e;
-        if (!write(chunk(i, job.chat ? json::object() : json(""), e->finish_reason, nullptr))) return cancel_all();
+        std::string finish = e->finish_reason;
+        std::optional<eval::SafetyMatch> match = job.refused ? job.refused : guards[i].match();
+        if (guards[i].blocked() && !e->done) {
+          gens[i]->cancel();  // no more tokens for a choice that crossed the line
+          ends[i].prompt_tokens = int64_t(job.choices[i].prompt.size());
+          ends[i].completion_tokens = sampled[i];
+        }
+        if (guards[i].blocked()) finish = "content_filter";
+        const json safety = match ? safety_of(*match, job.refused ? "input" : "output") : json(nullptr);
+        if (!write(chunk(i, job.chat ? json::object() : json(""), finish, nullptr, false, safety))) return cancel_all();
       }
     }
   }

@@ -10,11 +10,13 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "augment/grounded_prompt.h"
+#include "eval/safety_filter.h"
 #include "serve/engine.h"
 #include "serve/generation.h"
 #include "serve/served_models.h"
@@ -32,6 +34,13 @@ struct CompletionJob {
   std::vector<GenerationRequest> choices;
   std::vector<std::string> echo_text;  // per choice, with echo
   std::shared_ptr<const augment::Grounding> grounding;  // chat with retrieval: the last user message's sources
+  // What a safety filter checks of the request: chat, the system and user messages (before
+  // retrieval); completions, each prompt's text.
+  std::vector<std::string> input_text;
+  // `serve --safety` (null: none): each choice's text is cut where a match begins, with
+  // finish_reason "content_filter" and the choice's "safety": {category, phrase, where}.
+  const eval::SafetyFilter* safety = nullptr;
+  std::optional<eval::SafetyMatch> refused;  // the request itself was blocked (refuse_job)
 };
 
 // Retrieval for chat requests (`serve --rag`): the last user message -> its sources and
@@ -45,6 +54,13 @@ using GroundFn = std::function<augment::Grounding(const std::string& question)>;
 CompletionJob parse_chat_request(const nlohmann::ordered_json& body, const ServedModels& m, int64_t context,
                                  const GroundFn& ground = nullptr);
 CompletionJob parse_completion_request(const nlohmann::ordered_json& body, const ServedModels& m, int64_t context);
+
+// The first safety match in job.input_text (nullopt without job.safety or a match).
+std::optional<eval::SafetyMatch> check_request(const CompletionJob& job);
+// A blocked request: each choice is finished at once with the refusal (SafetyFilter::refusal,
+// naming the category) as its text — chat messages also carry it as `refusal` — and
+// finish_reason "content_filter"; the model is not run. Sets job.refused.
+std::vector<std::shared_ptr<Generation>> refuse_job(CompletionJob& job, const eval::SafetyMatch& m);
 
 // Submits every choice; ApiError 429 when the queue cannot take them all.
 std::vector<std::shared_ptr<Generation>> submit_job(Engine& engine, const CompletionJob& job);

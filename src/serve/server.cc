@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "eval/safety_filter.h"
 #include "serve/api_error.h"
 #include "serve/chat_page.h"
 #include "serve/completions.h"
@@ -57,6 +58,7 @@ struct State {
   std::unique_ptr<Engine> engine;
   std::unique_ptr<augment::RagIndex> rag;
   std::mutex rag_mu;  // one retrieval at a time (the embedding model is not shared between threads)
+  std::unique_ptr<eval::SafetyFilter> safety;  // --safety (null: none); read-only once serving
   std::atomic<bool> ready{false};
 };
 
@@ -101,7 +103,10 @@ void register_routes(httplib::Server& svr, State& st) {
         };
       auto job = std::make_shared<CompletionJob>(chat ? parse_chat_request(body, m, st.engine->context(), ground)
                                                       : parse_completion_request(body, m, st.engine->context()));
-      auto gens = std::make_shared<std::vector<std::shared_ptr<Generation>>>(submit_job(*st.engine, *job));
+      job->safety = st.safety.get();
+      const std::optional<eval::SafetyMatch> blocked = check_request(*job);
+      auto gens = std::make_shared<std::vector<std::shared_ptr<Generation>>>(blocked ? refuse_job(*job, *blocked)
+                                                                                      : submit_job(*st.engine, *job));
       if (!job->stream) return send_json(res, 200, complete_job(*job, *gens, m.tokenizer));
       res.status = 200;
       res.set_header("Cache-Control", "no-cache");
@@ -212,6 +217,8 @@ int serve(const ServeOptions& opt) {
 
   State st;
   st.opt = opt;
+  // A bad --safety file is an error before listening.
+  if (!opt.safety.empty()) st.safety = std::make_unique<eval::SafetyFilter>(eval::SafetyFilter::load(opt.safety));
   httplib::Server svr;
   const size_t workers = size_t(opt.engine.parallel + opt.engine.max_queue + 8);
   svr.new_task_queue = [workers] { return new httplib::ThreadPool(std::min<size_t>(workers, 1024)); };

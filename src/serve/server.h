@@ -43,6 +43,9 @@ struct ServeOptions {
   double drain_seconds = 30;
   std::string rag_index;  // chat requests answered from this retrieval index (empty: none)
   int rag_k = 4;
+  // Safety filter (eval/safety_filter.h): `default`, a FILE, or empty for none. A blocked
+  // request is answered with the refusal, a blocked output cut (serve/completions.h).
+  std::string safety;
 };
 
 // Serves until SIGINT or SIGTERM; returns the exit status. Errors before listening (a port
