@@ -8,7 +8,7 @@
 
 namespace lmf::eval {
 
-nlohmann::json WatermarkScore::to_json() const {
+nlohmann::ordered_json WatermarkScore::to_json() const {
   return {{"tokens", tokens}, {"green", green}, {"gamma", gamma}, {"z", z}, {"p_value", p_value}, {"detected", detected}};
 }
 

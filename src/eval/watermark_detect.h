@@ -21,8 +21,8 @@ struct WatermarkScore {
   int64_t green = 0;   // |s|_G
   double gamma = 0, z = 0, p_value = 1;
   bool detected = false;  // z > threshold
-  // {"tokens", "green", "gamma", "z", "p_value", "detected"}
-  nlohmann::json to_json() const;
+  // {"tokens", "green", "gamma", "z", "p_value", "detected"}, in that order
+  nlohmann::ordered_json to_json() const;
 };
 
 // Scores `ids` (ids of a tokenizer of `vocab_size` ids) under `key` and `gamma`. Error with
