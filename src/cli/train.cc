@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/train_arch.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "models/config.h"
@@ -13,7 +14,17 @@ namespace lmf::cli {
 namespace {
 
 int run_train(int argc, char** argv) {
+  const std::string arch = arch_argument(argc, argv);
+  std::vector<std::string> archs = {"transformer"};
+  for (const CommandInfo& a : train_arch_registry()) {
+    if (a.name == arch) return a.fn(argc, argv);
+    archs.push_back(a.name);
+  }
   CLI::App app{"Train a decoder-only Transformer by next-token prediction", "lmforge train"};
+  std::string arch_flag = "transformer";
+  app.add_option("--arch", arch_flag, "model family (each other family has its own --help: lmforge train --arch NAME --help)")
+      ->check(CLI::IsMember(archs))
+      ->capture_default_str();
   train::TrainOptions o;
   int threads = 0;
   std::string presets;
