@@ -10,20 +10,20 @@
 #include <ctime>
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
 
 #include "align/judge.h"
 #include "core/error.h"
+#include "core/sha256.h"
 #include "eval/api_model.h"
 #include "eval/bias_report.h"
 #include "eval/contamination.h"
 #include "eval/local_model.h"
 #include "eval/safety_filter.h"
-#include "eval/sha256.h"
 #include "eval/task.h"
 #include "infer/chat_template.h"
 #include "io/atomic_file.h"

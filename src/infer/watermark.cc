@@ -5,7 +5,7 @@
 
 #include "core/error.h"
 #include "core/random.h"
-#include "eval/sha256.h"
+#include "core/sha256.h"
 
 namespace lmf {
 
@@ -25,7 +25,7 @@ uint64_t watermark_seed(const std::string& key, TokenId prev) {
   std::string msg = key;
   const uint32_t p = uint32_t(prev);
   for (int i = 0; i < 4; ++i) msg += char((p >> (8 * i)) & 0xff);
-  const std::string hex = eval::sha256_hex(msg);  // 64 hex digits: byte 0 first
+  const std::string hex = sha256_hex(msg);  // 64 hex digits: byte 0 first
   uint64_t seed = 0;
   for (int b = 0; b < 8; ++b) seed |= uint64_t(std::stoul(hex.substr(size_t(2 * b), 2), nullptr, 16)) << (8 * b);
   return seed;

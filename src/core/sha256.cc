@@ -1,9 +1,9 @@
-#include "eval/sha256.h"
+#include "core/sha256.h"
 
 #include <cstdint>
 #include <cstdio>
 
-namespace lmf::eval {
+namespace lmf {
 
 namespace {
 constexpr uint32_t kK[64] = {
@@ -48,4 +48,4 @@ std::string sha256_hex(const std::string& data) {
   return std::string(out, 64);
 }
 
-}  // namespace lmf::eval
+}  // namespace lmf
