@@ -14,5 +14,6 @@
 #include "core/ops/norm.h"
 #include "core/ops/ppo_loss.h"
 #include "core/ops/reduce.h"
+#include "core/ops/rnn_stack.h"  // lstm.h, gru.h
 #include "core/ops/rope.h"
 #include "core/ops/softmax.h"

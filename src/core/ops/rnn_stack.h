@@ -25,6 +25,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/ops/gru.h"
+#include "core/ops/lstm.h"
 #include "core/tensor.h"
 
 namespace lmf {
