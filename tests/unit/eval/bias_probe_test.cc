@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/threads.h"
 #include "eval/bias_report.h"
 #include "eval/harness.h"
 #include "finetune/sft.h"
@@ -95,6 +96,7 @@ eval::TasksReport probe(const std::string& model, const std::string& out) {
 TEST(BiasProbe, ScoresEqualTheReferenceAndFineTuningOnStereotypesRaisesThem) {
   const auto [base_dir, tuned_dir] = models();
   const std::string dir = test::temp_dir();
+  threads::set(1);  // a model this small scores fastest on one thread
   const eval::TasksReport base = probe(base_dir, dir + "/base");
   const eval::TasksReport tuned = probe(tuned_dir, dir + "/tuned");
   ASSERT_TRUE(tuned.results.contains("bias"));
