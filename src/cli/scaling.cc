@@ -3,7 +3,7 @@
 // in a JSONL file without training (train/scaling/report.h). Both print the points table,
 // the fitted L(N, D) and L(N) beside the published exponents and the compute-optimal size
 // for --budget; --json prints fit.json's object instead.
-//   lmforge scaling --data DIR --out DIR [--sizes 1x32,2x64,4x128] [--tokens 16384,65536,262144]
+//   lmforge scaling --data DIR --out DIR [--sizes 1x32,2x48,3x64] [--tokens 16384,65536,262144]
 //                   [--batch 8] [--seq 64] [--lr 2e-3] [--eval-batches 20] [--seed N] [--budget FLOPS]
 //                   [--start-grid hoffmann|quick] [--json] [--threads N]
 //   lmforge scaling fit --points FILE.jsonl [--out DIR] [--budget FLOPS] [--start-grid hoffmann|quick] [--json]

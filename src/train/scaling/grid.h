@@ -34,7 +34,7 @@ ModelSize parse_size(const std::string& spec);  // lmf::Error naming the spec wh
 
 struct GridOptions {
   std::string data_dir, out_dir;
-  std::vector<std::string> sizes = {"1x32", "2x64", "4x128"};
+  std::vector<std::string> sizes = {"1x32", "2x48", "3x64"};
   std::vector<int64_t> tokens = {16384, 65536, 262144};
   int64_t batch = 8, seq = 64, eval_batches = 20;
   double lr = 2e-3;
