@@ -4,6 +4,7 @@
 // equal the points); a second run reuses every point; other shared options are refused.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
