@@ -15,7 +15,7 @@ namespace {
 
 int run_train_rnn(int argc, char** argv) {
   const std::string kind = arch_argument(argc, argv);
-  CLI::App app{"Train a recurrent language model (token embedding, a " + kind +
+  CLI::App app{"Train a recurrent language model (token embedding, " + std::string(kind == "gru" ? "a GRU" : "an LSTM") +
                    " stack, a linear decoder) with truncated backpropagation through time: the token stream is cut "
                    "into --batch parallel streams read --bptt tokens at a time, the hidden state carried across "
                    "chunks (detached)",
