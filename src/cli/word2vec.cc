@@ -13,7 +13,7 @@ namespace {
 
 void print_neighbors(const std::vector<word2vec::Neighbor>& ns, bool as_json) {
   if (as_json) {
-    nlohmann::json a = nlohmann::json::array();
+    nlohmann::ordered_json a = nlohmann::ordered_json::array();
     for (const word2vec::Neighbor& n : ns) a.push_back({{"word", n.word}, {"similarity", n.similarity}});
     std::printf("%s\n", a.dump().c_str());
     return;
@@ -29,7 +29,7 @@ int run_neighbors(int argc, char** argv) {
   app.add_option("--vectors", vectors, "word vectors (word2vec text or binary format)")->required();
   app.add_option("--word", word, "the query word")->required();
   app.add_option("-k", k, "words to print")->check(int_range(1, 1000000))->capture_default_str();
-  app.add_flag("--json", as_json, "one JSON array of {word, similarity}");
+  app.add_flag("--json", as_json, "one JSON array of {\"word\", \"similarity\"}");
   LMF_PARSE(app, argc, argv);
   const word2vec::NeighborIndex index(word2vec::read_vectors(vectors));
   print_neighbors(index.nearest(word, k), as_json);
@@ -46,7 +46,7 @@ int run_analogy(int argc, char** argv) {
   app.add_option("--vectors", vectors, "word vectors (word2vec text or binary format)")->required();
   app.add_option("words", words, "a b c")->required()->expected(3);
   app.add_option("-k", k, "words to print")->check(int_range(1, 1000000))->capture_default_str();
-  app.add_flag("--json", as_json, "one JSON array of {word, similarity}");
+  app.add_flag("--json", as_json, "one JSON array of {\"word\", \"similarity\"}");
   LMF_PARSE(app, argc, argv);
   const word2vec::NeighborIndex index(word2vec::read_vectors(vectors));
   print_neighbors(index.analogy(words[0], words[1], words[2], k), as_json);
