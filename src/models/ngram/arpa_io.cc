@@ -1,5 +1,6 @@
 #include "models/ngram/arpa_io.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <fstream>
@@ -121,6 +122,7 @@ NgramModel read_arpa(const std::string& path) {
   const int order = int(counts.size());
   m.tables.resize(size_t(order));
   bool pending = !blank(r.line) && r.line.rfind("\\", 0) == 0;  // a header line already read
+  std::vector<std::pair<Key, int64_t>> where;                     // each n-gram and its line
   for (int n = 1; n <= order; ++n) {
     const std::string header = "\\" + std::to_string(n) + "-grams:";
     if (!pending) {
@@ -159,19 +161,24 @@ NgramModel read_arpa(const std::string& path) {
         }
       }
       t.keys.push_back(k);
+      where.emplace_back(k, r.no);
       t.log10_prob.push_back(parse_number(r, f[0], "log10 probability"));
       t.log10_backoff.push_back(f.size() == want + 1 ? parse_number(r, f[want], "back-off weight") : 0.0);
     }
     if (t.keys.size() != counts[size_t(n - 1)])
       r.fail("the " + header + " section has " + std::to_string(t.keys.size()) + " entries, \\data\\ announced " +
              std::to_string(counts[size_t(n - 1)]));
-    t.sort();
-    for (size_t i = 1; i < t.size(); ++i)
-      if (t.keys[i] == t.keys[i - 1]) {
+    std::sort(where.begin(), where.end());
+    for (size_t i = 1; i < where.size(); ++i)
+      if (where[i].first == where[i - 1].first) {
         std::string g;
-        for (int w = 0; w < n; ++w) g += (w ? " " : "") + m.vocab.word(t.keys[i][size_t(w)]);
-        throw FormatError(path + ": the " + std::to_string(n) + "-gram '" + g + "' is listed twice");
+        for (int w = 0; w < n; ++w) g += (w ? " " : "") + m.vocab.word(where[i].first[size_t(w)]);
+        throw FormatError(path + ":" + std::to_string(std::max(where[i].second, where[i - 1].second)) + ": the " +
+                          std::to_string(n) + "-gram '" + g + "' is listed twice (also on line " +
+                          std::to_string(std::min(where[i].second, where[i - 1].second)) + ")");
       }
+    where.clear();
+    t.sort();
     if (!pending) r.fail("expected " + (n < order ? "\\" + std::to_string(n + 1) + "-grams:" : std::string("\\end\\")));
   }
   std::string trimmed = r.line;

@@ -24,9 +24,16 @@ OrderDiscounts modified_kneser_ney_discounts(const std::array<uint64_t, 4>& n, i
   const double y = n1 / (n1 + 2 * n2);
   r.d = {1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2, 3 - 4 * y * n4 / n3};
   for (size_t k = 0; k < 3; ++k)
-    if (!(r.d[k] > 0 && r.d[k] <= double(k + 1)))
-      return fallback("D" + std::to_string(k + 1) + (k == 2 ? "+" : "") + " = " + std::to_string(r.d[k]) + " is outside (0, " +
-                      std::to_string(k + 1) + "]");
+    if (!(r.d[k] > 0 && r.d[k] <= double(k + 1))) {
+      static const char* const kNames[] = {"D1", "D2", "D3+"};
+      std::string why = kNames[k];
+      why += " = ";
+      why += std::to_string(r.d[k]);
+      why += " is outside (0, ";
+      why += std::to_string(k + 1);
+      why += "]";
+      return fallback(why);
+    }
   return r;
 }
 

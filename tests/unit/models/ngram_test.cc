@@ -198,6 +198,7 @@ TEST(NgramArpa, MalformedFilesNameFileAndLine) {
       {"ngram 2=2", "ngram 2=3", "good.arpa:15: the \\2-grams: section has 2 entries, \\data\\ announced 3"},
       {"\\end\\\n", "\\end\\\nmore\n", "good.arpa:16: text after \\end\\"},
       {"\\2-grams:", "\\3-grams:", "good.arpa:11: expected \\2-grams:"},
+      {"-0.2\ta </s>", "-0.2\t<s> a", "good.arpa:13: the 2-gram '<s> a' is listed twice (also on line 12)"},
   };
   for (const Case& c : cases) {
     std::string bad = good;
