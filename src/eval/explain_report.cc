@@ -5,25 +5,12 @@
 #include <cstdio>
 #include <vector>
 
+#include "io/xml_escape.h"
+
 namespace lmf::eval {
 namespace {
 
 using nlohmann::json;
-
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string fmt(const char* f, double v) {
   char buf[64];
@@ -169,7 +156,7 @@ std::string explanation_svg(const Explanation& e) {
                   std::to_string(height) + "\" viewBox=\"0 0 " + std::to_string(width) + " " + std::to_string(height) +
                   "\" font-family=\"sans-serif\" font-size=\"12\">\n";
   s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  s += "<text class=\"title\" x=\"" + std::to_string(kPad) + "\" y=\"22\" font-size=\"15\">" + escape(heading(e)) +
+  s += "<text class=\"title\" x=\"" + std::to_string(kPad) + "\" y=\"22\" font-size=\"15\">" + io::xml_escape(heading(e)) +
        "</text>\n";
   s += "<text class=\"subtitle\" x=\"" + std::to_string(kPad) +
        "\" y=\"40\" fill=\"#555\">attribution to the target's log-probability; each row scaled by its largest "
@@ -179,14 +166,14 @@ std::string explanation_svg(const Explanation& e) {
     s += "<g" + attrs + "><rect x=\"" + std::to_string(x) + "\" y=\"" + std::to_string(y) + "\" width=\"" +
          std::to_string(w - 2) + "\" height=\"" + std::to_string(kCellH - 2) + "\" fill=\"" + fill +
          "\" stroke=\"#ccc\"/><text x=\"" + std::to_string(x + 4) + "\" y=\"" + std::to_string(y + 16) + "\">" +
-         escape(label) + "</text><title>" + escape(tip) + "</title></g>\n";
+         io::xml_escape(label) + "</text><title>" + io::xml_escape(tip) + "</title></g>\n";
   };
   const std::vector<Row> rs = rows(e);
   for (int line = 0; line < lines; ++line)
     for (int r = 0; r < R; ++r) {
       const int y = 50 + line * (R * kCellH + kPad) + r * kCellH;
       s += "<text class=\"rowlabel\" x=\"" + std::to_string(kPad) + "\" y=\"" + std::to_string(y + 16) + "\">" +
-           escape(rs[size_t(r)].label) + "</text>\n";
+           io::xml_escape(rs[size_t(r)].label) + "</text>\n";
       const std::vector<double>& v = *rs[size_t(r)].values;
       const double m = max_abs(v);
       for (int t = line * kPerLine; t < std::min(T, (line + 1) * kPerLine); ++t) {
@@ -227,19 +214,19 @@ std::string explanation_html(const Explanation& e) {
       "table { border-collapse: collapse; font-family: monospace; }\n"
       "td, th { border: 1px solid #ccc; padding: 3px 8px; text-align: left; white-space: pre; }\n"
       ".note { color: #555; }\n</style>\n</head>\n<body>\n";
-  h += "<h1>Why this next token?</h1>\n<p><b>Prompt:</b> " + escape(e.prompt) + "</p>\n<p><b>" + escape(heading(e)) +
+  h += "<h1>Why this next token?</h1>\n<p><b>Prompt:</b> " + io::xml_escape(e.prompt) + "</p>\n<p><b>" + io::xml_escape(heading(e)) +
        "</b></p>\n";
   h += "<p class=\"note\">Score: the log-probability of the target at the last position. Each row is scaled by its "
        "largest magnitude; red is positive, blue negative. Hover over a token for its value.</p>\n";
   for (const Row& r : rows(e)) {
     const double m = max_abs(*r.values);
-    h += "<h2>" + escape(r.label) + "</h2>\n<div class=\"tokens\" data-method=\"" + std::string(r.key) + "\">";
+    h += "<h2>" + io::xml_escape(r.label) + "</h2>\n<div class=\"tokens\" data-method=\"" + std::string(r.key) + "\">";
     for (size_t t = 0; t < e.ids.size(); ++t) {
       const double v = (*r.values)[t];
       const std::string& text = e.names.at(e.ids[t]).text;
       h += "<span class=\"tok\" data-position=\"" + std::to_string(t) + "\" data-value=\"" + exact(v) +
            "\" style=\"background:" + attribution_color(m > 0 ? v / m : 0.0) + "\" title=\"" +
-           escape("'" + text + "': " + exact(v)) + "\">" + escape(text) + "</span>";
+           io::xml_escape("'" + text + "': " + exact(v)) + "\">" + io::xml_escape(text) + "</span>";
     }
     h += "</div>\n";
   }
@@ -254,7 +241,7 @@ std::string explanation_html(const Explanation& e) {
          (L.layer == 0 ? std::string("embeddings") : std::to_string(L.layer)) + "</td>";
     for (const LensToken& t : L.top)
       h += "<td data-id=\"" + std::to_string(t.id) + "\" data-prob=\"" + exact(t.prob) + "\" style=\"background:" +
-           probability_color(t.prob) + "\">" + escape(shown(e.names.at(t.id).text, 16)) + " " + fmt("%.3f", t.prob) +
+           probability_color(t.prob) + "\">" + io::xml_escape(shown(e.names.at(t.id).text, 16)) + " " + fmt("%.3f", t.prob) +
            "</td>";
     h += "<td>" + fmt("%.4f", L.target_prob) + "</td><td>" + std::to_string(L.target_rank) + "</td></tr>\n";
   }

@@ -6,26 +6,12 @@
 #include <limits>
 
 #include "io/atomic_file.h"
+#include "io/xml_escape.h"
 #include "train/metrics_log.h"
 
 namespace lmf::train {
 
 namespace {
-
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string num(double v) {
   char buf[32];
@@ -115,7 +101,7 @@ std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions
          "\" font-family=\"sans-serif\" font-size=\"12\">\n";
   svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   svg += "<text class=\"title\" x=\"" + num(left + pw / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" +
-         escape(o.title) + "</text>\n";
+         io::xml_escape(o.title) + "</text>\n";
 
   // Grid, ticks and tick labels.
   svg += "<g class=\"grid\" stroke=\"#e4e4e4\" stroke-width=\"1\">\n";
@@ -145,9 +131,9 @@ std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions
   }
   svg += "</g>\n";
   svg += "<text class=\"xlabel\" x=\"" + num(left + pw / 2) + "\" y=\"" + num(o.height - 12.0) +
-         "\" text-anchor=\"middle\">" + escape(o.x_label) + "</text>\n";
+         "\" text-anchor=\"middle\">" + io::xml_escape(o.x_label) + "</text>\n";
   svg += "<text class=\"ylabel\" x=\"16\" y=\"" + num(top + ph / 2) + "\" text-anchor=\"middle\" transform=\"rotate(-90 16 " +
-         num(top + ph / 2) + ")\">" + escape(o.y_label) + "</text>\n";
+         num(top + ph / 2) + ")\">" + io::xml_escape(o.y_label) + "</text>\n";
 
   // The series.
   for (auto& s : series) {
@@ -159,11 +145,11 @@ std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions
       coords += ',';
       coords += num(py(y));
     }
-    svg += "<polyline class=\"series\" data-name=\"" + escape(s.name) + "\" fill=\"none\" stroke=\"" + escape(s.color) +
+    svg += "<polyline class=\"series\" data-name=\"" + io::xml_escape(s.name) + "\" fill=\"none\" stroke=\"" + io::xml_escape(s.color) +
            "\" stroke-width=\"1.6\" stroke-linejoin=\"round\" points=\"" + coords + "\"/>\n";
     if (s.markers)
       for (auto& [x, y] : pts)
-        svg += "<circle cx=\"" + num(px(x)) + "\" cy=\"" + num(py(y)) + "\" r=\"2.5\" fill=\"" + escape(s.color) + "\"/>\n";
+        svg += "<circle cx=\"" + num(px(x)) + "\" cy=\"" + num(py(y)) + "\" r=\"2.5\" fill=\"" + io::xml_escape(s.color) + "\"/>\n";
   }
 
   // Legend, top right inside the plot.
@@ -176,8 +162,8 @@ std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions
   for (size_t i = 0; i < series.size(); ++i) {
     const double y = ly + 13 + 18.0 * double(i);
     svg += "<line x1=\"" + num(lx + 8) + "\" y1=\"" + num(y) + "\" x2=\"" + num(lx + 30) + "\" y2=\"" + num(y) +
-           "\" stroke=\"" + escape(series[i].color) + "\" stroke-width=\"2\"/>\n";
-    svg += "<text x=\"" + num(lx + 36) + "\" y=\"" + num(y) + "\" dominant-baseline=\"middle\">" + escape(series[i].name) +
+           "\" stroke=\"" + io::xml_escape(series[i].color) + "\" stroke-width=\"2\"/>\n";
+    svg += "<text x=\"" + num(lx + 36) + "\" y=\"" + num(y) + "\" dominant-baseline=\"middle\">" + io::xml_escape(series[i].name) +
            "</text>\n";
   }
   svg += "</g>\n</svg>\n";
