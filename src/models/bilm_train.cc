@@ -1,0 +1,135 @@
+// Windowed training and evaluation of the ELMo-style biLM.
+#include "models/bilm_train.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "core/autograd.h"
+#include "core/optim/adamw.h"
+#include "core/optim/clip.h"
+#include "data/token_shard.h"
+#include "io/atomic_file.h"
+#include "io/output_dir.h"
+#include "models/rnn_lm_train.h"
+
+namespace lmf::models {
+namespace {
+
+// Rows [i, i + n) of the (S, B) stream as a contiguous (n, B) I32 tensor.
+Tensor window(const Tensor& ids, int64_t i, int64_t n) {
+  const int64_t B = ids.size(1);
+  Tensor out = Tensor::empty({n, B}, DType::I32);
+  std::copy(ids.data<int32_t>() + i * B, ids.data<int32_t>() + (i + n) * B, out.data<int32_t>());
+  return out;
+}
+
+}  // namespace
+
+BiLmTrainResult train_bilm(BiLm& model, const Tensor& ids, const BiLmTrainOptions& opt,
+                           const std::function<void(int64_t, float)>& on_step) {
+  const int64_t S = ids.size(0), B = ids.size(1);
+  optim::AdamWOptions ao;
+  ao.lr = opt.lr;
+  optim::AdamW adam(optim::decay_groups(model.parameters(), opt.weight_decay), ao);
+  BiLmTrainResult r;
+  r.parameters = model.parameter_count();
+  int64_t i = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int64_t step = 0; step < opt.steps; ++step) {
+    if (i >= S - 1) i = 0;
+    const int64_t L = std::min(opt.bptt, S - 1 - i);
+    Tensor loss = model.loss(window(ids, i, L + 1));
+    adam.zero_grad();
+    loss.backward();
+    if (opt.grad_clip > 0) optim::clip_grad_norm(adam, opt.grad_clip);
+    adam.step();
+    const float lv = loss.item();
+    r.losses.push_back(lv);
+    r.tokens += L * B;
+    r.steps = step + 1;
+    i += opt.bptt;
+    if (on_step) on_step(step + 1, lv);
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.tokens_per_s = r.seconds > 0 ? double(r.tokens) / r.seconds : 0;
+  const size_t n = std::min<size_t>(20, r.losses.size());
+  for (size_t k = r.losses.size() - n; k < r.losses.size(); ++k) r.train_loss += r.losses[k] / double(n);
+  return r;
+}
+
+double bilm_eval_loss(const BiLm& model, const Tensor& ids, int64_t bptt) {
+  autograd::NoGradGuard ng;
+  const int64_t S = ids.size(0), B = ids.size(1);
+  double total = 0;
+  int64_t count = 0;
+  for (int64_t i = 0; i < S - 1; i += bptt) {
+    const int64_t L = std::min(bptt, S - 1 - i);
+    total += double(model.loss(window(ids, i, L + 1)).item()) * double(L * B);
+    count += L * B;
+  }
+  return total / double(count);
+}
+
+BiLmTrainResult run_bilm_training(const BiLmTrainOptions& opt_in) {
+  BiLmTrainOptions opt = opt_in;
+  namespace fs = std::filesystem;
+  const std::string train_path = opt.data_dir + "/train.bin", val_path = opt.data_dir + "/val.bin";
+  data::TokenShard train = data::TokenShard::open(train_path);
+  std::optional<data::TokenShard> val;
+  if (fs::exists(val_path)) val = data::TokenShard::open(val_path);
+  if (val && val->size() < size_t(2 * opt.eval_batch)) val.reset();  // too short to evaluate
+
+  int64_t max_id = -1;
+  for (const data::TokenShard* s : {&train, val ? &*val : nullptr})
+    if (s)
+      for (size_t k = 0; k < s->size(); ++k) max_id = std::max<int64_t>(max_id, (*s)[k]);
+  if (opt.model.vocab_size == 0) {
+    const std::string meta = opt.data_dir + "/meta.json";
+    if (fs::exists(meta)) {
+      nlohmann::json j = nlohmann::json::parse(io::read_file(meta), nullptr, false);
+      if (j.is_object() && j.contains("vocab_size") && j["vocab_size"].is_number_integer())
+        opt.model.vocab_size = j["vocab_size"].get<int64_t>();
+    }
+    if (opt.model.vocab_size == 0) opt.model.vocab_size = max_id + 1;
+  }
+  if (max_id >= opt.model.vocab_size)
+    throw Error(opt.data_dir + ": token id " + std::to_string(max_id) + " is outside the vocabulary of " +
+                std::to_string(opt.model.vocab_size));
+
+  Tensor train_ids = batchify(train, opt.batch);
+  Tensor val_ids = val ? batchify(*val, opt.eval_batch) : Tensor();
+  io::OutputDir out(opt.out_dir);
+  BiLm model = BiLm::init(opt.model, opt.seed);
+  if (!opt.quiet)
+    std::fprintf(stderr, "biLM: %lld parameters, %lld streams of %lld tokens, windows of %lld\n",
+                 (long long)model.parameter_count(), (long long)opt.batch, (long long)train_ids.size(0),
+                 (long long)opt.bptt);
+  auto report = [&](int64_t step, float loss) {
+    if (!opt.quiet && (step % 10 == 0 || step == opt.steps))
+      std::fprintf(stderr, "step %lld  loss %.4f\n", (long long)step, loss);
+  };
+  BiLmTrainResult r = train_bilm(model, train_ids, opt, report);
+  if (val) {
+    r.val_loss = bilm_eval_loss(model, val_ids, opt.bptt);
+    r.val_ppl = std::exp(r.val_loss);
+  }
+  model.save(opt.out_dir);
+  if (fs::exists(opt.data_dir + "/tokenizer.json"))
+    io::write_text_atomic(opt.out_dir + "/tokenizer.json", io::read_file(opt.data_dir + "/tokenizer.json"));
+  nlohmann::json res = {{"arch", "bilm"},         {"parameters", r.parameters},
+                        {"steps", r.steps},       {"tokens", r.tokens},
+                        {"seconds", r.seconds},   {"tokens_per_s", r.tokens_per_s},
+                        {"train_loss", r.train_loss}, {"bptt", opt.bptt},
+                        {"batch", opt.batch}};
+  if (val) {
+    res["val_loss"] = r.val_loss;
+    res["val_ppl"] = r.val_ppl;
+  }
+  io::write_text_atomic(opt.out_dir + "/results.json", res.dump(2) + "\n");
+  return r;
+}
+
+}  // namespace lmf::models
