@@ -21,6 +21,7 @@
 #include "io/jsonl.h"
 #include "io/npy.h"
 #include "io/progress.h"
+#include "models/bilm_embed.h"
 
 namespace lmf::cli {
 namespace {
@@ -125,6 +126,29 @@ int run_embed_train(int argc, char** argv) {
   return 0;
 }
 
+// --per-token: each text's token vectors from a biLM, as JSON lines {"id", "tokens", "embeddings"}.
+int run_embed_per_token(const ModelFlags& mf, const std::vector<InputText>& texts, const std::string& out) {
+  if (out.ends_with(".npy")) throw Error("--per-token writes JSON lines: --out must end in .jsonl");
+  if (!models::is_bilm_dir(mf.model_dir))
+    throw Error("--per-token needs a biLM model directory (`lmforge train --arch bilm`); " + mf.model_dir +
+                "/config.json does not name model_type \"bilm\"");
+  const models::BiLmEmbedder embedder(mf.model_dir, mf.tokenizer);
+  std::string lines;
+  for (const InputText& t : texts) {
+    const models::TokenVectors v = embedder.embed(t.text, t.where);
+    json rows = json::array();
+    for (size_t i = 0; i < v.tokens.size(); ++i)
+      rows.push_back(std::vector<float>(v.vectors.begin() + std::ptrdiff_t(i * size_t(v.dim)),
+                                        v.vectors.begin() + std::ptrdiff_t((i + 1) * size_t(v.dim))));
+    lines += json{{"id", t.id}, {"tokens", v.tokens}, {"embeddings", rows}}.dump() + "\n";
+  }
+  if (out.empty())
+    std::fwrite(lines.data(), 1, lines.size(), stdout);
+  else
+    io::write_text_atomic(out, lines);
+  return 0;
+}
+
 int run_embed(int argc, char** argv) {
   if (argc >= 2 && !std::strcmp(argv[1], "train")) {
     std::string prog = std::string(argv[0]) + " train";
@@ -142,7 +166,7 @@ int run_embed(int argc, char** argv) {
                "lmforge embed"};
   ModelFlags mf;
   std::string pooling = "mean", input, out;
-  bool quiet = false;
+  bool quiet = false, per_token = false;
   int threads = 0;
   add_model_flags(app, mf);
   add_pooling_flag(app, pooling);
@@ -155,12 +179,16 @@ int run_embed(int argc, char** argv) {
             return in.ends_with(".npy") || in.ends_with(".jsonl") ? "" : "must end in .npy or .jsonl, got '" + in + "'";
           },
           "", ""));
+  app.add_flag("--per-token", per_token,
+               "one vector a token from a biLM model directory (`train --arch bilm`): its learned mix of the "
+               "layers at that token, as JSON lines {\"id\", \"tokens\", \"embeddings\"}");
   app.add_flag("--quiet", quiet, "no progress output");
   add_threads_flag(app, threads);
   LMF_PARSE(app, argc, argv);
   apply_threads(threads);
 
   const std::vector<InputText> texts = read_input(input);
+  if (per_token) return run_embed_per_token(mf, texts, out);
   const augment::Embedder embedder({mf.model_dir, mf.tokenizer, mf.adapter_dir, augment::parse_pooling(pooling)});
   std::vector<std::vector<int32_t>> ids;
   for (const InputText& t : texts) ids.push_back(embedder.encode(t.text, t.where));

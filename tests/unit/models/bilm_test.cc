@@ -3,18 +3,22 @@
 // the sequence reversed, one shared nn.Linear): the saved model.safetensors loads into it with
 // load_state_dict(strict=True); the loss and every parameter's gradient agree to 1e-4, the
 // layer representations and their scalar mix too, and a few AdamW steps give the same losses
-// to 1e-3. Also: a model directory round trip and `lmforge train --arch bilm` end to end.
+// to 1e-3. Also: a model directory round trip, `lmforge train --arch bilm` end to end, and
+// `lmforge embed --per-token` (the same token gets different vectors in different contexts).
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <sstream>
 #include <vector>
 
 #include "core/random.h"
 #include "data/token_shard.h"
 #include "io/atomic_file.h"
 #include "models/bilm.h"
+#include "models/bilm_embed.h"
 #include "models/bilm_train.h"
 #include "models/rnn_lm_train.h"
+#include "support/byte_tokenizer.h"
 #include "support/oracle.h"
 
 using namespace lmf;
@@ -138,4 +142,37 @@ TEST(BiLm, ModelDirectoryRoundTripAndTrainCommand) {
   const double vl = bilm_eval_loss(m, batchify(data::TokenShard::open(dir + "/val.bin"), 10), 8);
   EXPECT_NEAR(j["val_perplexity"].get<double>(), std::exp(vl), 1e-4 * std::exp(vl));
   EXPECT_LT(vl, std::log(17.0));  // better than uniform
+}
+
+TEST(BiLm, EmbedPerTokenGivesTheLayerMixOfEachToken) {
+  const std::string dir = test::temp_dir();
+  BiLmConfig cfg = small_config(257);  // the byte tokenizer's 256 bytes and <|endoftext|>
+  with_mix(cfg).save(dir + "/m");
+  test::byte_tokenizer(false).save_json(dir + "/m/tokenizer.json");
+  io::write_text_atomic(dir + "/in.jsonl", "{\"text\": \"a bat\", \"id\": \"x\"}\n{\"text\": \"the bat\"}\n");
+  std::string out;
+  ASSERT_EQ(test::run_command(std::string(LMFORGE_BINARY) + " embed --model " + dir + "/m --per-token --input " + dir +
+                                  "/in.jsonl --threads 1",
+                              &out),
+            0)
+      << out;
+  std::istringstream lines(out);
+  std::string line;
+  std::vector<nlohmann::json> got;
+  while (std::getline(lines, line)) got.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0]["id"], "x");
+  EXPECT_EQ(got[1]["id"], 1);
+  EXPECT_EQ(got[0]["tokens"], (nlohmann::json{"a", " ", "b", "a", "t"}));
+  const BiLm m = BiLm::load(dir + "/m");
+  const std::vector<float> want = m.mix(m.layers(Tensor::from_ints({'a', ' ', 'b', 'a', 't'}, {5, 1}))).to_vector();
+  ASSERT_EQ(got[0]["embeddings"].size(), 5u);
+  for (size_t t = 0; t < 5; ++t)
+    for (size_t c = 0; c < 12; ++c) EXPECT_EQ(got[0]["embeddings"][t][c].get<float>(), want[t * 12 + c]);
+  // "t" ends both texts but its forward context differs: so does its vector.
+  EXPECT_NE(got[0]["embeddings"][4], got[1]["embeddings"][6]);
+  EXPECT_NE(test::run_command(std::string(LMFORGE_BINARY) + " embed --model " + dir + "/none --per-token --input " +
+                                  dir + "/in.jsonl 2>&1",
+                              &out),
+            0);
 }
