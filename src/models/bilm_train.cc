@@ -76,28 +76,10 @@ double bilm_eval_loss(const BiLm& model, const Tensor& ids, int64_t bptt) {
 BiLmTrainResult run_bilm_training(const BiLmTrainOptions& opt_in) {
   BiLmTrainOptions opt = opt_in;
   namespace fs = std::filesystem;
-  const std::string train_path = opt.data_dir + "/train.bin", val_path = opt.data_dir + "/val.bin";
-  data::TokenShard train = data::TokenShard::open(train_path);
-  std::optional<data::TokenShard> val;
-  if (fs::exists(val_path)) val = data::TokenShard::open(val_path);
-  if (val && val->size() < size_t(2 * opt.eval_batch)) val.reset();  // too short to evaluate
-
-  int64_t max_id = -1;
-  for (const data::TokenShard* s : {&train, val ? &*val : nullptr})
-    if (s)
-      for (size_t k = 0; k < s->size(); ++k) max_id = std::max<int64_t>(max_id, (*s)[k]);
-  if (opt.model.vocab_size == 0) {
-    const std::string meta = opt.data_dir + "/meta.json";
-    if (fs::exists(meta)) {
-      nlohmann::json j = nlohmann::json::parse(io::read_file(meta), nullptr, false);
-      if (j.is_object() && j.contains("vocab_size") && j["vocab_size"].is_number_integer())
-        opt.model.vocab_size = j["vocab_size"].get<int64_t>();
-    }
-    if (opt.model.vocab_size == 0) opt.model.vocab_size = max_id + 1;
-  }
-  if (max_id >= opt.model.vocab_size)
-    throw Error(opt.data_dir + ": token id " + std::to_string(max_id) + " is outside the vocabulary of " +
-                std::to_string(opt.model.vocab_size));
+  TokenData shards = open_token_data(opt.data_dir, opt.eval_batch, opt.model.vocab_size);
+  opt.model.vocab_size = shards.vocab_size;
+  const data::TokenShard& train = shards.train;
+  const std::optional<data::TokenShard>& val = shards.val;
 
   Tensor train_ids = batchify(train, opt.batch);
   Tensor val_ids = val ? batchify(*val, opt.eval_batch) : Tensor();

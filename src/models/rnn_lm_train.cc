@@ -102,31 +102,38 @@ double rnn_lm_eval_loss(const RnnLm& model, const Tensor& ids, int64_t bptt) {
   return total / double(count);
 }
 
-RnnLmTrainResult run_rnn_lm_training(const RnnLmTrainOptions& opt_in) {
-  RnnLmTrainOptions opt = opt_in;
+TokenData open_token_data(const std::string& dir, int64_t eval_batch, int64_t vocab_size) {
   namespace fs = std::filesystem;
-  const std::string train_path = opt.data_dir + "/train.bin", val_path = opt.data_dir + "/val.bin";
-  data::TokenShard train = data::TokenShard::open(train_path);
-  std::optional<data::TokenShard> val;
-  if (fs::exists(val_path)) val = data::TokenShard::open(val_path);
-  if (val && val->size() < size_t(2 * opt.eval_batch)) val.reset();  // too short to evaluate
+  const std::string train_path = dir + "/train.bin", val_path = dir + "/val.bin";
+  TokenData d{data::TokenShard::open(train_path), std::nullopt, vocab_size};
+  if (fs::exists(val_path)) d.val = data::TokenShard::open(val_path);
+  if (d.val && d.val->size() < size_t(2 * eval_batch)) d.val.reset();  // too short to evaluate
 
   int64_t max_id = -1;
-  for (const data::TokenShard* s : {&train, val ? &*val : nullptr})
+  for (const data::TokenShard* s : {&d.train, d.val ? &*d.val : nullptr})
     if (s)
       for (size_t k = 0; k < s->size(); ++k) max_id = std::max<int64_t>(max_id, (*s)[k]);
-  if (opt.model.vocab_size == 0) {
-    const std::string meta = opt.data_dir + "/meta.json";
+  if (d.vocab_size == 0) {
+    const std::string meta = dir + "/meta.json";
     if (fs::exists(meta)) {
       nlohmann::json j = nlohmann::json::parse(io::read_file(meta), nullptr, false);
       if (j.is_object() && j.contains("vocab_size") && j["vocab_size"].is_number_integer())
-        opt.model.vocab_size = j["vocab_size"].get<int64_t>();
+        d.vocab_size = j["vocab_size"].get<int64_t>();
     }
-    if (opt.model.vocab_size == 0) opt.model.vocab_size = max_id + 1;
+    if (d.vocab_size == 0) d.vocab_size = max_id + 1;
   }
-  if (max_id >= opt.model.vocab_size)
-    throw Error(opt.data_dir + ": token id " + std::to_string(max_id) + " is outside the vocabulary of " +
-                std::to_string(opt.model.vocab_size));
+  if (max_id >= d.vocab_size)
+    throw Error(dir + ": token id " + std::to_string(max_id) + " is outside the vocabulary of " + std::to_string(d.vocab_size));
+  return d;
+}
+
+RnnLmTrainResult run_rnn_lm_training(const RnnLmTrainOptions& opt_in) {
+  RnnLmTrainOptions opt = opt_in;
+  namespace fs = std::filesystem;
+  TokenData shards = open_token_data(opt.data_dir, opt.eval_batch, opt.model.vocab_size);
+  opt.model.vocab_size = shards.vocab_size;
+  const data::TokenShard& train = shards.train;
+  const std::optional<data::TokenShard>& val = shards.val;
   if (opt.model.embedding_size == 0) opt.model.embedding_size = opt.model.hidden_size;
 
   Tensor train_ids = batchify(train, opt.batch);

@@ -22,6 +22,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,17 @@ struct RnnLmTrainResult {
 
 // The (S, B) batchified stream of a shard, as I32.
 Tensor batchify(const data::TokenShard& shard, int64_t B);
+
+// A `data tokenize` directory as the recurrent LMs (this one and models/bilm_train.h) read
+// it: DIR/train.bin; DIR/val.bin when present and at least 2·eval_batch ids long; the
+// vocabulary size — `vocab_size` when not 0, else meta.json's vocab_size, else the largest
+// id + 1. An id outside the vocabulary is an Error naming DIR.
+struct TokenData {
+  data::TokenShard train;
+  std::optional<data::TokenShard> val;
+  int64_t vocab_size = 0;
+};
+TokenData open_token_data(const std::string& dir, int64_t eval_batch, int64_t vocab_size);
 
 // Trains `model` in place for opt.steps chunks of `train_ids` ((S, B) from batchify).
 // `on_step(step, loss)` is called after each step (may be empty).
