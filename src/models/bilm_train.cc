@@ -16,17 +16,6 @@
 #include "models/rnn_lm_train.h"
 
 namespace lmf::models {
-namespace {
-
-// Rows [i, i + n) of the (S, B) stream as a contiguous (n, B) I32 tensor.
-Tensor window(const Tensor& ids, int64_t i, int64_t n) {
-  const int64_t B = ids.size(1);
-  Tensor out = Tensor::empty({n, B}, DType::I32);
-  std::copy(ids.data<int32_t>() + i * B, ids.data<int32_t>() + (i + n) * B, out.data<int32_t>());
-  return out;
-}
-
-}  // namespace
 
 BiLmTrainResult train_bilm(BiLm& model, const Tensor& ids, const BiLmTrainOptions& opt,
                            const std::function<void(int64_t, float)>& on_step) {
@@ -41,22 +30,13 @@ BiLmTrainResult train_bilm(BiLm& model, const Tensor& ids, const BiLmTrainOption
   for (int64_t step = 0; step < opt.steps; ++step) {
     if (i >= S - 1) i = 0;
     const int64_t L = std::min(opt.bptt, S - 1 - i);
-    Tensor loss = model.loss(window(ids, i, L + 1));
-    adam.zero_grad();
-    loss.backward();
-    if (opt.grad_clip > 0) optim::clip_grad_norm(adam, opt.grad_clip);
-    adam.step();
-    const float lv = loss.item();
-    r.losses.push_back(lv);
-    r.tokens += L * B;
-    r.steps = step + 1;
+    const float lv = optimizer_step(adam, model.loss(stream_rows(ids, i, L + 1)), opt.grad_clip);
+    record_step(r, lv, L * B);
     i += opt.bptt;
     if (on_step) on_step(step + 1, lv);
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  r.tokens_per_s = r.seconds > 0 ? double(r.tokens) / r.seconds : 0;
-  const size_t n = std::min<size_t>(20, r.losses.size());
-  for (size_t k = r.losses.size() - n; k < r.losses.size(); ++k) r.train_loss += r.losses[k] / double(n);
+  finish_result(r);
   return r;
 }
 
@@ -67,7 +47,7 @@ double bilm_eval_loss(const BiLm& model, const Tensor& ids, int64_t bptt) {
   int64_t count = 0;
   for (int64_t i = 0; i < S - 1; i += bptt) {
     const int64_t L = std::min(bptt, S - 1 - i);
-    total += double(model.loss(window(ids, i, L + 1)).item()) * double(L * B);
+    total += double(model.loss(stream_rows(ids, i, L + 1)).item()) * double(L * B);
     count += L * B;
   }
   return total / double(count);

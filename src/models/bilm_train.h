@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "models/bilm.h"
+#include "models/rnn_lm_train.h"
 
 namespace lmf::models {
 
@@ -32,13 +33,7 @@ struct BiLmTrainOptions {
   bool quiet = false;
 };
 
-struct BiLmTrainResult {
-  int64_t steps = 0, parameters = 0, tokens = 0;
-  double seconds = 0, tokens_per_s = 0;
-  double train_loss = 0;             // mean over the last 20 steps
-  double val_loss = 0, val_ppl = 0;  // 0 when there is no val.bin
-  std::vector<float> losses;         // every step's training loss
-};
+using BiLmTrainResult = RnnLmTrainResult;  // the same figures
 
 // Trains `model` in place for opt.steps windows of `ids` ((S, B) from batchify).
 BiLmTrainResult train_bilm(BiLm& model, const Tensor& ids, const BiLmTrainOptions& opt,

@@ -17,23 +17,15 @@
 namespace lmf::models {
 namespace {
 
-// Rows [i, i + L) of the (S, B) stream as a contiguous (L, B) I32 tensor.
-Tensor rows(const Tensor& ids, int64_t i, int64_t L) {
-  const int64_t B = ids.size(1);
-  Tensor out = Tensor::empty({L, B}, DType::I32);
-  std::copy(ids.data<int32_t>() + i * B, ids.data<int32_t>() + (i + L) * B, out.data<int32_t>());
-  return out;
-}
-
 RnnLm::State detached(const RnnLm::State& s) {
   return {s.h.defined() ? s.h.detach() : Tensor(), s.c.defined() ? s.c.detach() : Tensor()};
 }
 
 // The chunk's mean loss: logits (L, B, V) against targets (L, B).
 Tensor chunk_loss(const RnnLm& model, const Tensor& ids, int64_t i, int64_t L, RnnLm::State& state) {
-  Tensor logits = model.forward(rows(ids, i, L), state);
+  Tensor logits = model.forward(stream_rows(ids, i, L), state);
   const int64_t V = logits.size(2);
-  return cross_entropy(logits.reshape({-1, V}), rows(ids, i + 1, L).reshape({-1}));
+  return cross_entropy(logits.reshape({-1, V}), stream_rows(ids, i + 1, L).reshape({-1}));
 }
 
 }  // namespace
@@ -48,6 +40,34 @@ Tensor batchify(const data::TokenShard& shard, int64_t B) {
   for (int64_t b = 0; b < B; ++b)
     for (int64_t s = 0; s < S; ++s) p[s * B + b] = int32_t(shard[size_t(b * S + s)]);
   return out;
+}
+
+Tensor stream_rows(const Tensor& ids, int64_t i, int64_t n) {
+  const int64_t B = ids.size(1);
+  Tensor out = Tensor::empty({n, B}, DType::I32);
+  std::copy(ids.data<int32_t>() + i * B, ids.data<int32_t>() + (i + n) * B, out.data<int32_t>());
+  return out;
+}
+
+float optimizer_step(optim::AdamW& adam, const Tensor& loss, double grad_clip) {
+  adam.zero_grad();
+  Tensor(loss).backward();
+  if (grad_clip > 0) optim::clip_grad_norm(adam, grad_clip);
+  adam.step();
+  return loss.item();
+}
+
+void record_step(RnnLmTrainResult& r, float loss, int64_t tokens) {
+  r.losses.push_back(loss);
+  r.tokens += tokens;
+  r.steps += 1;
+}
+
+void finish_result(RnnLmTrainResult& r) {
+  r.tokens_per_s = r.seconds > 0 ? double(r.tokens) / r.seconds : 0;
+  const size_t n = std::min<size_t>(20, r.losses.size());
+  r.train_loss = 0;
+  for (size_t k = r.losses.size() - n; k < r.losses.size(); ++k) r.train_loss += r.losses[k] / double(n);
 }
 
 RnnLmTrainResult train_rnn_lm(RnnLm& model, const Tensor& ids, const RnnLmTrainOptions& opt,
@@ -68,23 +88,14 @@ RnnLmTrainResult train_rnn_lm(RnnLm& model, const Tensor& ids, const RnnLmTrainO
     }
     const int64_t L = std::min(opt.bptt, S - 1 - i);
     state = detached(state);
-    Tensor loss = chunk_loss(model, ids, i, L, state);
-    adam.zero_grad();
-    loss.backward();
-    if (opt.grad_clip > 0) optim::clip_grad_norm(adam, opt.grad_clip);
-    adam.step();
-    const float lv = loss.item();
-    r.losses.push_back(lv);
-    r.tokens += L * B;
-    r.steps = step + 1;
+    const float lv = optimizer_step(adam, chunk_loss(model, ids, i, L, state), opt.grad_clip);
+    record_step(r, lv, L * B);
     i += opt.bptt;
     if (on_step) on_step(step + 1, lv);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (opt.time_limit_s > 0 && r.seconds >= opt.time_limit_s) break;
   }
-  r.tokens_per_s = r.seconds > 0 ? double(r.tokens) / r.seconds : 0;
-  const size_t n = std::min<size_t>(20, r.losses.size());
-  for (size_t k = r.losses.size() - n; k < r.losses.size(); ++k) r.train_loss += r.losses[k] / double(n);
+  finish_result(r);
   return r;
 }
 

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "core/optim/adamw.h"
 #include "data/token_shard.h"
 #include "models/rnn_lm.h"
 
@@ -53,6 +54,17 @@ struct RnnLmTrainResult {
 
 // The (S, B) batchified stream of a shard, as I32.
 Tensor batchify(const data::TokenShard& shard, int64_t B);
+// Rows [i, i + n) of an (S, B) stream as a contiguous (n, B) I32 tensor.
+Tensor stream_rows(const Tensor& ids, int64_t i, int64_t n);
+
+// The steps shared by the recurrent LMs' loops (this one and models/bilm_train.h):
+// optimizer_step zeroes the gradients, backpropagates `loss`, clips the global gradient norm
+// (grad_clip > 0) and takes the AdamW step, returning the loss; record_step adds a step of
+// `tokens` targets to r; finish_result sets tokens_per_s and train_loss (the mean of the
+// last 20 steps' losses) from r's steps and r.seconds.
+float optimizer_step(optim::AdamW& adam, const Tensor& loss, double grad_clip);
+void record_step(RnnLmTrainResult& r, float loss, int64_t tokens);
+void finish_result(RnnLmTrainResult& r);
 
 // A `data tokenize` directory as the recurrent LMs (this one and models/bilm_train.h) read
 // it: DIR/train.bin; DIR/val.bin when present and at least 2·eval_batch ids long; the
