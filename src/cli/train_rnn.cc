@@ -48,15 +48,7 @@ int run_train_rnn(int argc, char** argv) {
   add_threads_flag(app, threads);
   LMF_PARSE(app, argc, argv);
   apply_threads(threads);
-  const models::RnnLmTrainResult r = models::run_rnn_lm_training(o);
-  nlohmann::json j = {{"arch", kind},           {"parameters", r.parameters}, {"steps", r.steps},
-                      {"tokens", r.tokens},     {"seconds", r.seconds},       {"tokens_per_s", r.tokens_per_s},
-                      {"train_loss", r.train_loss}};
-  if (r.val_ppl > 0) {
-    j["val_loss"] = r.val_loss;
-    j["val_perplexity"] = r.val_ppl;
-  }
-  std::printf("%s\n", j.dump().c_str());
+  std::printf("%s\n", models::result_json(models::run_rnn_lm_training(o), kind).dump().c_str());
   return 0;
 }
 

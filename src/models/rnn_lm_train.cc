@@ -70,6 +70,17 @@ void finish_result(RnnLmTrainResult& r) {
   for (size_t k = r.losses.size() - n; k < r.losses.size(); ++k) r.train_loss += r.losses[k] / double(n);
 }
 
+nlohmann::json result_json(const RnnLmTrainResult& r, const std::string& arch) {
+  nlohmann::json j = {{"arch", arch},       {"parameters", r.parameters}, {"steps", r.steps},
+                      {"tokens", r.tokens}, {"seconds", r.seconds},       {"tokens_per_s", r.tokens_per_s},
+                      {"train_loss", r.train_loss}};
+  if (r.val_ppl > 0) {
+    j["val_loss"] = r.val_loss;
+    j["val_perplexity"] = r.val_ppl;
+  }
+  return j;
+}
+
 RnnLmTrainResult train_rnn_lm(RnnLm& model, const Tensor& ids, const RnnLmTrainOptions& opt,
                               const std::function<void(int64_t, float)>& on_step) {
   const int64_t S = ids.size(0), B = ids.size(1);

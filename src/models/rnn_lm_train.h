@@ -22,6 +22,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,6 +66,9 @@ Tensor stream_rows(const Tensor& ids, int64_t i, int64_t n);
 float optimizer_step(optim::AdamW& adam, const Tensor& loss, double grad_clip);
 void record_step(RnnLmTrainResult& r, float loss, int64_t tokens);
 void finish_result(RnnLmTrainResult& r);
+// The line `lmforge train --arch lstm|gru|bilm` prints: arch, parameters, steps, tokens,
+// seconds, tokens_per_s, train_loss, and val_loss and val_perplexity when measured.
+nlohmann::json result_json(const RnnLmTrainResult& r, const std::string& arch);
 
 // A `data tokenize` directory as the recurrent LMs (this one and models/bilm_train.h) read
 // it: DIR/train.bin; DIR/val.bin when present and at least 2·eval_batch ids long; the
