@@ -1,10 +1,11 @@
 // Hugging Face tokenizer.json for byte-level BPE: loading (GPT-2 and Llama-3 style files)
-// and writing.
+// and writing. Files whose model is WordPiece go to hf_wordpiece_format.cc.
 //
 // Understood: model {type BPE, vocab, merges as "a b" strings or [a, b] pairs, ignore_merges};
 // added_tokens; normalizer null; pre_tokenizer ByteLevel (use_regex: GPT-2's pattern),
 // Split (Regex or String pattern, behavior Isolated) or a Sequence of these; decoder
-// ByteLevel or null. post_processor is ignored: encode never adds BOS/EOS. Anything else is a
+// ByteLevel or null. post_processor: its single template is read where post_processor.h
+// understands it (else none); encode never adds BOS/EOS. Anything else is a
 // FormatError naming the file and the JSON field, never a silent misreading.
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,7 @@
 
 #include "core/error.h"
 #include "tokenizer/byte_level.h"
+#include "tokenizer/post_processor.h"
 #include "tokenizer/tokenizer_impl.h"
 
 namespace lmf::tok {
@@ -84,7 +86,8 @@ Tokenizer Tokenizer::from_hf_json(std::string_view text, const std::string& orig
   if (!j.contains("model") || !j["model"].is_object()) r.fail("model", "missing");
   const json& m = j["model"];
   std::string mtype = m.value("type", "BPE");
-  if (mtype != "BPE") r.fail("model.type", "'" + mtype + "' is not supported (only byte-level BPE)");
+  if (mtype == "WordPiece") return Tokenizer(read_hf_wordpiece(j, origin));
+  if (mtype != "BPE") r.fail("model.type", "'" + mtype + "' is not supported (only byte-level BPE and WordPiece)");
   for (const char* f : {"continuing_subword_prefix", "end_of_word_suffix", "unk_token"})
     if (m.contains(f) && !m[f].is_null() && !(m[f].is_string() && m[f].get<std::string>().empty()))
       r.fail(std::string("model.") + f, "is not supported for byte-level BPE");
@@ -166,11 +169,23 @@ Tokenizer Tokenizer::from_hf_json(std::string_view text, const std::string& orig
   } catch (const Error& e) {
     throw FormatError(origin + ": pre_tokenizer: " + e.what());
   }
+  // The template is read where it can be; a byte-level file loads without one as before.
+  SingleTemplate tpl;
+  try {
+    tpl = read_post_processor(j.contains("post_processor") ? j["post_processor"] : json(), origin, false);
+  } catch (const FormatError&) {
+  }
+  auto valid = [&](TokenId id) { return size_t(id) < impl->id_bytes.size() && impl->id_bytes[size_t(id)]; };
+  if (std::all_of(tpl.prefix.begin(), tpl.prefix.end(), valid) && std::all_of(tpl.suffix.begin(), tpl.suffix.end(), valid)) {
+    impl->single_prefix = std::move(tpl.prefix);
+    impl->single_suffix = std::move(tpl.suffix);
+  }
   return Tokenizer(impl);
 }
 
 std::string Tokenizer::to_hf_json() const {
   const Impl& im = *impl_;
+  if (im.wordpiece) return im.source_json;
   json j;
   j["version"] = "1.0";
   j["truncation"] = nullptr;

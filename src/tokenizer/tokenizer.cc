@@ -15,6 +15,7 @@
 #include "tokenizer/tokenizer_impl.h"
 #include "core/utf8.h"
 #include "tokenizer/word_cache.h"
+#include "tokenizer/wordpiece_pipeline.h"
 
 namespace lmf::tok {
 
@@ -95,7 +96,7 @@ void Tokenizer::Impl::finish() {
   for (auto& p : patterns) regexes.push_back(std::make_shared<Regex>(p));
   pre = Pretokenizer(std::move(regexes));
   matcher.build(specials);
-  size_t n = bpe.size();
+  size_t n = std::max(bpe.size(), wordpiece ? wordpiece->model().size() : 0);
   for (auto& s : specials) {
     if (s.id < 0) throw FormatError(name + ": special token '" + s.content + "' has a negative id " + std::to_string(s.id));
     n = std::max(n, size_t(s.id) + 1);
@@ -103,12 +104,17 @@ void Tokenizer::Impl::finish() {
   id_bytes.assign(n, nullptr);
   for (size_t id = 0; id < bpe.size(); ++id)
     if (!bpe.bytes(uint32_t(id)).empty()) id_bytes[id] = &bpe.bytes(uint32_t(id));
+  if (wordpiece)
+    for (size_t id = 0; id < wordpiece->model().size(); ++id)
+      if (!wordpiece->model().token(TokenId(id)).empty()) id_bytes[id] = &wordpiece->model().token(TokenId(id));
+  special_ids.assign(n, false);
   for (auto& s : specials) {
     const std::string*& slot = id_bytes[size_t(s.id)];
     if (slot && *slot != s.content)
       throw FormatError(name + ": special token '" + s.content + "' has id " + std::to_string(s.id) +
                         ", which is already the token '" + *slot + "'");
     slot = &s.content;
+    if (s.special) special_ids[size_t(s.id)] = true;
   }
 }
 
@@ -183,6 +189,10 @@ Tokenizer Tokenizer::load(const std::string& spec) {
 
 void Tokenizer::encode_append(std::string_view text, bool allow_special, std::vector<TokenId>& out) const {
   const Impl& im = *impl_;
+  if (im.wordpiece) {
+    im.wordpiece->encode(text, allow_special, out);
+    return;
+  }
   if (!allow_special || im.matcher.empty()) {
     encode_plain(im, text, out);
     return;
@@ -236,22 +246,52 @@ const std::string& Tokenizer::token_bytes(TokenId id) const {
   return *impl_->id_bytes[size_t(id)];
 }
 
-std::string Tokenizer::decode_bytes(std::span<const TokenId> ids) const {
-  const Impl& im = *impl_;
-  size_t total = 0;
-  for (size_t i = 0; i < ids.size(); ++i) {
+void Tokenizer::check_ids(std::span<const TokenId> ids) const {
+  for (size_t i = 0; i < ids.size(); ++i)
     if (!is_valid_id(ids[i]))
       throw Error("token id " + std::to_string(ids[i]) + " at position " + std::to_string(i) +
-                  " is not in the vocabulary of " + im.name + " (size " + std::to_string(vocab_size()) + ")");
-    total += im.id_bytes[size_t(ids[i])]->size();
-  }
+                  " is not in the vocabulary of " + impl_->name + " (size " + std::to_string(vocab_size()) + ")");
+}
+
+std::string Tokenizer::decode_bytes(std::span<const TokenId> ids) const {
+  const Impl& im = *impl_;
+  if (im.wordpiece) return decode(ids);
+  check_ids(ids);
+  size_t total = 0;
+  for (TokenId id : ids) total += im.id_bytes[size_t(id)]->size();
   std::string out;
   out.reserve(total);
   for (TokenId id : ids) out += *im.id_bytes[size_t(id)];
   return out;
 }
 
-std::string Tokenizer::decode(std::span<const TokenId> ids) const { return utf8_lossy(decode_bytes(ids)); }
+std::string Tokenizer::decode(std::span<const TokenId> ids, bool skip_special) const {
+  const Impl& im = *impl_;
+  check_ids(ids);
+  if (im.wordpiece) {
+    std::vector<const std::string*> tokens;
+    tokens.reserve(ids.size());
+    for (TokenId id : ids)
+      if (!skip_special || !im.special_ids[size_t(id)]) tokens.push_back(im.id_bytes[size_t(id)]);
+    return im.wordpiece->decode(tokens);
+  }
+  if (!skip_special) return utf8_lossy(decode_bytes(ids));
+  std::vector<TokenId> kept;
+  for (TokenId id : ids)
+    if (!im.special_ids[size_t(id)]) kept.push_back(id);
+  return utf8_lossy(decode_bytes(kept));
+}
+
+std::vector<TokenId> Tokenizer::wrap_single(std::span<const TokenId> ids) const {
+  std::vector<TokenId> out(impl_->single_prefix);
+  out.insert(out.end(), ids.begin(), ids.end());
+  out.insert(out.end(), impl_->single_suffix.begin(), impl_->single_suffix.end());
+  return out;
+}
+
+const std::vector<TokenId>& Tokenizer::single_prefix() const { return impl_->single_prefix; }
+const std::vector<TokenId>& Tokenizer::single_suffix() const { return impl_->single_suffix; }
+bool Tokenizer::is_wordpiece() const { return impl_->wordpiece != nullptr; }
 
 size_t Tokenizer::vocab_size() const { return impl_->id_bytes.size(); }
 
@@ -280,6 +320,10 @@ std::optional<TokenId> Tokenizer::eot_id() const {
 std::optional<TokenId> Tokenizer::token_id(std::string_view token) const {
   for (auto& s : impl_->specials)
     if (s.content == token) return s.id;
+  if (impl_->wordpiece) {
+    int64_t wid = impl_->wordpiece->model().find(token);
+    return wid >= 0 ? std::optional<TokenId>(TokenId(wid)) : std::nullopt;
+  }
   uint32_t id = impl_->bpe.find(token);
   if (id != kNoToken) return id;
   return std::nullopt;

@@ -1,5 +1,7 @@
 // Tokenizer: byte-level BPE that encodes and decodes exactly as tiktoken and Hugging Face
-// tokenizers do, loaded from tiktoken's encodings or from a tokenizer.json.
+// tokenizers do, loaded from tiktoken's encodings or from a tokenizer.json; and WordPiece
+// (BERT's tokenizer.json: BertNormalizer, BertPreTokenizer, WordPiece model and decoder)
+// through the same class.
 //
 //   auto tok = lmf::tok::Tokenizer::load("tiktoken:cl100k_base");   // or a tokenizer.json / model dir
 //   std::vector<TokenId> ids = tok.encode("hello world");
@@ -10,11 +12,16 @@
 //     tokenizers' encode(text, add_special_tokens=false) for a tokenizer.json whose added
 //     tokens do not occur in text. With allow_special=true, the special (added) tokens that
 //     occur in text are emitted as their ids — tiktoken's encode(text, allowed_special="all")
-//     and HF's added-token splitting (leftmost, longest match); without it they are
-//     encoded as plain text. No BOS/EOS is ever added: callers append eot_id() themselves.
-//   - decode_bytes(encode(x)) == x for every byte string x (invalid UTF-8 included: each run of
-//     invalid bytes is a piece of its own). decode() returns valid UTF-8, replacing each
-//     maximal invalid subpart with U+FFFD (as JavaScript's TextDecoder does).
+//     and HF's added-token splitting (leftmost, longest match; for WordPiece files also the
+//     single_word / lstrip / rstrip / normalized flags); without it they are encoded as
+//     plain text. No BOS/EOS, [CLS]/[SEP] is ever added by encode: callers append eot_id()
+//     or call wrap_single() (the tokenizer.json post-processor's template).
+//   - Byte-level BPE: decode_bytes(encode(x)) == x for every byte string x (invalid UTF-8
+//     included: each run of invalid bytes is a piece of its own). decode() returns valid
+//     UTF-8, replacing each maximal invalid subpart with U+FFFD (as JavaScript's TextDecoder
+//     does).
+//   - WordPiece: normalization loses information (case, accents, spaces), so decode() is HF's
+//     decode(ids), not the input; invalid UTF-8 in the input is replaced by U+FFFD first.
 //   - Ids outside the vocabulary given to decode are an lmf::Error naming the id and position.
 //   - A Tokenizer is immutable and cheap to copy (shared state); every method is const and
 //     safe to call from many threads at once. Each thread keeps its own word cache.
@@ -60,7 +67,7 @@ class Tokenizer {
   static Tokenizer from_tiktoken(const std::string& name);
   // A tiktoken encoding JSON ({"pat_str", "special_tokens", "bpe_ranks"}); origin names it in errors.
   static Tokenizer from_tiktoken_json(std::string_view json, const std::string& origin);
-  // A Hugging Face tokenizer.json holding a byte-level BPE model.
+  // A Hugging Face tokenizer.json holding a byte-level BPE or a WordPiece model.
   static Tokenizer from_hf_json(std::string_view json, const std::string& origin);
   // A byte-level BPE from parts (what the trainer produces): token bytes by id, merges in rank
   // order as pairs of ids, special tokens, pretokenizer pattern.
@@ -79,8 +86,11 @@ class Tokenizer {
   std::vector<std::vector<TokenId>> encode_batch(const std::vector<std::string>& texts,
                                                  bool allow_special = false, int threads = 0) const;
 
+  // Byte-level BPE: the bytes of the tokens. WordPiece: decode(ids).
   std::string decode_bytes(std::span<const TokenId> ids) const;
-  std::string decode(std::span<const TokenId> ids) const;  // UTF-8, invalid parts -> U+FFFD
+  // UTF-8 text, invalid parts -> U+FFFD (byte-level BPE); HF's WordPiece decoder (WordPiece).
+  // skip_special drops the special tokens first (HF's skip_special_tokens).
+  std::string decode(std::span<const TokenId> ids, bool skip_special = false) const;
   // The bytes of one token; throws for an id outside the vocabulary.
   const std::string& token_bytes(TokenId id) const;
 
@@ -94,9 +104,20 @@ class Tokenizer {
   const std::vector<SpecialToken>& special_tokens() const;
   const std::string& name() const;                 // e.g. "tiktoken:cl100k_base" or the file path
   const std::vector<std::string>& patterns() const;  // pretokenizer regexes, applied in order
+  // Whether this is a WordPiece tokenizer (a BERT tokenizer.json) rather than byte-level BPE.
+  bool is_wordpiece() const;
+
+  // The tokenizer.json post-processor's single-sequence template: ids as HF's
+  // encode(text, add_special_tokens=true) gives them, from encode(text, true)'s ids
+  // (BERT: [CLS] ids [SEP]; Llama-3: <|begin_of_text|> ids). Without a template (tiktoken,
+  // trained, GPT-2) the ids are returned as they are.
+  std::vector<TokenId> wrap_single(std::span<const TokenId> ids) const;
+  const std::vector<TokenId>& single_prefix() const;  // the ids wrap_single puts before
+  const std::vector<TokenId>& single_suffix() const;  // and after
 
   // The Hugging Face tokenizer.json of this tokenizer (byte-level BPE; for a tiktoken
   // encoding the merges list every pair that tiktoken's rank rule merges, in rank order).
+  // A WordPiece tokenizer gives back the tokenizer.json it was read from.
   std::string to_hf_json() const;
   void save_json(const std::string& path) const;  // atomic write
 
@@ -104,6 +125,7 @@ class Tokenizer {
 
  private:
   explicit Tokenizer(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  void check_ids(std::span<const TokenId> ids) const;  // throws for an id outside the vocabulary
   std::shared_ptr<const Impl> impl_;
 };
 

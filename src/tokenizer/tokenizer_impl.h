@@ -1,6 +1,8 @@
 // Internal state of a Tokenizer, shared by the loaders (tiktoken_format.cc, hf_format.cc),
 // the trainer's output path and the encoder (tokenizer.cc). Not part of the public API.
 #pragma once
+#include <nlohmann/json_fwd.hpp>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +12,8 @@
 #include "tokenizer/tokenizer.h"
 
 namespace lmf::tok {
+
+class WordPiecePipeline;
 
 // Finds special tokens in text: leftmost occurrence, longest token at that position.
 class SpecialMatcher {
@@ -39,6 +43,13 @@ struct Tokenizer::Impl {
   std::vector<SpecialToken> specials;
   SpecialMatcher matcher;
   std::vector<const std::string*> id_bytes;  // id -> bytes; nullptr for unused ids
+  std::vector<bool> special_ids;             // id -> whether it is a special token (skipped on request)
+  // The post-processor's single-sequence template (post_processor.h); empty when none.
+  std::vector<TokenId> single_prefix, single_suffix;
+  // Set for a WordPiece tokenizer.json: it encodes and decodes instead of the BPE above
+  // (bpe stays empty; id_bytes holds the WordPiece token strings).
+  std::shared_ptr<const WordPiecePipeline> wordpiece;
+  std::string source_json;  // WordPiece: the tokenizer.json read (to_hf_json gives it back)
 
   // Compiles patterns, builds the special-token matcher and the id table; call once after
   // the fields above are filled. Throws FormatError for ids that clash.
@@ -46,5 +57,8 @@ struct Tokenizer::Impl {
 };
 
 std::shared_ptr<Tokenizer::Impl> make_impl();
+
+// A parsed tokenizer.json whose model.type is WordPiece (hf_wordpiece_format.cc).
+std::shared_ptr<Tokenizer::Impl> read_hf_wordpiece(const nlohmann::json& j, const std::string& origin);
 
 }  // namespace lmf::tok
