@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <queue>
 #include <unordered_map>
 
@@ -109,11 +110,6 @@ void count_chunk(std::string_view chunk, const Pretokenizer& pre, const SpecialM
   }
 }
 
-struct Word {
-  std::vector<uint32_t> syms;
-  uint64_t count;
-};
-
 inline uint64_t pair_key(uint32_t a, uint32_t b) { return (uint64_t(a) << 32) | b; }
 
 struct HeapItem {
@@ -124,6 +120,90 @@ struct HeapItem {
 };
 
 }  // namespace
+
+std::vector<std::pair<uint32_t, uint32_t>> learn_merges(std::vector<MergeWord>& words, uint64_t min_frequency,
+                                                         const std::function<bool(size_t)>& want_more,
+                                                         const std::function<uint32_t(uint32_t, uint32_t, size_t)>& new_symbol) {
+  // Initial pair counts and, per pair, the words where it occurs.
+  std::unordered_map<uint64_t, int64_t> pair_count;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> where;
+  pair_count.reserve(words.size() * 4);
+  where.reserve(words.size() * 4);
+  for (size_t w = 0; w < words.size(); ++w) {
+    const auto& s = words[w].syms;
+    for (size_t i = 0; i + 1 < s.size(); ++i) {
+      uint64_t k = pair_key(s[i], s[i + 1]);
+      pair_count[k] += int64_t(words[w].count);
+      auto& v = where[k];
+      if (v.empty() || v.back() != w) v.push_back(uint32_t(w));
+    }
+  }
+  std::priority_queue<HeapItem> heap;
+  for (auto& [k, c] : pair_count) heap.push({uint64_t(c), k});
+
+  // Merge the best pair while the caller wants more.
+  std::vector<std::pair<uint32_t, uint32_t>> merges;
+  std::vector<uint32_t> seen_stamp(words.size(), 0);
+  std::vector<uint32_t> merged;
+  uint32_t stamp = 0;
+  while (want_more(merges.size())) {
+    if (heap.empty()) break;
+    HeapItem top = heap.top();
+    heap.pop();
+    auto it = pair_count.find(top.pair);
+    int64_t current = it == pair_count.end() ? 0 : it->second;
+    if (uint64_t(current) != top.count) {  // stale: re-insert with the current count
+      if (current > 0) heap.push({uint64_t(current), top.pair});
+      continue;
+    }
+    if (top.count < std::max<uint64_t>(min_frequency, 1)) break;
+    uint32_t a = uint32_t(top.pair >> 32), b = uint32_t(top.pair), c = new_symbol(a, b, merges.size());
+    merges.emplace_back(a, b);
+
+    std::vector<uint32_t> affected = std::move(where[top.pair]);
+    where.erase(top.pair);
+    ++stamp;
+    std::unordered_map<uint64_t, int64_t> delta;
+    for (uint32_t w : affected) {
+      if (seen_stamp[w] == stamp) continue;
+      seen_stamp[w] = stamp;
+      MergeWord& word = words[w];
+      auto& s = word.syms;
+      // New symbols: (a, b) -> c, left to right, non-overlapping.
+      merged.clear();
+      bool changed = false;
+      for (size_t i = 0; i < s.size(); ++i) {
+        if (i + 1 < s.size() && s[i] == a && s[i + 1] == b) {
+          merged.push_back(c);
+          ++i;
+          changed = true;
+        } else {
+          merged.push_back(s[i]);
+        }
+      }
+      if (!changed) continue;
+      int64_t n = int64_t(word.count);
+      for (size_t i = 0; i + 1 < s.size(); ++i) delta[pair_key(s[i], s[i + 1])] -= n;
+      for (size_t i = 0; i + 1 < merged.size(); ++i) {
+        uint64_t k = pair_key(merged[i], merged[i + 1]);
+        delta[k] += n;
+        if (merged[i] == c || merged[i + 1] == c) {
+          auto& v = where[k];
+          if (v.empty() || v.back() != w) v.push_back(w);
+        }
+      }
+      s.swap(merged);
+    }
+    for (auto& [k, d] : delta) {
+      if (d == 0) continue;
+      int64_t& pc = pair_count[k];
+      pc += d;
+      if (d > 0) heap.push({uint64_t(pc), k});
+      if (pc <= 0) pair_count.erase(k);
+    }
+  }
+  return merges;
+}
 
 Tokenizer train_bpe_texts(const std::vector<std::string>& texts, const TrainerOptions& opt) {
   const std::string pattern = opt.pattern.empty() ? builtin_pattern("cl100k") : opt.pattern;
@@ -172,95 +252,23 @@ Tokenizer train_bpe_texts(const std::vector<std::string>& texts, const TrainerOp
   pieces.reserve(all.size());
   all.for_each([&](std::string_view k, uint64_t, uint64_t n) { pieces.emplace_back(k, n); });
   std::sort(pieces.begin(), pieces.end());
-  std::vector<Word> words(pieces.size());
+  std::vector<MergeWord> words(pieces.size());
   for (size_t w = 0; w < pieces.size(); ++w) {
     words[w].count = pieces[w].second;
     words[w].syms.assign(pieces[w].first.begin(), pieces[w].first.end());
     for (auto& s : words[w].syms) s &= 0xFF;
   }
 
-  // 3. Initial pair counts and, per pair, the words where it occurs.
-  std::unordered_map<uint64_t, int64_t> pair_count;
-  std::unordered_map<uint64_t, std::vector<uint32_t>> where;
-  pair_count.reserve(words.size() * 4);
-  where.reserve(words.size() * 4);
-  for (size_t w = 0; w < words.size(); ++w) {
-    const auto& s = words[w].syms;
-    for (size_t i = 0; i + 1 < s.size(); ++i) {
-      uint64_t k = pair_key(s[i], s[i + 1]);
-      pair_count[k] += int64_t(words[w].count);
-      auto& v = where[k];
-      if (v.empty() || v.back() != w) v.push_back(uint32_t(w));
-    }
-  }
-  std::priority_queue<HeapItem> heap;
-  for (auto& [k, c] : pair_count) heap.push({uint64_t(c), k});
-
-  // 4. Merge the best pair until the vocabulary is full.
+  // 3. Merge the best pair until the vocabulary is full.
   std::vector<std::string> token_bytes(256 + n_merges + n_special);
   for (int b = 0; b < 256; ++b) token_bytes[b] = std::string(1, char(b));
-  std::vector<std::pair<uint32_t, uint32_t>> merges;
-  merges.reserve(n_merges);
-  std::vector<uint32_t> seen_stamp(words.size(), 0);
-  std::vector<uint32_t> merged;
-  uint32_t stamp = 0;
-  while (merges.size() < n_merges) {
-    if (heap.empty()) break;
-    HeapItem top = heap.top();
-    heap.pop();
-    auto it = pair_count.find(top.pair);
-    int64_t current = it == pair_count.end() ? 0 : it->second;
-    if (uint64_t(current) != top.count) {  // stale: re-insert with the current count
-      if (current > 0) heap.push({uint64_t(current), top.pair});
-      continue;
-    }
-    if (top.count < std::max<uint64_t>(opt.min_frequency, 1)) break;
-    uint32_t a = uint32_t(top.pair >> 32), b = uint32_t(top.pair), c = uint32_t(256 + merges.size());
-    merges.emplace_back(a, b);
-    token_bytes[c] = token_bytes[a] + token_bytes[b];
-
-    std::vector<uint32_t> affected = std::move(where[top.pair]);
-    where.erase(top.pair);
-    ++stamp;
-    std::unordered_map<uint64_t, int64_t> delta;
-    for (uint32_t w : affected) {
-      if (seen_stamp[w] == stamp) continue;
-      seen_stamp[w] = stamp;
-      Word& word = words[w];
-      auto& s = word.syms;
-      // New symbols: (a, b) -> c, left to right, non-overlapping.
-      merged.clear();
-      bool changed = false;
-      for (size_t i = 0; i < s.size(); ++i) {
-        if (i + 1 < s.size() && s[i] == a && s[i + 1] == b) {
-          merged.push_back(c);
-          ++i;
-          changed = true;
-        } else {
-          merged.push_back(s[i]);
-        }
-      }
-      if (!changed) continue;
-      int64_t n = int64_t(word.count);
-      for (size_t i = 0; i + 1 < s.size(); ++i) delta[pair_key(s[i], s[i + 1])] -= n;
-      for (size_t i = 0; i + 1 < merged.size(); ++i) {
-        uint64_t k = pair_key(merged[i], merged[i + 1]);
-        delta[k] += n;
-        if (merged[i] == c || merged[i + 1] == c) {
-          auto& v = where[k];
-          if (v.empty() || v.back() != w) v.push_back(w);
-        }
-      }
-      s.swap(merged);
-    }
-    for (auto& [k, d] : delta) {
-      if (d == 0) continue;
-      int64_t& pc = pair_count[k];
-      pc += d;
-      if (d > 0) heap.push({uint64_t(pc), k});
-      if (pc <= 0) pair_count.erase(k);
-    }
-  }
+  std::vector<std::pair<uint32_t, uint32_t>> merges = learn_merges(
+      words, opt.min_frequency, [&](size_t done) { return done < n_merges; },
+      [&](uint32_t a, uint32_t b, size_t done) {
+        uint32_t c = uint32_t(256 + done);
+        token_bytes[c] = token_bytes[a] + token_bytes[b];
+        return c;
+      });
   if (merges.size() < n_merges)
     throw Error("the corpus allows only " + std::to_string(merges.size()) + " merges with min frequency " +
                 std::to_string(opt.min_frequency) + ", so the vocabulary can hold at most " +

@@ -18,6 +18,7 @@
 //     is then the same error (lower --vocab-size or --min-frequency).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,20 @@ struct TrainerOptions {
   uint64_t min_frequency = 2;            // a pair must occur at least this often to be merged
   int threads = 0;                       // <= 0: lmf::threads::get()
 };
+
+// The merge learning both trainers share (this one and wordpiece_trainer.h): words as
+// symbol sequences with their counts; repeatedly the most frequent adjacent pair (ties: the
+// smaller (left, right)) is replaced in every word by new_symbol(left, right, merges so far),
+// which may also be an existing symbol. Stops when want_more(merges so far) is false, no pair
+// is left, or the best pair occurs fewer than max(min_frequency, 1) times. Returns the merges
+// in order; words hold the merged sequences.
+struct MergeWord {
+  std::vector<uint32_t> syms;
+  uint64_t count;
+};
+std::vector<std::pair<uint32_t, uint32_t>> learn_merges(std::vector<MergeWord>& words, uint64_t min_frequency,
+                                                         const std::function<bool(size_t)>& want_more,
+                                                         const std::function<uint32_t(uint32_t, uint32_t, size_t)>& new_symbol);
 
 // Trains on the contents of files (FormatError naming a file that cannot be read).
 Tokenizer train_bpe(const std::vector<std::string>& files, const TrainerOptions& options);

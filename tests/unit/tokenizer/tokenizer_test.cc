@@ -108,7 +108,7 @@ TEST(TokenizerErrors, MalformedTokenizerJsonNamesFileAndPosition) {
   expect_load_error(tiny_json(R"({"a": 0, "中": 1})", R"([])"), "model.vocab[\"中\"]");
   expect_load_error(tiny_json(R"({"a": 0, "b": 0})", R"([])"), "used twice");
   expect_load_error(tiny_json(R"({"a": 0})", R"([])", R"( "normalizer": {"type": "NFC"},)"), "normalizer");
-  expect_load_error(R"({"model": {"type": "WordPiece", "vocab": {}}})", "model.type");
+  expect_load_error(R"({"model": {"type": "Unigram", "vocab": []}})", "model.type");
   std::string ok = tiny_json(R"({"a": 0, "b": 1, "ab": 2})", R"(["a b"])");
   auto j = nlohmann::json::parse(ok);
   j["pre_tokenizer"] = {{"type", "Split"}, {"pattern", {{"Regex", "(?<bad"}}}, {"behavior", "Isolated"}};
