@@ -50,7 +50,10 @@ int run_tokenizer_train(int argc, char** argv) {
   bool cased = false;
   int threads = 0;
   app.add_option("--input", inputs, "training text files (read line by line)")->required()->expected(1, -1);
-  app.add_option("--vocab-size", opt.vocab_size, "tokens in the vocabulary: 256 bytes + merges + special tokens")->required();
+  app.add_option("--vocab-size", opt.vocab_size,
+                 "tokens in the vocabulary (bpe: 256 bytes + merges + special tokens; wordpiece: special tokens + "
+                 "characters + pieces)")
+      ->required();
   app.add_option("--model", model, "bpe (byte-level BPE) | wordpiece (BERT's tokenizer.json layout)")
       ->check(CLI::IsMember({"bpe", "wordpiece"}))
       ->capture_default_str();
@@ -60,8 +63,9 @@ int run_tokenizer_train(int argc, char** argv) {
       ->capture_default_str();
   opt.special_tokens = {"<|endoftext|>"};
   app.add_option("--special", opt.special_tokens,
-                 "special tokens, given the last ids in this order; the list replaces the default, so name "
-                 "<|endoftext|> in it to keep the end-of-text token that `data tokenize` separates documents with")
+                 "special tokens, given the last ids in this order (wordpiece: the first ids; default [PAD] [UNK] "
+                 "[CLS] [SEP] [MASK]); the list replaces the default, so name <|endoftext|> in it to keep the "
+                 "end-of-text token that `data tokenize` separates documents with")
       ->expected(1, -1)
       ->capture_default_str();
   app.add_option("--min-frequency", opt.min_frequency, "least count of a pair to be merged")->capture_default_str();
