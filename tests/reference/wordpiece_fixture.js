@@ -10,7 +10,9 @@
 // Tokenizer.fromFile) to check that it reads them.
 //
 // Usage: node wordpiece_fixture.js BROWN_JSONL OUTDIR
-//   writes OUTDIR/uncased/tokenizer.json and OUTDIR/cased/tokenizer.json
+//   writes OUTDIR/uncased/tokenizer.json and OUTDIR/cased/tokenizer.json, unless OUTDIR/STAMP
+//   says they were written by this version of this file from the same corpus file (so that
+//   concurrent test processes share them; files are written to a temporary name and renamed)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -122,16 +124,24 @@ function tokenizerJson(vocab, cased) {
 
 function main() {
   const [brownJsonl, outdir] = process.argv.slice(2);
+  const st = fs.statSync(brownJsonl);
+  const stamp = require('crypto').createHash('sha1').update(fs.readFileSync(__filename))
+    .update(`${path.resolve(brownJsonl)} ${st.size} ${st.mtimeMs}`).digest('hex');
+  const stampFile = path.join(outdir, 'STAMP');
+  if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp) return;
   const docs = fs.readFileSync(brownJsonl, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l).text)
     .filter((_, i) => i % 2 === 0);
   for (const cased of [false, true]) {
     const dir = path.join(outdir, cased ? 'cased' : 'uncased');
     fs.mkdirSync(dir, { recursive: true });
     const file = path.join(dir, 'tokenizer.json');
-    fs.writeFileSync(file + '.tmp', JSON.stringify(tokenizerJson(buildVocab(countWords(docs, !cased)), cased), null, 2));
-    fs.renameSync(file + '.tmp', file);
-    hf.Tokenizer.fromFile(file);  // throws if the peer cannot read it
+    const tmp = `${file}.tmp.${process.pid}`;
+    fs.writeFileSync(tmp, JSON.stringify(tokenizerJson(buildVocab(countWords(docs, !cased)), cased), null, 2));
+    hf.Tokenizer.fromFile(tmp);  // throws if the peer cannot read it
+    fs.renameSync(tmp, file);
   }
+  fs.writeFileSync(`${stampFile}.tmp.${process.pid}`, stamp);
+  fs.renameSync(`${stampFile}.tmp.${process.pid}`, stampFile);
 }
 
 main();

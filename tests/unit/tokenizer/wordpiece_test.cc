@@ -138,9 +138,11 @@ const Fixture& fixture() {
     Fixture f;
     f.dir = test::temp_dir();
     test::ensure_corpora();
-    test::run_node("wordpiece_fixture.js", "'" + test::corpus_dir() + "/brown.jsonl' '" + f.dir + "'");
-    f.uncased = f.dir + "/uncased/tokenizer.json";
-    f.cased = f.dir + "/cased/tokenizer.json";
+    // Kept beside the test corpora, shared by the test processes.
+    std::string fixtures = test::corpus_dir() + "/wordpiece";
+    test::run_node("wordpiece_fixture.js", "'" + test::corpus_dir() + "/brown.jsonl' '" + fixtures + "'");
+    f.uncased = fixtures + "/uncased/tokenizer.json";
+    f.cased = fixtures + "/cased/tokenizer.json";
     std::vector<std::string> all = test_texts(), some;
     for (size_t i = 0; i < all.size(); i += 4) some.push_back(all[i]);
     for (auto& h : hard_cases()) some.push_back(h);
@@ -206,8 +208,9 @@ TEST(WordPieceConformance, UncasedBertTokenizerJson) {
 }
 
 TEST(WordPieceConformance, CasedBertTokenizerJson) {
-  // [MASK] strips the spaces on its left here, <E1> matches only as a single word.
-  EXPECT_GT(expect_same_as_hf(fixture().cased, fixture().all, "cased"), 2900u);
+  // [MASK] strips the spaces on its left here, <E1> matches only as a single word. The code
+  // is the uncased file's but for the normalizer's flags: every 4th text and the hard cases.
+  EXPECT_GT(expect_same_as_hf(fixture().cased, fixture().some, "cased"), 700u);
 }
 
 TEST(WordPieceConformance, OtherNormalizersAndPreTokenizers) {
