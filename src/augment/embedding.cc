@@ -8,6 +8,8 @@
 #include "core/ops.h"
 #include "finetune/inference_model.h"
 #include "io/file_hash.h"
+#include "models/bert.h"
+#include "models/bert_embed.h"
 #include "models/gguf_import.h"
 
 namespace lmf::augment {
@@ -74,19 +76,25 @@ std::vector<int32_t> encode_for_embedding(const tok::Tokenizer& tk, const std::s
   return std::vector<int32_t>(ids.begin(), ids.end());
 }
 
-Embedder::Embedder(const EmbedderSpec& spec)
-    : spec_(spec), m_(std::make_unique<ft::InferenceModel>(ft::InferenceModelSpec{spec.model_dir, spec.tokenizer,
-                                                                                   spec.adapter_dir})) {}
+Embedder::Embedder(const EmbedderSpec& spec) : spec_(spec) {
+  if (models::is_bert_dir(spec.model_dir)) {
+    if (!spec.adapter_dir.empty()) throw Error(spec.model_dir + " is a BERT model: adapters are not supported");
+    bert_ = std::make_unique<models::BertEmbedder>(spec.model_dir, spec.tokenizer, std::string(pooling_name(spec.pooling)));
+  } else {
+    m_ = std::make_unique<ft::InferenceModel>(ft::InferenceModelSpec{spec.model_dir, spec.tokenizer, spec.adapter_dir});
+  }
+}
 
 Embedder::~Embedder() = default;
 
-int Embedder::dim() const { return int(m_->model.config().n_embd); }
+int Embedder::dim() const { return bert_ ? int(bert_->dim()) : int(m_->model.config().n_embd); }
 
-int Embedder::max_tokens() const { return int(m_->model.config().n_positions - m_->model.reserved_positions()); }
+int Embedder::max_tokens() const { return bert_ ? int(bert_->max_tokens()) : int(m_->model.config().n_positions - m_->model.reserved_positions()); }
 
-const tok::Tokenizer& Embedder::tokenizer() const { return m_->tokenizer; }
+const tok::Tokenizer& Embedder::tokenizer() const { return bert_ ? bert_->tokenizer() : m_->tokenizer; }
 
 std::vector<int32_t> Embedder::encode(const std::string& text, const std::string& where) const {
+  if (bert_) return bert_->encode(text, where);
   return encode_for_embedding(m_->tokenizer, text, max_tokens(), where);
 }
 
@@ -100,6 +108,11 @@ std::vector<float> Embedder::embed(const std::vector<std::string>& texts,
 
 std::vector<float> Embedder::embed_ids(const std::vector<std::vector<int32_t>>& ids,
                                        const std::function<void(size_t done)>& on_done) const {
+  if (bert_) {
+    std::vector<float> v = bert_->embed_ids(ids);
+    if (on_done) on_done(ids.size());
+    return v;
+  }
   constexpr int64_t kBatchTokens = 4096, kBatchTexts = 64;  // a batch's padded size
   autograd::NoGradGuard no_grad;
   const int64_t C = dim();

@@ -30,6 +30,9 @@
 namespace lmf::ft {
 class InferenceModel;
 }
+namespace lmf::models {
+class BertEmbedder;
+}
 
 namespace lmf::augment {
 
@@ -61,7 +64,9 @@ struct EmbedderSpec {
 
 class Embedder {
  public:
-  // Loads the model as `generate` does (ft::InferenceModel).
+  // Loads the model as `generate` does (ft::InferenceModel); a BERT directory
+  // (models::is_bert_dir) is read by models::BertEmbedder instead: [CLS] text [SEP], pooling
+  // cls (the pooler output) or mean (padding excluded), no adapter.
   explicit Embedder(const EmbedderSpec& spec);
   ~Embedder();
   Embedder(const Embedder&) = delete;
@@ -91,6 +96,7 @@ class Embedder {
  private:
   EmbedderSpec spec_;
   std::unique_ptr<ft::InferenceModel> m_;
+  std::unique_ptr<models::BertEmbedder> bert_;  // set instead of m_ for a BERT directory
 };
 
 }  // namespace lmf::augment
