@@ -1,6 +1,9 @@
 #include "cli/flags.h"
 
+#include <cstdlib>
+
 #include "core/threads.h"
+#include "dist/comm.h"
 #include "eval/safety_filter.h"
 
 namespace lmf::cli {
@@ -12,10 +15,26 @@ void add_threads_flag(CLI::App& app, int& threads) {
 }
 
 void apply_threads(int threads) {
-  if (threads >= 0)
+  if (threads >= 0) {
     threads::set(threads);
-  else
-    threads::init_from_env();  // a bad LMFORGE_THREADS is reported before any work
+  } else {
+    const char* env = std::getenv("LMFORGE_THREADS");
+    if (dist::launched_by_mpirun() && !(env && *env))
+      threads::set(dist::default_threads_per_rank());
+    else
+      threads::init_from_env();  // a bad LMFORGE_THREADS is reported before any work
+  }
+}
+
+void add_data_parallel_flags(CLI::App& app, double& bucket_mb, int& zero) {
+  app.add_option("--bucket-mb", bucket_mb,
+                 "under mpirun: gradient bucket size in MiB, all-reduced during backward as buckets fill (0 = one "
+                 "blocking all-reduce after backward)")
+      ->check(real_at_least(0))
+      ->capture_default_str();
+  app.add_option("--zero", zero, "under mpirun: ZeRO stage, 0 or 1 (1 = AdamW moments sharded across ranks)")
+      ->check(CLI::IsMember({0, 1}))
+      ->capture_default_str();
 }
 
 void add_sampling_flags(CLI::App& app, SamplingOptions& s) {

@@ -56,6 +56,12 @@ inline CLI::Validator real_at_least(double lo) { return real_range(lo, 1e300); }
 // Call apply_threads(n) after parsing.
 void add_threads_flag(CLI::App& app, int& threads);
 void apply_threads(int threads);
+// Under mpirun the default (no --threads, no LMFORGE_THREADS) is the host's cores divided
+// by the ranks on it.
+
+// --bucket-mb (gradient all-reduce bucket size, 0 = one blocking all-reduce after backward)
+// and --zero (0, or 1 = AdamW moments sharded across ranks): data-parallel training under mpirun.
+void add_data_parallel_flags(CLI::App& app, double& bucket_mb, int& zero);
 
 // --temperature, --top-k, --top-p, --min-p, --repetition-penalty, --seed.
 void add_sampling_flags(CLI::App& app, SamplingOptions& s);

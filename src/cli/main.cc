@@ -11,6 +11,7 @@
 #include "cli/command.h"
 #include "core/error.h"
 #include "core/version.h"
+#include "dist/comm.h"
 
 namespace {
 
@@ -93,10 +94,12 @@ int main(int argc, char** argv) {
   std::vector<char*> args;
   args.push_back(prog.data());
   for (int i = 1 + words; i < argc; ++i) args.push_back(argv[i]);
+  // Under mpirun, dist::finish ends MPI with the exit code (a failed rank ends the whole job).
   try {
-    return best->fn(int(args.size()), args.data());
+    return lmf::dist::finish(best->fn(int(args.size()), args.data()));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: error: %s\n", prog.c_str(), e.what());
-    return lmf::cli::kExitFailure;
+    std::fflush(stderr);
+    return lmf::dist::finish(lmf::cli::kExitFailure);
   }
 }

@@ -36,7 +36,7 @@ int run_train(int argc, char** argv) {
   auto* pre = app.add_option("--preset", o.preset, "start from random weights with a preset: " + presets);
   init->excludes(cfg)->excludes(pre);
   cfg->excludes(pre);
-  app.add_option("--batch", o.batch, "sequences per micro-batch (B)")->check(int_at_least<int64_t>(1))->capture_default_str();
+  app.add_option("--batch", o.batch, "sequences per micro-batch (B); under mpirun the global batch, split among the ranks")->check(int_at_least<int64_t>(1))->capture_default_str();
   app.add_option("--seq", o.seq, "sequence length (T)")->check(int_at_least<int64_t>(1))->capture_default_str();
   app.add_option("--grad-accum", o.grad_accum, "micro-batches per optimizer step")->check(int_at_least<int64_t>(1))->capture_default_str();
   app.add_option("--steps", o.steps, "optimizer steps in total")->check(int_at_least<int64_t>(1))->capture_default_str();
@@ -59,6 +59,7 @@ int run_train(int argc, char** argv) {
   app.add_option("--dropout", o.dropout, "dropout probability (default: the config's, 0 for presets)")->check(real_range(0, 0.999));
   app.add_option("--time-limit", o.time_limit_s, "stop and save after this many seconds of training (0 = none)")->check(real_at_least(0));
   app.add_flag("--quiet", o.quiet, "no progress output");
+  add_data_parallel_flags(app, o.bucket_mb, o.zero);
   add_threads_flag(app, threads);
   LMF_PARSE(app, argc, argv);
   apply_threads(threads);

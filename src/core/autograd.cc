@@ -1,5 +1,7 @@
 #include "core/autograd.h"
 
+#include "core/grad_ready_hook.h"
+
 #include <chrono>
 #include <cstring>
 
@@ -24,6 +26,29 @@ struct Tape {
 };
 thread_local Tape g_tape;
 
+// Grad-ready hooks (core/grad_ready_hook.h). A leaf's autograd state is owned by its
+// tensor and by every gradient sink of it, which live in the closures of recorded nodes:
+// when the tensor's own reference is the only one left, no node can add to its gradient.
+struct Hook {
+  std::weak_ptr<AutogradMeta> meta;
+  std::function<void()> fn;
+  bool fired = false;
+};
+thread_local std::vector<Hook> g_hooks;
+
+// Runs the hooks (not yet run in this pass) of leaves that no live node refers to.
+void fire_ready_hooks() {
+  for (Hook& h : g_hooks) {
+    if (h.fired) continue;
+    std::shared_ptr<AutogradMeta> m = h.meta.lock();
+    if (!m) continue;
+    if (m.use_count() == 2) {  // the tensor's reference and `m`
+      h.fired = true;
+      h.fn();
+    }
+  }
+}
+
 }  // namespace
 
 bool enabled() { return g_enabled; }
@@ -35,6 +60,14 @@ bool should_record(std::initializer_list<const Tensor*> ts) {
   for (const Tensor* t : ts)
     if (t && t->defined() && t->requires_grad()) return true;
   return false;
+}
+
+void set_grad_ready_hook(const Tensor& t, std::function<void()> hook) {
+  LMF_CHECK_SHAPE(t.defined() && t.requires_grad() && t.impl()->ag->is_leaf, "set_grad_ready_hook",
+                  "needs a leaf tensor that requires grad");
+  const AutogradMeta* meta = t.impl()->ag.get();
+  std::erase_if(g_hooks, [&](const Hook& h) { return h.meta.expired() || h.meta.lock().get() == meta; });
+  if (hook) g_hooks.push_back({t.impl()->ag, std::move(hook)});
 }
 
 GradSink::GradSink(const Tensor& t) {
@@ -114,6 +147,9 @@ void backward(const Tensor& root) {
     }
   g_tape.nodes.clear();
 
+  std::erase_if(g_hooks, [](const Hook& h) { return h.meta.expired(); });
+  for (Hook& h : g_hooks) h.fired = false;
+  if (!g_hooks.empty()) fire_ready_hooks();  // leaves that no node uses
   std::vector<Tensor> dys;
   for (size_t i = live.size(); i-- > 0;) {
     Live& l = live[i];
@@ -138,6 +174,7 @@ void backward(const Tensor& root) {
         m->grad_fn.reset();
       }
     l = Live{};
+    if (!g_hooks.empty()) fire_ready_hooks();
   }
 }
 

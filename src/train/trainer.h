@@ -11,6 +11,14 @@
 // names), metrics.jsonl (one row per step; eval rows carry val_loss) and loss.svg. A
 // preset's context is its own (docs/models.md); --seq may not exceed it. With resume, a run continues bit-identically to one that never stopped:
 // the dropout masks and the data order depend only on (seed, step).
+//
+// Under mpirun with N ranks (src/dist/data_parallel.h) --batch is the global batch: every
+// rank reads the same global batches and takes rows [r·B/N, (r+1)·B/N) of each, gradients
+// are averaged over ranks, and the losses, weights and checkpoints equal one process's
+// (to float rounding; with dropout the masks differ, so equality holds for dropout 0).
+// Rank 0 alone writes RUN_DIR; every rank reads the data, and --init / --resume read their
+// directories on every rank (a filesystem all hosts share). The loader position is global,
+// so a run resumes with any number of ranks. Metrics rows carry world_size.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -33,6 +41,10 @@ struct TrainOptions {
   double dropout = -1;              // < 0: keep the config's value
   double time_limit_s = 0;          // > 0: stop (and save) after this much training time
   bool quiet = false;               // no progress output
+  // Data parallel (under mpirun, src/dist/): gradient bucket size in MiB (0 = one blocking
+  // all-reduce after backward) and the ZeRO stage (0, or 1 = AdamW moments sharded).
+  double bucket_mb = 25;
+  int zero = 0;
 };
 
 struct TrainResult {
