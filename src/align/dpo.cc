@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/ops/preference_loss.h"
 #include "core/optim/clip.h"
+#include "dist/data_parallel.h"
 #include "infer/chat_template.h"
 #include "finetune/trainable.h"
 #include "io/atomic_file.h"
@@ -125,10 +126,19 @@ DpoResult train_dpo(Transformer& policy, ft::PeftMethod* method, Transformer* re
 
   train::EpochSampler sampler(pairs.size(), opt.seed, train::parse_order(opt.order));
 
+  // Data parallel (one rank without mpirun): rank r scores pairs [r·B/N, (r+1)·B/N) of each
+  // batch; the per-rank mean losses' gradients and the metrics are averaged over ranks.
+  const dist::Comm& comm = dist::world();
+  const dist::RowSlice my = dist::rank_rows(opt.batch, comm.rank(), comm.size(), "--batch");
+  std::vector<dist::NamedParam> dp_params;
+  for (const auto& [n, t] : trained) dp_params.push_back({n, t});
+  dist::DataParallel dp(comm, dp_params);
+  dp.broadcast_parameters();
+
   int64_t tokens = 0;
   for (const EncodedPair& p : pairs) tokens += 2 * int64_t(p.prompt.size()) + int64_t(p.chosen.size() + p.rejected.size());
   std::unique_ptr<io::Progress> progress;
-  if (!opt.quiet)
+  if (!opt.quiet && comm.is_root())
     progress = std::make_unique<io::Progress>(opt.steps, std::max<int64_t>(1, tokens * opt.batch / int64_t(pairs.size())),
                                               0, std::max<int64_t>(1, opt.steps / 20));
   const float beta = float(opt.beta);
@@ -136,6 +146,7 @@ DpoResult train_dpo(Transformer& policy, ft::PeftMethod* method, Transformer* re
   auto t0 = std::chrono::steady_clock::now();
   for (int64_t step = 1; step <= opt.steps; ++step) {
     sampler.next_batch(opt.batch, idx);
+    if (comm.size() > 1) idx = std::vector<size_t>(idx.begin() + my.begin, idx.begin() + my.end);
     const int64_t B = int64_t(idx.size());
     ScoredBatch sb = chosen_then_rejected(pairs, idx, max_len);
     adam->zero_grad();
@@ -159,8 +170,17 @@ DpoResult train_dpo(Transformer& policy, ft::PeftMethod* method, Transformer* re
     m.rewards_rejected = mean_of(rw_r);
     m.logps_chosen = mean_of(pc.detach());
     m.logps_rejected = mean_of(pr.detach());
+    if (comm.size() > 1) {
+      double v[7] = {m.loss, m.rewards_chosen, m.rewards_rejected, m.margins, m.accuracies, m.logps_chosen, m.logps_rejected};
+      comm.allreduce_sum(v, 7);
+      for (double& x : v) x /= double(comm.size());
+      m.loss = v[0], m.rewards_chosen = v[1], m.rewards_rejected = v[2], m.margins = v[3], m.accuracies = v[4],
+      m.logps_chosen = v[5], m.logps_rejected = v[6];
+    }
 
+    dp.arm();
     loss.backward();
+    dp.finish(1.0f / float(comm.size()));
     if (opt.grad_clip > 0) optim::clip_grad_norm(*adam, opt.grad_clip);
     adam->step();
     if (step == 1) res.first = m;
@@ -202,16 +222,28 @@ nlohmann::json run_dpo(const DpoCommand& c) {
   std::unique_ptr<ft::PeftMethod> method;
   if (c.peft.method != "full") method = ft::create_method(model, c.peft);
 
-  fs::create_directories(c.out_dir);
-  train::MetricsLog metrics(c.out_dir + "/metrics.jsonl", -1);
+  // Under mpirun rank 0 alone writes OUT and prints.
+  const dist::Comm& comm = dist::world();
+  if (!comm.is_root()) opt.quiet = true;
+  std::unique_ptr<train::MetricsLog> metrics;
+  if (comm.is_root()) {
+    fs::create_directories(c.out_dir);
+    metrics = std::make_unique<train::MetricsLog>(c.out_dir + "/metrics.jsonl", -1);
+  }
   std::vector<nlohmann::json> rows;
+  if (!opt.quiet && comm.size() > 1) std::fprintf(stderr, "data parallel: %s\n", comm.describe().c_str());
   if (!opt.quiet)
     std::fprintf(stderr, "dpo %s: %zu pairs, beta %g, reference %s\n", c.peft.method.c_str(), pairs.size(), opt.beta,
                  ref ? c.ref_model_dir.c_str() : method ? "the base without the adapter" : "the starting model");
   DpoResult r = train_dpo(model, method.get(), ref.get(), pairs, opt, [&](const DpoMetrics& m) {
-    metrics.write(m.to_json());
-    rows.push_back(m.to_json());
+    nlohmann::json row = m.to_json();
+    row["world_size"] = comm.size();
+    if (metrics) metrics->write(row);
+    rows.push_back(row);
   });
+  const nlohmann::json summary_first = r.first.to_json(), summary_last = r.last.to_json();
+  if (!comm.is_root())
+    return {{"method", "dpo"}, {"out", c.out_dir}, {"steps", r.steps}, {"first", summary_first}, {"last", summary_last}};
 
   train::Series loss{"loss", "#1f77b4", {}, {}}, margins{"rewards/margins", "#d62728", {}, {}};
   for (const nlohmann::json& row : rows) {

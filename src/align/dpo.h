@@ -21,7 +21,11 @@
 // `lmforge align --method dpo` (run_dpo) writes to OUT: the model directory (full) or the
 // PEFT adapter directory (LoRA), tokenizer.json, metrics.jsonl with TRL's names (step,
 // loss, rewards/chosen, rewards/rejected, rewards/margins, rewards/accuracies, logps/chosen,
-// logps/rejected; batch means) and loss.svg (loss and reward margin against the step).
+// logps/rejected; batch means; world_size) and loss.svg (loss and reward margin against the step).
+//
+// Under mpirun (src/dist/) `batch` is the global batch: rank r trains pairs
+// [r·B/N, (r+1)·B/N) of each batch, gradients and metrics are averaged over the ranks, and
+// rank 0 alone writes OUT; the result equals one process's to float rounding.
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -9,8 +9,10 @@
 
 #include "core/autograd.h"
 #include "core/error.h"
+#include "core/ops/elementwise.h"
 #include "core/ops/loss.h"
 #include "core/optim/clip.h"
+#include "dist/data_parallel.h"
 #include "finetune/trainable.h"
 #include "io/output_dir.h"
 #include "models/checkpoint.h"
@@ -84,6 +86,16 @@ SftResult train_sft(Transformer& model, PeftMethod* method, const std::vector<En
   std::unique_ptr<optim::AdamW> adam_ptr = make_adamw(named, opt.lr, opt.weight_decay);
   optim::AdamW& adam = *adam_ptr;
 
+  // Data parallel (one rank without mpirun): each rank takes its rows of every batch; its
+  // loss is its share of the batch's mean, Σ its target tokens' losses / the batch's target
+  // count, so the ranks' gradients sum to one process's.
+  const dist::Comm& comm = dist::world();
+  const dist::RowSlice my = dist::rank_rows(opt.batch, comm.rank(), comm.size(), "--batch");
+  std::vector<dist::NamedParam> dp_params;
+  for (const auto& [n, t] : named) dp_params.push_back({n, t});
+  dist::DataParallel dp(comm, dp_params);
+  dp.broadcast_parameters();
+
   train::EpochSampler sampler(data.size(), opt.seed);
   std::vector<size_t> idx;
   std::vector<std::vector<size_t>> rows;
@@ -120,11 +132,28 @@ SftResult train_sft(Transformer& model, PeftMethod* method, const std::vector<En
     fo.training = true;
     fo.dropout_seed = opt.seed * 1000003ull + uint64_t(step);
     if (method) method->set_training(true, fo.dropout_seed);
-    Tensor loss = model.loss(x, y, fo);
+    Tensor loss;
+    double loss_value = 0;
+    if (comm.size() == 1) {
+      loss = model.loss(x, y, fo);
+      loss_value = loss.item();
+    } else {
+      if (opt.pack) fo.position_ids = dist::take_rows(pos, my);
+      Tensor ym = dist::take_rows(y, my);
+      int64_t counts[2] = {0, 0};  // this rank's target tokens, the batch's
+      for (int64_t i = 0; i < ym.numel(); ++i) counts[0] += ym.data<int32_t>()[i] != -100;
+      counts[1] = counts[0];
+      comm.allreduce_sum(&counts[1], 1);
+      loss = scale(model.loss(dist::take_rows(x, my), ym, fo), counts[1] ? float(double(counts[0]) / double(counts[1])) : 0.f);
+      loss_value = loss.item();
+      comm.allreduce_sum(&loss_value, 1);
+    }
+    dp.arm();
     loss.backward();
+    dp.finish(1.0f);
     if (opt.grad_clip > 0) optim::clip_grad_norm(adam, opt.grad_clip);
     adam.step();
-    res.last_loss = loss.item();
+    res.last_loss = loss_value;
     res.steps = step + 1;
     if (on_step) on_step(step + 1, res.last_loss);
   }
@@ -153,20 +182,31 @@ SftResult run_finetune(const FinetuneCommand& c) {
     if (!c.init_text.empty()) po.init_ids = tk.encode(c.init_text);
     method = create_method(model, po);
   }
-  io::OutputDir out(c.out_dir);  // removed again if this fails before writing to it
-  train::MetricsLog metrics(c.out_dir + "/metrics.jsonl", -1);
+  // Under mpirun rank 0 alone writes OUT and prints.
+  const bool root = dist::world().is_root();
+  const bool quiet = c.sft.quiet || !root;
+  std::unique_ptr<io::OutputDir> out;  // removed again if this fails before writing to it
+  std::unique_ptr<train::MetricsLog> metrics;
+  if (root) {
+    out = std::make_unique<io::OutputDir>(c.out_dir);
+    metrics = std::make_unique<train::MetricsLog>(c.out_dir + "/metrics.jsonl", -1);
+  }
   const int64_t every = std::max<int64_t>(1, c.sft.steps / 20);
-  if (!c.sft.quiet)
+  if (!quiet && dist::world().size() > 1) std::fprintf(stderr, "data parallel: %s\n", dist::world().describe().c_str());
+  if (!quiet)
     std::fprintf(stderr, "finetune %s: %zu examples\n", c.peft.method.c_str(), data.size());
   auto last = std::chrono::steady_clock::now();
   SftResult r = train_sft(model, method.get(), data, c.sft, [&](int64_t step, double loss) {
     const auto now = std::chrono::steady_clock::now();
-    metrics.write({{"step", step}, {"loss", loss}, {"step_s", std::chrono::duration<double>(now - last).count()}});
+    if (metrics)
+      metrics->write({{"step", step}, {"loss", loss}, {"step_s", std::chrono::duration<double>(now - last).count()},
+                      {"world_size", dist::world().size()}});
     last = now;
-    if (!c.sft.quiet && (step % every == 0 || step == c.sft.steps || step == 1))
+    if (!quiet && (step % every == 0 || step == c.sft.steps || step == 1))
       std::fprintf(stderr, "step %lld/%lld loss %.4f\n", (long long)step, (long long)c.sft.steps, loss);
   });
-  if (!c.sft.quiet)
+  if (!root) return r;
+  if (!quiet)
     std::fprintf(stderr, "trainable parameters: %lld of %lld (%.3f%%), %.3f s/step\n", (long long)r.trainable,
                  (long long)r.total, 100.0 * double(r.trainable) / double(r.total), r.seconds_per_step);
   save_tuned(model, method.get(), tok_spec, c.out_dir);

@@ -14,7 +14,12 @@
 // `lmforge finetune` writes to OUT: for full, a model directory (config.json,
 // model.safetensors, tokenizer.json, tokenizer_config.json with the chat template); for a
 // PEFT method, adapter_config.json + adapter_model.safetensors (+ tokenizer files);
-// metrics.jsonl (step, loss, step_s: the step's seconds) either way.
+// metrics.jsonl (step, loss, step_s: the step's seconds, world_size) either way.
+//
+// Under mpirun (src/dist/) `batch` is the global batch: rank r trains rows
+// [r·B/N, (r+1)·B/N) of every batch with its loss scaled to its share of the batch's target
+// tokens, the gradients are summed over ranks, and rank 0 alone writes OUT, so the result
+// equals one process's (to float rounding; dropout masks differ between rank counts).
 #pragma once
 #include <cstdint>
 #include <functional>
