@@ -3,7 +3,8 @@
 // file and its tokenize step (data/pipeline/pipeline_file.h), the stages by name
 // (stage_factory.h), the run that writes OUT/kept.jsonl, OUT/removed.jsonl and
 // OUT/report.json and checks documents in = kept + removed (runner.h), the classifier's
-// training (quality_classifier.h). Here: flags in, the report's summary out on stderr.
+// training (quality_classifier.h); under mpirun `data run` spreads over the ranks
+// (dist/sharded_pipeline.h). Here: flags in, the report's summary out on stderr.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
@@ -15,6 +16,8 @@
 #include "data/pipeline/quality_classifier.h"
 #include "data/pipeline/runner.h"
 #include "data/pipeline/stage_factory.h"
+#include "dist/comm.h"
+#include "dist/sharded_pipeline.h"
 
 namespace lmf::cli {
 namespace {
@@ -91,8 +94,8 @@ int run_data_run(int argc, char** argv) {
   add_common(app, f);
   LMF_PARSE(app, argc, argv);
   finish_common(f);
-  const auto r = dp::run_pipeline_file(pipeline, f.run);
-  if (f.quiet) return 0;
+  const auto r = dist::run_pipeline_file_ranks(pipeline, f.run);  // across the ranks under mpirun
+  if (f.quiet || !dist::world().is_root()) return 0;
   std::fprintf(stderr, "%s", dp::format_report(r.run.report).c_str());
   if (r.tokens)
     std::fprintf(stderr, "  tokenize       %lld documents -> %s: %lld train + %lld val tokens\n",

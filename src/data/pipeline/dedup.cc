@@ -260,6 +260,10 @@ constexpr char kSignatureMagic[8] = {'L', 'M', 'F', 'M', 'H', 'S', 'G', '1'};
 void DedupStage::finish() {
   const int64_t count = int64_t(hashes_.size());
   const int n = hasher_.size();
+  if (const ShardExchange* ex = shard_exchange(); ex && ex->ranks() > 1 && o_.signatures_out.empty()) {
+    finish_across_shards(*ex);
+    return;
+  }
   if (!o_.signatures_out.empty()) {  // step 1 of a sharded run: write the index, keep everything
     OutputFile f(o_.signatures_out);
     const int32_t header[2] = {o_.near ? n : 0, 0};
@@ -351,8 +355,60 @@ nlohmann::ordered_json merge_dedup_signatures(const std::vector<std::string>& fi
   return rep;
 }
 
+// Every rank's records (input index, text hash, signature), clustered in input-index order
+// as one run over the whole input would; this rank's removals go to removals_.
+void DedupStage::finish_across_shards(const ShardExchange& ex) {
+  const int n = o_.near ? hasher_.size() : 0;
+  const size_t rec = 16 + size_t(n) * 4;
+  std::string mine;
+  mine.reserve(hashes_.size() * rec);
+  for (size_t p = 0; p < hashes_.size(); ++p) {
+    mine.append(reinterpret_cast<const char*>(&index_[p]), 8);
+    mine.append(reinterpret_cast<const char*>(&hashes_[p]), 8);
+    if (n) mine.append(reinterpret_cast<const char*>(&sigs_[p * size_t(n)]), size_t(n) * 4);
+  }
+  std::vector<uint32_t>().swap(sigs_);
+  const std::vector<std::string> all = ex.allgather(mine);
+  std::string().swap(mine);
+  struct Entry {
+    int64_t index;
+    uint64_t hash;
+    const char* sig;
+  };
+  std::vector<Entry> entries;
+  for (const std::string& blob : all) {
+    if (blob.size() % rec != 0) throw Error("dedup: a rank sent a truncated index");
+    for (size_t at = 0; at < blob.size(); at += rec) {
+      Entry e;
+      std::memcpy(&e.index, blob.data() + at, 8);
+      std::memcpy(&e.hash, blob.data() + at + 8, 8);
+      e.sig = blob.data() + at + 16;
+      entries.push_back(e);
+    }
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.index < b.index; });
+  std::vector<uint64_t> hashes(entries.size());
+  std::vector<uint32_t> sigs(entries.size() * size_t(n));
+  for (size_t i = 0; i < entries.size(); ++i) {
+    hashes[i] = entries[i].hash;
+    if (n) std::memcpy(&sigs[i * size_t(n)], entries[i].sig, size_t(n) * 4);
+  }
+  Clusters c = cluster(hashes, sigs, n, o_);
+  candidate_pairs_ = c.candidate_pairs;
+  verified_pairs_ = c.verified_pairs;
+  cluster_sizes_ = std::move(c.sizes);
+  std::unordered_map<int64_t, char> own;  // this rank's input indexes
+  for (int64_t i : index_) own[i] = 1;
+  for (size_t p = 0; p < entries.size(); ++p) {
+    const size_t k = size_t(c.keeper[p]);
+    if (k == p || !own.count(entries[p].index)) continue;
+    removals_[entries[p].index] = {hashes[p] == hashes[k] ? "exact_duplicate" : "near_duplicate", entries[k].index};
+  }
+  across_shards_ = true;
+}
+
 void DedupStage::process(Document& doc, int64_t position, int64_t*) const {
-  if (!o_.removals.empty()) {  // step 3 of a sharded run
+  if (!o_.removals.empty() || across_shards_) {  // step 3 of a sharded run, or a run across ranks
     auto it = removals_.find(doc.index);
     if (it != removals_.end())
       doc.remove(name(), it->second.first, "duplicate of input document " + std::to_string(it->second.second));

@@ -32,6 +32,10 @@
 // The signature file: 8 bytes "LMFMHSG1", int32 hashes per document, int32 0, then per
 // document int64 input index, uint64 text hash and the hashes as uint32 (little-endian).
 //
+// Under mpirun (data/pipeline/shard_exchange.h) each rank reads its shard and finish()
+// exchanges the index with the other ranks: every rank clusters all documents in input-index
+// order and removes its own duplicates — the removals one run over the whole input makes.
+//
 // Memory: the index holds, per document reaching the stage, 4·bands·rows bytes of signature
 // (1 KiB by default) + 24 bytes (text hash, input index, union-find parent), and while
 // finishing 16·bands bytes more; the documents themselves are streamed.
@@ -45,6 +49,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "data/pipeline/shard_exchange.h"
 #include "data/pipeline/stage.h"
 
 namespace lmf::data::pipeline {
@@ -102,8 +107,11 @@ class DedupStage : public Stage {
   void report(nlohmann::ordered_json& out) const override;
 
  private:
+  void finish_across_shards(const ShardExchange& ex);
+
   DedupOptions o_;
   MinHasher hasher_;
+  bool across_shards_ = false;  // removals_ came from the ranks' exchange
   std::mutex mu_;
   std::vector<uint32_t> sigs_;      // (positions, bands·rows)
   std::vector<uint64_t> hashes_;    // exact hash per position

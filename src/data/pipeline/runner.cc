@@ -205,12 +205,14 @@ RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const 
         const Document& d = b.docs[i];
         if (d.removed()) {
           removed.write_line(b.lines[i]);
+          if (o.record_indexes) r.removed_indexes.push_back(d.index);
           slots[size_t(b.removed_slot[i])].removed[d.reason] += 1;
           r.removed += 1;
         } else if (next_wide) {
           spill_out->write(b.lines[i]);
         } else {
           kept.write_line(b.lines[i]);
+          if (o.record_indexes) r.kept_indexes.push_back(d.index);
           r.kept += 1;
           r.bytes_kept += int64_t(d.text.size());
         }

@@ -45,6 +45,7 @@ struct RunOptions {
   int shard_index = 0, shard_count = 1;
   size_t batch_bytes = size_t(8) << 20;
   bool progress = true;  // progress lines on stderr every few seconds
+  bool record_indexes = false;  // fill RunResult's kept_indexes / removed_indexes
 };
 
 struct RunResult {
@@ -52,6 +53,8 @@ struct RunResult {
   int64_t bytes_in = 0, bytes_kept = 0;
   double seconds = 0;
   nlohmann::ordered_json report;  // as written to report.json
+  // With record_indexes: the input index of each line of kept.jsonl and removed.jsonl, in order.
+  std::vector<int64_t> kept_indexes, removed_indexes;
 };
 
 RunResult run_pipeline(const std::vector<std::unique_ptr<Stage>>& stages, const RunOptions& options);
