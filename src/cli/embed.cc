@@ -15,6 +15,7 @@
 #include "augment/embedding.h"
 #include "augment/embedding_train.h"
 #include "cli/command.h"
+#include "cli/embed_senses.h"
 #include "cli/flags.h"
 #include "core/error.h"
 #include "io/atomic_file.h"
@@ -150,19 +151,22 @@ int run_embed_per_token(const ModelFlags& mf, const std::vector<InputText>& text
 }
 
 int run_embed(int argc, char** argv) {
-  if (argc >= 2 && !std::strcmp(argv[1], "train")) {
-    std::string prog = std::string(argv[0]) + " train";
+  // `embed train` and `embed senses`: subcommands of their own.
+  for (auto [word, fn] : {std::pair{"train", &run_embed_train}, std::pair{"senses", &run_embed_senses}}) {
+    if (argc < 2 || std::strcmp(argv[1], word)) continue;
+    std::string prog = std::string(argv[0]) + " " + word;
     std::vector<char*> args{prog.data()};
     for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
     try {
-      return run_embed_train(int(args.size()), args.data());
+      return fn(int(args.size()), args.data());
     } catch (const std::exception& e) {  // named as the command the user ran
       std::fprintf(stderr, "%s: error: %s\n", prog.c_str(), e.what());
       return kExitFailure;
     }
   }
   CLI::App app{"Embed texts: each text's final hidden states pooled and L2-normalised, as a float32 .npy (n, dim) "
-               "or JSON lines {\"id\", \"embedding\"}. `lmforge embed train --help`: contrastive fine-tuning",
+               "or JSON lines {\"id\", \"embedding\"}. `lmforge embed train --help`: contrastive fine-tuning; "
+               "`lmforge embed senses --help`: sense separation of homonyms (contextual against static vectors)",
                "lmforge embed"};
   ModelFlags mf;
   std::string pooling = "mean", input, out;
@@ -231,7 +235,9 @@ int run_embed(int argc, char** argv) {
   return 0;
 }
 
-Command reg("embed", "embed texts with a model (pooled hidden states; .npy or JSONL); `embed train`: contrastive fine-tuning",
+Command reg("embed",
+            "embed texts with a model (pooled hidden states; .npy or JSONL); `embed train`: contrastive fine-tuning; "
+            "`embed senses`: sense separation of homonyms",
             run_embed);
 
 }  // namespace

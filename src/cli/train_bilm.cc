@@ -46,6 +46,7 @@ int run_train_bilm(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--grad-clip", o.grad_clip, "global gradient-norm clip (0 = off)")->check(real_at_least(0))->capture_default_str();
   app.add_option("--seed", o.seed, "seed for initialisation")->capture_default_str();
+  app.add_option("--time-limit", o.time_limit_s, "stop and save after this many seconds of training (0 = none)")->check(real_at_least(0));
   app.add_flag("--quiet", o.quiet, "no progress output");
   add_threads_flag(app, threads);
   LMF_PARSE(app, argc, argv);

@@ -34,8 +34,9 @@ BiLmTrainResult train_bilm(BiLm& model, const Tensor& ids, const BiLmTrainOption
     record_step(r, lv, L * B);
     i += opt.bptt;
     if (on_step) on_step(step + 1, lv);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (opt.time_limit_s > 0 && r.seconds >= opt.time_limit_s) break;
   }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   finish_result(r);
   return r;
 }

@@ -30,6 +30,7 @@ struct BiLmTrainOptions {
   int64_t eval_batch = 10;
   double lr = 2e-3, weight_decay = 0.0, grad_clip = 0.25;
   uint64_t seed = 1;
+  double time_limit_s = 0.0;  // stop after this much training time (0: none)
   bool quiet = false;
 };
 
