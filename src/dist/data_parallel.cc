@@ -169,6 +169,7 @@ void DataParallel::finish(float scale) {
           for (int64_t k = 0; k < p.value.numel(); ++k) g[k] *= scale;
         }
   } else {
+    started_in_backward_ = int(next_launch_);
     for (size_t k = next_launch_; k < buckets_.size(); ++k) launch(buckets_[k]);  // not armed, or unused parameters
     next_launch_ = buckets_.size();
     for (Bucket& b : buckets_) {

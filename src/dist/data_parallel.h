@@ -82,6 +82,8 @@ class DataParallel {
   // backward), and the number of buckets; cumulative.
   double wait_seconds() const { return wait_s_; }
   int buckets() const;
+  // Buckets whose all-reduce the last finish() found already started during backward.
+  int buckets_started_in_backward() const { return started_in_backward_; }
 
  private:
   struct Bucket;
@@ -95,6 +97,7 @@ class DataParallel {
   std::vector<Bucket> buckets_;
   std::vector<int> bucket_of_;  // parameter -> bucket
   size_t next_launch_ = 0;
+  int started_in_backward_ = 0;
   // ZeRO-1: owner rank of each parameter; parameter order in the flat buffer (by owner);
   // element counts per rank; the flat gradient/value buffer.
   std::vector<int> owner_;

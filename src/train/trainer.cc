@@ -230,7 +230,11 @@ TrainResult run_training(const TrainOptions& o) {
     nlohmann::ordered_json row = {{"step", step}, {"loss", res.last_loss}, {"lr", lr},
                                   {"tokens_per_s", res.tokens_per_s}};
     if (gnorm >= 0) row["grad_norm"] = gnorm;
-    if (comm.size() > 1) row["comm_wait_s"] = dp.wait_seconds() - wait_before;
+    if (comm.size() > 1) {
+      row["comm_wait_s"] = dp.wait_seconds() - wait_before;
+      row["buckets"] = dp.buckets();
+      row["buckets_started_in_backward"] = dp.buckets_started_in_backward();
+    }
     write_metrics(row);
     progress.step(step, res.last_loss, lr);
 

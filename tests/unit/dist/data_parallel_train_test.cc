@@ -52,12 +52,17 @@ std::string train_args(const std::string& dir, const std::string& extra) {
 struct RunRows {
   std::vector<double> losses, val_losses;
   std::vector<int64_t> world_sizes;
+  std::vector<int64_t> buckets, buckets_in_backward;  // train rows of a multi-rank run
 };
 RunRows read_run(const std::string& run_dir) {
   RunRows r;
   for (const json& row : train::MetricsLog::read(run_dir + "/metrics.jsonl")) {
     r.world_sizes.push_back(row.value("world_size", int64_t(-1)));
     if (row.contains("loss")) r.losses.push_back(row["loss"].get<double>());
+    if (row.contains("buckets")) {
+      r.buckets.push_back(row["buckets"].get<int64_t>());
+      r.buckets_in_backward.push_back(row["buckets_started_in_backward"].get<int64_t>());
+    }
     if (row.contains("val_loss")) r.val_losses.push_back(row["val_loss"].get<double>());
   }
   return r;
@@ -131,12 +136,23 @@ TEST(DataParallelTrain, TwoRanksEqualOneRankZeroOneAndResumeWithOneRank) {
   ASSERT_EQ(test::run_command(kBin + " " + train_args(dir, "--out " + dir + "/one --steps 20") + " 2>&1", &out), 0) << out;
   ASSERT_EQ(test::run_mpi(2, train_args(dir, "--out " + dir + "/two --steps 20"), &out), 0) << out;
   ASSERT_EQ(test::run_mpi(2, train_args(dir, "--out " + dir + "/zero --steps 20 --zero 1"), &out), 0) << out;
+  // 4 KiB buckets: the model's 28 tensors in 7 buckets.
+  ASSERT_EQ(test::run_mpi(2, train_args(dir, "--out " + dir + "/small --steps 20 --bucket-mb 0.004"), &out), 0) << out;
 
-  const RunRows one = read_run(dir + "/one"), two = read_run(dir + "/two"), zero = read_run(dir + "/zero");
+  const RunRows one = read_run(dir + "/one"), two = read_run(dir + "/two"), zero = read_run(dir + "/zero"),
+                small = read_run(dir + "/small");
   ASSERT_EQ(one.losses.size(), 20u);
   expect_close(two.losses, one.losses, 1e-5, "2 ranks loss");
   expect_close(two.val_losses, one.val_losses, 1e-5, "2 ranks val_loss");
   expect_close(zero.losses, two.losses, 1e-5, "--zero 1 loss");
+  expect_close(small.losses, one.losses, 1e-5, "small buckets loss");
+  ASSERT_EQ(small.buckets.size(), 20u);
+  for (size_t i = 0; i < 20; ++i) {
+    EXPECT_GE(small.buckets[i], 5);
+    // Every bucket's all-reduce starts inside backward (the last when the embedding, the first
+    // node recorded, has run), none waits for finish().
+    EXPECT_EQ(small.buckets_in_backward[i], small.buckets[i]) << i;
+  }
   // Rank 0 alone wrote the metrics: one row per step and evaluation, each with world_size.
   EXPECT_EQ(one.world_sizes, std::vector<int64_t>(one.world_sizes.size(), 1));
   EXPECT_EQ(two.world_sizes, std::vector<int64_t>(one.world_sizes.size(), 2));
