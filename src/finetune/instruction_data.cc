@@ -20,8 +20,8 @@ Conversation parse_instruction(const std::string& line, const std::string& where
     if (j.contains("messages")) {
       for (const auto& m : j.at("messages")) {
         std::string role = m.at("role").get<std::string>();
-        if (role != "system" && role != "user" && role != "assistant")
-          throw FormatError(where + ": unknown role '" + role + "' (system, user or assistant)");
+        if (role != "system" && role != "user" && role != "assistant" && role != "tool")
+          throw FormatError(where + ": unknown role '" + role + "' (system, user, assistant or tool)");
         c.push_back({role, m.at("content").get<std::string>()});
       }
     } else if (j.contains("instruction")) {

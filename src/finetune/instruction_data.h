@@ -2,7 +2,10 @@
 // either form
 //   Alpaca  {"instruction": "...", "input": "..." (optional), "output": "..."}
 //           → user: instruction (+ "\n\n" + input when non-empty), assistant: output
-//   chat    {"messages": [{"role": "system"|"user"|"assistant", "content": "..."}, ...]}
+//   chat    {"messages": [{"role": "system"|"user"|"assistant"|"tool", "content": "..."}, ...]}
+//           an assistant message may hold a tool call and a "tool" message a tool's answer, as
+//           text (tools/tool_call.h: <tool_call>{...}</tool_call>, <tool_response>{...}
+//           </tool_response>); only assistant messages are trained on, calls included
 // and the next-token examples made from a conversation encoded by the chat template
 // (infer/chat_template.h).
 #pragma once

@@ -51,7 +51,10 @@ std::optional<ToolCall> find_tool_call(std::string_view reply) {
 }
 
 std::string format_tool_call(const std::string& name, const json& arguments) {
-  return std::string(kToolCallOpen) + json{{"name", name}, {"arguments", arguments}}.dump(-1, ' ', false, json::error_handler_t::replace) + kToolCallClose;
+  // "name" first, as documented and as models write calls (a json object would sort the keys).
+  auto compact = [](const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); };
+  return std::string(kToolCallOpen) + "{\"name\":" + compact(name) + ",\"arguments\":" + compact(arguments) + "}" +
+         kToolCallClose;
 }
 
 std::string format_tool_response(const ToolResult& result) {
