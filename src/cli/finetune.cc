@@ -1,13 +1,17 @@
 // lmforge finetune: instruction-tune a model on JSONL (Alpaca or chat form) with every
 // weight trained or with a parameter-efficient method (LoRA, Houlsby adapters, prefix or
 // prompt tuning), writing a model or a PEFT adapter directory (src/finetune/sft.h).
+// --tools first adds the tool-call tags to the model as special tokens, growing its
+// embeddings (tools/tool_tokens.h), into the output directory, and trains from there.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "core/error.h"
 #include "core/threads.h"
 #include "finetune/sft.h"
+#include "tools/tool_tokens.h"
 
 namespace lmf::cli {
 namespace {
@@ -45,11 +49,24 @@ int run_finetune_cmd(int argc, char** argv) {
   app.add_option("--num-virtual-tokens", c.peft.num_virtual_tokens, "prompt tuning: virtual tokens")->check(int_at_least<int64_t>(1))->capture_default_str();
   app.add_option("--init", c.peft.prompt_init, "prompt tuning init: text | random")->capture_default_str();
   app.add_option("--init-text", c.init_text, "prompt tuning: the text whose embeddings start the prompt");
+  bool tool_tokens = false;
+  app.add_flag("--tools", tool_tokens,
+               "add <tool_call>, </tool_call>, <tool_response>, </tool_response> as special tokens when the model "
+               "lacks them (embeddings resized as Hugging Face does) before training; needs --method full");
   app.add_flag("--quiet", c.sft.quiet, "no progress output");
   add_threads_flag(app, threads);
   LMF_PARSE(app, argc, argv);
   apply_threads(threads);
   c.peft.seed = c.sft.seed;
+  if (tool_tokens) {
+    if (c.peft.method != "full") throw Error("--tools needs --method full (the new token rows must be trained)");
+    if (!c.tokenizer_spec.empty()) throw Error("--tools uses the model's own tokenizer.json; drop --tokenizer");
+    const tools::ToolTokensResult t = tools::add_tool_tokens(c.model_dir, c.out_dir, c.sft.seed);
+    if (!c.sft.quiet)
+      std::fprintf(stderr, "[tool tokens: %lld added, vocabulary %lld -> %lld]\n", (long long)t.added,
+                   (long long)t.old_vocab, (long long)t.new_vocab);
+    c.model_dir = c.out_dir;
+  }
   ft::SftResult r = ft::run_finetune(c);
   std::printf("{\"method\": \"%s\", \"steps\": %lld, \"loss\": %.6f, \"trainable\": %lld, \"total\": %lld}\n",
               c.peft.method.c_str(), (long long)r.steps, r.last_loss, (long long)r.trainable, (long long)r.total);

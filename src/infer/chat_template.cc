@@ -3,6 +3,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/error.h"
 #include "io/atomic_file.h"
@@ -20,10 +23,32 @@ void ChatTemplate::append(EncodedChat& e, const std::string& text, bool special,
   e.trained.resize(e.ids.size(), trained);
 }
 
+// The tool-call tags in content, each as its special token when the tokenizer has one.
+void ChatTemplate::append_content(EncodedChat& e, const std::string& text, bool trained) const {
+  static const char* const kTags[] = {"<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>"};
+  std::vector<std::pair<std::string_view, TokenId>> tags;
+  for (const tok::SpecialToken& s : tk_.special_tokens())
+    for (const char* t : kTags)
+      if (s.content == t) tags.emplace_back(t, s.id);
+  size_t start = 0;
+  while (!tags.empty()) {
+    size_t at = std::string::npos;
+    std::pair<std::string_view, TokenId> hit;
+    for (const auto& t : tags)
+      if (size_t p = text.find(t.first, start); p < at) at = p, hit = t;
+    if (at == std::string::npos) break;
+    tk_.encode_append(std::string_view(text).substr(start, at - start), false, e.ids);
+    e.ids.push_back(hit.second);
+    start = at + hit.first.size();
+  }
+  tk_.encode_append(std::string_view(text).substr(start), false, e.ids);
+  e.trained.resize(e.ids.size(), trained);
+}
+
 void ChatTemplate::append_message(EncodedChat& e, const Message& m, bool trained) const {
   append(e, "<|im_start|>", true, false);
   append(e, m.role + "\n", false, false);
-  append(e, m.content, false, trained);
+  append_content(e, m.content, trained);
   append(e, kEndOfTurn, true, trained);
   append(e, "\n", false, false);
 }

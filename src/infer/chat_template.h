@@ -10,7 +10,10 @@
 // Encoding: each piece (marker, role line, content) is tokenized on its own and the pieces
 // are concatenated, so the boundary between prompt and response is exact and a prompt
 // encodes to the same ids in training, `lmforge chat` and `lmforge generate`. The markers
-// are matched as special tokens when the tokenizer has them, content never is.
+// are matched as special tokens when the tokenizer has them; in content only the tool-call
+// tags (tools/tool_call.h: <tool_call>, </tool_call>, <tool_response>, </tool_response>)
+// are, and only when the tokenizer has them as special tokens (tools/tool_tokens.h adds
+// them); all other content is plain text.
 // Loss mask: only the assistant's content and its "<|im_end|>" are trained on.
 #pragma once
 #include <cstdint>
@@ -45,6 +48,7 @@ class ChatTemplate {
 
  private:
   void append(EncodedChat& e, const std::string& text, bool special, bool trained) const;
+  void append_content(EncodedChat& e, const std::string& text, bool trained) const;
   void append_message(EncodedChat& e, const Message& m, bool trained) const;
   const tok::Tokenizer& tk_;
 };
