@@ -7,7 +7,8 @@
 // --num-fewshot K puts demonstrations before each user turn (augment/fewshot.h), --cot a
 // chain-of-thought cue after it. With --rag INDEX each user turn is answered from the index's best chunks
 // (augment/grounded_prompt.h) and the sources the reply cites are listed after it.
-// With --tools (a ChatML model) the system message lists the tools (tools/tool_prompt.h),
+// With --tools retrieve and --rag INDEX the model searches the index itself through the
+// retrieve tool (tools/retrieve_tool.h) instead. With --tools (a ChatML model) the system message lists the tools (tools/tool_prompt.h),
 // each reply is generated whole from the conversation's ChatML prompt, and the model's
 // tool calls run through the tool loop (tools/tool_loop.h), up to --max-tool-calls a turn;
 // each call and its result are printed as they happen:
@@ -22,6 +23,7 @@
 #include "augment/grounded_prompt.h"
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/tool_flags.h"
 #include "eval/safety_filter.h"
 #include "finetune/inference_model.h"
 #include "infer/chat_session.h"
@@ -29,25 +31,11 @@
 #include "infer/generate_text.h"
 #include "tools/tool_loop.h"
 #include "tools/tool_prompt.h"
+#include "tools/retrieve_tool.h"
 #include "tools/tool_registry.h"
 
 namespace lmf::cli {
 namespace {
-
-void print_tool_event(const tools::ToolEvent& e) {
-  if (e.kind == tools::ToolEvent::Call) {
-    if (!e.before.empty()) std::printf("%s\n", e.before.c_str());
-    if (e.name.empty())
-      std::printf("[tool call] (malformed) %s\n", e.text.c_str());
-    else
-      std::printf("[tool call] %s %s\n", e.name.c_str(),
-                  e.arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-  } else {
-    std::printf("[tool result] %s\n",
-                e.result.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-  }
-  std::fflush(stdout);
-}
 
 int run_chat(int argc, char** argv) {
   CLI::App app{"Chat with a model interactively (keeps the conversation and its cache)", "lmforge chat"};
@@ -58,8 +46,7 @@ int run_chat(int argc, char** argv) {
   int threads = 0, rag_k = 4;
   std::string rag;
   bool as_json = false;
-  std::vector<std::string> tool_specs;
-  int max_tool_calls = 4;
+  ToolFlags tool_flags;
   add_model_flags(app, mf);
   app.add_option("--system", opt.system, "system message (ChatML) or text placed before the conversation");
   add_max_new_tokens_flag(app, opt.generate.max_new_tokens, "reply length limit");
@@ -68,13 +55,7 @@ int run_chat(int argc, char** argv) {
   app.add_option("--rag-k", rag_k, "chunks retrieved a turn for --rag")->check(int_range(1, 100))->capture_default_str();
   app.add_flag("--json", as_json, "print each reply as one JSON line when it is done ({\"reply\"}, and with --rag the "
                                   "cited and retrieved sources)");
-  app.add_option("--tools", tool_specs, "tools the model may call: `calculator` (built in) or FILE.json (a list of "
-                                       "OpenAI function definitions); repeatable. Needs a ChatML model")
-      ->take_all();
-  app.add_option("--max-tool-calls", max_tool_calls, "tool calls run a turn with --tools; then the model answers once "
-                                                     "more and a further call is not run")
-      ->check(int_range(0, 100))
-      ->capture_default_str();
+  add_tool_flags(app, tool_flags);
   std::string safety;
   add_safety_flag(app, safety);
   FewshotFlags fewshot;
@@ -86,8 +67,8 @@ int run_chat(int argc, char** argv) {
   LMF_PARSE(app, argc, argv);
   apply_threads(threads);
   if (!rag.empty() && fewshot.k > 0) throw Error("--rag and --num-fewshot cannot be combined");
-  if (!rag.empty() && !tool_specs.empty()) throw Error("--rag and --tools cannot be combined");
-  const tools::ToolRegistry registry = tools::ToolRegistry::from_specs(tool_specs);
+  if (!rag.empty() && tool_flags.on() && !tool_flags.names("retrieve"))
+    throw Error("--rag and --tools cannot be combined, except with --tools retrieve (the model searches the index)");
   std::optional<eval::SafetyFilter> filter;
   if (!safety.empty()) filter.emplace(eval::SafetyFilter::load(safety));
   // A blocked message: the refusal is the reply and the model does not see the message.
@@ -100,6 +81,7 @@ int run_chat(int argc, char** argv) {
   const augment::FewshotPrompter prompter(fewshot.options(opt.generate.sampling.seed));
   std::optional<augment::RagIndex> index;
   if (!rag.empty()) index.emplace(rag);
+  const tools::ToolRegistry registry = tools::registry_with_retrieve(tool_flags.specs, index ? &*index : nullptr);
 
   ft::InferenceModel m({mf.model_dir, mf.tokenizer, mf.adapter_dir});
   opt.chatml = m.chatml;
@@ -107,7 +89,7 @@ int run_chat(int argc, char** argv) {
   opt.on_restart = [](int64_t context) {
     std::fprintf(stderr, "[context of %lld tokens is full; starting a new conversation]\n", (long long)context);
   };
-  if (!tool_specs.empty() && !m.chatml)
+  if (tool_flags.on() && !m.chatml)
     throw Error("--tools needs a model (or adapter) with the ChatML chat_template in its tokenizer_config.json");
   ChatSession session(m.model, m.tokenizer, opt);
   // --tools: the conversation kept as messages, each reply generated from its whole prompt.
@@ -140,16 +122,16 @@ int run_chat(int argc, char** argv) {
         continue;
       }
     line = cot.apply(prompter.prompt(line));
-    if (!tool_specs.empty()) {
+    if (tool_flags.on()) {
       if (tty) std::fprintf(stderr, "\n");
       conv.push_back({"user", line});
       nlohmann::json calls = nlohmann::json::array();
       tools::ToolLoopResult r;
       try {
-        r = tools::run_tool_loop(registry, conv, generate_reply, max_tool_calls, [&](const tools::ToolEvent& e) {
+        r = tools::run_tool_loop(registry, conv, generate_reply, tool_flags.max_calls, [&](const tools::ToolEvent& e) {
           if (as_json) {
             if (e.kind == tools::ToolEvent::Result)
-              calls.push_back({{"call", e.text}, {"name", e.name}, {"arguments", e.arguments}, {"result", e.result.to_json()}});
+              calls.push_back(tool_call_json(e));
           } else {
             print_tool_event(e);
           }

@@ -7,19 +7,26 @@
 // (self-consistency). --json prints the result as one JSON object. --watermark KEY
 // watermarks the reply (infer/watermark.h) over the tokenizer's vocabulary. --safety puts the
 // safety filter (eval/safety_filter.h) in front: a blocked prompt is refused without loading
-// the model, a blocked reply cut where it crossed the line.
+// the model, a blocked reply cut where it crossed the line. --tools (a ChatML model) lets
+// the model call tools: the prompt is a user message after the tools system message, and
+// calls run through the tool loop (tools/tool_loop.h) as in `lmforge chat --tools`; with
+// --tools retrieve, --rag INDEX is the index the retrieve tool searches.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "augment/grounded_prompt.h"
 #include "cli/command.h"
 #include "cli/flags.h"
+#include "cli/tool_flags.h"
 #include "cli/watermark_flags.h"
 #include "eval/safety_filter.h"
 #include "finetune/inference_model.h"
 #include "infer/chat_template.h"
 #include "infer/generate.h"
 #include "infer/generate_text.h"
+#include "tools/tool_prompt.h"
+#include "tools/retrieve_tool.h"
+#include "tools/tool_registry.h"
 
 namespace lmf::cli {
 namespace {
@@ -65,6 +72,8 @@ int run_generate(int argc, char** argv) {
                                   "sources (id, chunk, start, end, score, text); with --samples the replies, their answers "
                                   "and the vote")
       ->excludes(ids_flag);
+  ToolFlags tool_flags;
+  add_tool_flags(app, tool_flags);
   add_threads_flag(app, threads);
   add_sampling_flags(app, opt.sampling);
   add_watermark_flags(app, opt.sampling.watermark);
@@ -83,6 +92,9 @@ int run_generate(int argc, char** argv) {
       return 0;
     }
   if (!rag.empty() && fewshot.k > 0) throw Error("--rag and --num-fewshot cannot be combined");
+  if (tool_flags.on() && (print_ids || samples > 1)) throw Error("--tools cannot be combined with --ids or --samples");
+  if (!rag.empty() && tool_flags.on() && !tool_flags.names("retrieve"))
+    throw Error("--rag and --tools cannot be combined, except with --tools retrieve (the model searches the index)");
   if (samples > 1) augment::check_answer_regex(answer_regex);
   prompt = cot.apply(augment::FewshotPrompter(fewshot.options(opt.sampling.seed)).prompt(prompt));
 
@@ -92,12 +104,39 @@ int run_generate(int argc, char** argv) {
   opt.sampling.watermark.vocab_size = int64_t(tk.vocab_size());
   std::optional<augment::RagIndex> index;
   std::optional<augment::Grounding> grounding;  // points into *index
-  if (!rag.empty()) {
-    index.emplace(rag);
+  if (!rag.empty()) index.emplace(rag);
+  const tools::ToolRegistry registry = tools::registry_with_retrieve(tool_flags.specs, index ? &*index : nullptr);
+  if (!rag.empty() && !tool_flags.on()) {
     grounding = augment::ground(*index, prompt, rag_k);
     prompt = grounding->prompt;
     if (!chat && !m.chatml) prompt += "\nAnswer:";
     chat = chat || m.chatml;
+  }
+  if (tool_flags.on()) {
+    if (!m.chatml) throw Error("--tools needs a model (or adapter) with the ChatML chat_template in its tokenizer_config.json");
+    const ChatTemplate tmpl(tk);
+    stops.push_back(kEndOfTurn);
+    Conversation conv = {{"system", tools::tools_system_message("", registry)}, {"user", prompt}};
+    json calls = json::array();
+    tools::ToolLoopResult r = tools::run_tool_loop(
+        registry, conv, [&](const Conversation& c) { return generate_text(m.model, tk, tmpl.prompt(c), opt, stops); },
+        tool_flags.max_calls, [&](const tools::ToolEvent& e) {
+          if (!as_json) print_tool_event(e);
+          else if (e.kind == tools::ToolEvent::Result) calls.push_back(tool_call_json(e));
+        });
+    std::optional<eval::SafetyMatch> cut;
+    if (filter && (cut = filter->check(r.reply))) r.reply.resize(cut->begin);
+    if (as_json) {
+      json j = {{"reply", r.reply}, {"tool_calls", calls}, {"finish_reason", cut ? "content_filter" : r.finish_reason}};
+      if (cut) j["safety"] = safety_json(*cut, "output");
+      std::printf("%s\n", compact(j).c_str());
+    } else {
+      std::printf("%s\n", r.reply.c_str());
+      if (cut) std::fprintf(stderr, "[cut by the safety filter: %s]\n", cut->category.c_str());
+      if (r.finish_reason == "tool_calls_limit")
+        std::fprintf(stderr, "[%d tool calls: the limit; the last call was not run]\n", r.tool_calls);
+    }
+    return 0;
   }
   std::vector<int32_t> ids;
   if (chat) {
