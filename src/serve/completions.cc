@@ -6,20 +6,15 @@
 #include "core/error.h"
 #include "core/version.h"
 #include "infer/chat_template.h"
+#include "serve/random_id.h"
 #include "serve/request_fields.h"
+#include "serve/tool_calls.h"
+#include "tools/tool_call.h"
 
 namespace lmf::serve {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-std::string random_id(const char* prefix) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* hex = "0123456789abcdef";
-  std::string s = prefix;
-  for (int i = 0; i < 24; ++i) s += hex[rng() % 16];
-  return s;
-}
 
 // The fields chat and completions share: sampling, limits, stop, n, stream.
 struct Common {
@@ -99,15 +94,18 @@ void check_fits(const std::vector<TokenId>& prompt, const ServedModels& m, int64
                    param, "context_length_exceeded");
 }
 
-// n choices of one prompt.
+using MakeConstraint = std::function<std::shared_ptr<JsonConstraint>()>;
+
+// n choices of one prompt; `first_constraint` for the job's first choice (made up front, so
+// that a bad schema is refused before anything runs), `make` for every other.
 void add_choices(CompletionJob& job, const Common& c, std::vector<TokenId> prompt,
-                 const std::shared_ptr<JsonConstraint>& first_constraint, const RequestFields& f, const ServedModels& m,
-                 const std::string& echo) {
+                 const std::shared_ptr<JsonConstraint>& first_constraint, const MakeConstraint& make,
+                 const ServedModels& m, const std::string& echo) {
   for (int64_t i = 0; i < c.n; ++i) {
     GenerationRequest r = c.base;
     r.prompt = prompt;
     r.sampling.seed = c.base.sampling.seed + uint64_t(i);
-    r.constraint = i == 0 && job.choices.empty() ? first_constraint : constraint_for(f, m);
+    r.constraint = i == 0 && job.choices.empty() ? first_constraint : make();
     if (r.constraint) {
       const int64_t need = r.constraint->closing_bytes();
       if (m.json_vocab->has_every_byte() && need > r.max_tokens)
@@ -180,6 +178,13 @@ json envelope(const CompletionJob& job, bool chunk) {
           {"system_fingerprint", std::string("lmforge-") + kVersion}};
 }
 
+// A forced call's reply is its JSON body: the whole call is the prefix, the body and, when
+// the body was finished, the closing tag.
+std::string reply_with_call(const CompletionJob& job, const std::string& text, const std::string& finish_reason) {
+  if (job.call_prefix.empty()) return text;
+  return job.call_prefix + text + (finish_reason == "stop" ? tools::kToolCallClose : "");
+}
+
 std::string sse(const json& j) { return "data: " + j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n"; }
 
 }  // namespace
@@ -190,6 +195,7 @@ CompletionJob parse_chat_request(const json& body, const ServedModels& m, int64_
   job.chat = true;
   job.id = random_id("chatcmpl-");
   Common c = parse_common(f, m, context, true, job);
+  const ChatTools chat_tools = parse_chat_tools(body);
   if (!f.has("messages") || !body["messages"].is_array() || body["messages"].empty())
     throw ApiError(400, "'messages' must be a non-empty list of messages", "messages", "invalid_type");
   Conversation conv;
@@ -200,8 +206,8 @@ CompletionJob parse_chat_request(const json& body, const ServedModels& m, int64_
       throw ApiError(400, "'" + at + "' must be an object with a 'role'", at, "invalid_type");
     std::string role = msg["role"];
     if (role == "developer") role = "system";
-    if (role != "system" && role != "user" && role != "assistant")
-      throw ApiError(400, "'" + at + ".role' must be system, user or assistant, got '" + role + "'", at + ".role",
+    if (role != "system" && role != "user" && role != "assistant" && role != "tool")
+      throw ApiError(400, "'" + at + ".role' must be system, user, assistant or tool, got '" + role + "'", at + ".role",
                      "invalid_value");
     std::string text;
     const json content = msg.contains("content") ? msg["content"] : json();
@@ -218,6 +224,9 @@ CompletionJob parse_chat_request(const json& body, const ServedModels& m, int64_
     } else if (!(content.is_null() && role == "assistant")) {
       throw ApiError(400, "'" + at + ".content' must be a string or a list of text parts", at + ".content", "invalid_type");
     }
+    if (role == "assistant" && msg.contains("tool_calls") && !msg["tool_calls"].is_null())
+      text = assistant_tool_calls_text(text, msg, at);
+    if (role == "tool") text = tool_message_text(text, msg, at);
     if (role != "assistant") job.input_text.push_back(text);
     conv.push_back({role, text});
   }
@@ -242,10 +251,32 @@ CompletionJob parse_chat_request(const json& body, const ServedModels& m, int64_
     throw ApiError(400, "'top_logprobs' needs 'logprobs': true", "top_logprobs", "invalid_value");
   c.base.top_logprobs = job.logprobs ? int(top) : -1;
   c.base.stop.push_back(kEndOfTurn);
+  show_tools(conv, chat_tools);
+  job.tools = chat_tools.shown();
   std::vector<TokenId> prompt = ChatTemplate(m.tokenizer).prompt(conv);
+  MakeConstraint make = [&] { return constraint_for(f, m); };
+  if (chat_tools.forced()) {  // the reply is one call: "<tool_call>" given, its JSON body constrained
+    if (f.has("response_format"))
+      throw ApiError(400, "'response_format' cannot be combined with 'tool_choice' " + chat_tools.choice, "response_format",
+                     "invalid_value");
+    job.call_prefix = tools::kToolCallOpen;
+    const std::optional<TokenId> tag = m.tokenizer.token_id(job.call_prefix);
+    bool special = false;
+    for (const tok::SpecialToken& t : m.tokenizer.special_tokens()) special |= t.content == job.call_prefix;
+    if (special && tag) prompt.push_back(*tag);
+    else m.tokenizer.encode_append(job.call_prefix, false, prompt);
+    const json schema = forced_call_schema(chat_tools);
+    make = [schema, &m] {
+      try {
+        return std::make_shared<JsonConstraint>(JsonConstraint::from_schema(schema, m.json_vocab));
+      } catch (const JsonSchemaError& e) {
+        throw ApiError(400, std::string("a tool's parameters cannot be enforced: ") + e.what(), "tools", "unsupported_schema");
+      }
+    };
+  }
   check_fits(prompt, m, context, "messages");
   if (!c.max_given) c.base.max_tokens = context - int64_t(prompt.size()) - m.model.reserved_positions();
-  add_choices(job, c, prompt, constraint_for(f, m), f, m, "");
+  add_choices(job, c, prompt, make(), make, m, "");
   return job;
 }
 
@@ -295,7 +326,7 @@ CompletionJob parse_completion_request(const json& body, const ServedModels& m, 
   for (auto& ids : prompts) {
     check_fits(ids, m, context, "prompt");
     const std::string echo = job.echo ? m.tokenizer.decode(ids) : "";
-    add_choices(job, c, std::move(ids), first, f, m, echo);
+    add_choices(job, c, std::move(ids), first, [&] { return constraint_for(f, m); }, m, echo);
   }
   return job;
 }
@@ -364,7 +395,15 @@ json complete_job(const CompletionJob& job, const std::vector<std::shared_ptr<Ge
         ch["safety"] = safety_of(*cut, "output");
       }
     }
-    if (job.chat) {
+    if (job.chat && job.tools && !job.refused) {
+      const ReplyCalls rc = split_tool_calls(reply_with_call(job, text, e.finish_reason));
+      ch["message"] = {{"role", "assistant"}, {"content", rc.content}, {"refusal", nullptr}};
+      if (!rc.tool_calls.empty()) {
+        ch["message"]["tool_calls"] = rc.tool_calls;
+        ch["finish_reason"] = "tool_calls";
+      }
+      ch["logprobs"] = job.logprobs ? chat_logprobs(tk, e.tokens) : json(nullptr);
+    } else if (job.chat) {
       ch["message"] = {{"role", "assistant"}, {"content", text}, {"refusal", job.refused ? json(text) : json(nullptr)}};
       if (job.grounding) ch["message"]["citations"] = augment::cited_sources(text, int(job.grounding->sources.size()));
       ch["logprobs"] = job.logprobs ? chat_logprobs(tk, e.tokens) : json(nullptr);
@@ -412,6 +451,12 @@ bool stream_job(const CompletionJob& job, const std::vector<std::shared_ptr<Gene
   // Completions' text_offset runs over the whole text, as in one response: each chunk's
   // logprobs start where the previous chunk's tokens ended.
   std::vector<size_t> offset(gens.size(), 0);
+  // With tools, each choice's text goes through a ToolCallStream, which turns calls into
+  // tool_calls deltas.
+  const bool tool_stream = job.chat && job.tools && !job.refused;
+  std::vector<ToolCallStream> calls(gens.size());
+  if (tool_stream)
+    for (ToolCallStream& s : calls) s.feed(job.call_prefix);
   auto offsets_of = [&](size_t i, const GenerationEvent& e, bool echo) {
     json lp = completion_logprobs(tk, job.choices[i], e, echo, offset[i]);
     if (!lp["tokens"].empty())
@@ -453,7 +498,18 @@ bool stream_job(const CompletionJob& job, const std::vector<std::shared_ptr<Gene
       sampled[i] += int64_t(e->tokens.size());
       std::string text = guards[i].feed(e->text);
       if (e->done || guards[i].blocked()) text += guards[i].finish();
-      if (!text.empty() || !lp.is_null()) {
+      if (tool_stream) {
+        std::vector<json> deltas = calls[i].feed(text);
+        if (e->done && !guards[i].blocked()) {
+          const std::string close = reply_with_call(job, "", e->finish_reason).substr(job.call_prefix.size());
+          for (json& d : calls[i].feed(close)) deltas.push_back(std::move(d));
+        }
+        if (e->done || guards[i].blocked())
+          for (json& d : calls[i].finish()) deltas.push_back(std::move(d));
+        if (deltas.empty() && !lp.is_null()) deltas.push_back({{"content", ""}});
+        for (size_t k = 0; k < deltas.size(); ++k)
+          if (!write(chunk(i, deltas[k], nullptr, k == 0 ? lp : json(nullptr)))) return cancel_all();
+      } else if (!text.empty() || !lp.is_null()) {
         json d = job.chat ? json{{"content", text}} : json(text);
         if (job.chat && job.refused) d["refusal"] = text;
         if (!write(chunk(i, d, nullptr, lp))) return cancel_all();
@@ -470,6 +526,7 @@ bool stream_job(const CompletionJob& job, const std::vector<std::shared_ptr<Gene
           ends[i].completion_tokens = sampled[i];
         }
         if (guards[i].blocked()) finish = "content_filter";
+        else if (tool_stream && calls[i].called()) finish = "tool_calls";
         const json safety = match ? safety_of(*match, job.refused ? "input" : "output") : json(nullptr);
         if (!write(chunk(i, job.chat ? json::object() : json(""), finish, nullptr, false, safety))) return cancel_all();
       }

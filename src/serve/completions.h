@@ -4,7 +4,9 @@
 //
 // Prompts: completions encode `prompt` exactly as `lmforge generate` does (no BOS, special
 // tokens in the text not parsed) or take token ids; chat renders `messages` in the ChatML
-// template (infer/chat_template.h) with the generation prompt and stops at <|im_end|>.
+// template (infer/chat_template.h) with the generation prompt and stops at <|im_end|>;
+// `tools`, `tool_choice`, assistant `tool_calls` and `tool` messages as
+// serve/tool_calls.h says.
 // Log-probabilities are those of the model's distribution (engine.h). Choice i of prompt p
 // samples with seed + i (greedy choices are equal).
 #pragma once
@@ -41,6 +43,11 @@ struct CompletionJob {
   // finish_reason "content_filter" and the choice's "safety": {category, phrase, where}.
   const eval::SafetyFilter* safety = nullptr;
   std::optional<eval::SafetyMatch> refused;  // the request itself was blocked (refuse_job)
+  // Chat with tools shown (serve/tool_calls.h): replies are split into content and
+  // tool_calls; call_prefix is "<tool_call>" when the call is forced (the prompt ends
+  // with it and the generated text is the call's JSON body).
+  bool tools = false;
+  std::string call_prefix;
 };
 
 // Retrieval for chat requests (`serve --rag`): the last user message -> its sources and
