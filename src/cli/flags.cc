@@ -8,6 +8,19 @@
 
 namespace lmf::cli {
 
+std::vector<std::string> literal_values(int argc, char** argv, const std::string& name) {
+  std::vector<std::string> out;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a.starts_with(name + "=")) {
+      out.push_back(a.substr(name.size() + 1));
+    } else if (a == name) {
+      while (i + 1 < argc && argv[i + 1][0] != '-') out.push_back(argv[++i]);
+    }
+  }
+  return out;
+}
+
 void add_threads_flag(CLI::App& app, int& threads) {
   threads = -1;
   app.add_option("--threads", threads, "threads: 1 to 1024, or 0 for every core (default: LMFORGE_THREADS or every core)")

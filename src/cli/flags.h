@@ -54,6 +54,12 @@ inline CLI::Validator real_at_least(double lo) { return real_range(lo, 1e300); }
 
 // --threads N: 1 to 1024, or 0 for every core; absent, LMFORGE_THREADS or every core.
 // Call apply_threads(n) after parsing.
+// The values given to option `name` (e.g. "--special") in argv exactly as written: each
+// "--name=V", and the arguments after "--name" up to the next that starts with '-'. CLI11 reads
+// a vector option's value written "[A]" as its list syntax (giving "A"), which would turn
+// special tokens such as "[PAD]" into "PAD"; a command reads such values from here instead.
+std::vector<std::string> literal_values(int argc, char** argv, const std::string& name);
+
 void add_threads_flag(CLI::App& app, int& threads);
 void apply_threads(int threads);
 // Under mpirun the default (no --threads, no LMFORGE_THREADS) is the host's cores divided

@@ -73,6 +73,7 @@ int run_tokenizer_train(int argc, char** argv) {
   add_threads_flag(app, threads);
   LMF_PARSE(app, argc, argv);
   apply_threads(threads);
+  if (app.count("--special")) opt.special_tokens = literal_values(argc, argv, "--special");  // "[PAD]" as written
   if (model == "wordpiece") {
     if (app.count("--pattern")) return usage_error("--pattern applies to --model bpe only");
     tok::WordPieceTrainerOptions wp;

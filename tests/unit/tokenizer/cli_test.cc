@@ -69,15 +69,16 @@ TEST(TokenizerCli, TrainWritesTokenizerJsonOfExactSize) {
   io::write_text_atomic(dir + "/a.txt", a);
   io::write_text_atomic(dir + "/b.txt", b);
   std::string out;
-  ASSERT_EQ(lmforge("tokenizer train --input " + dir + "/a.txt " + dir + "/b.txt --vocab-size 700 --pattern o200k --special '<|endoftext|>' '<|sep|>' --out " + dir + "/tok", &out), 0) << out;
+  ASSERT_EQ(lmforge("tokenizer train --input " + dir + "/a.txt " + dir + "/b.txt --vocab-size 700 --pattern o200k --special '<|endoftext|>' '[MASK]' '<|sep|>' --out " + dir + "/tok", &out), 0) << out;
   auto tok = tok::Tokenizer::load(dir + "/tok");
   EXPECT_EQ(tok.vocab_size(), 700u);
-  EXPECT_EQ(tok.eot_id(), std::optional<TokenId>(698));
+  EXPECT_EQ(tok.eot_id(), std::optional<TokenId>(697));
   EXPECT_EQ(tok.patterns(), std::vector<std::string>{tok::builtin_pattern("o200k")});
   std::string ids;
-  io::write_text_atomic(dir + "/x.txt", "The jury said <|sep|> it");
+  io::write_text_atomic(dir + "/x.txt", "The jury said <|sep|> it [MASK]");
   ASSERT_EQ(lmforge("tokenize --tokenizer " + dir + "/tok --allow-special --input " + dir + "/x.txt", &ids), 0);
   EXPECT_NE(ids.find(" 699 "), std::string::npos) << ids;
+  EXPECT_TRUE(ids.ends_with(" 698\n") || ids.ends_with(" 698")) << ids;  // "[MASK]" kept as written, brackets too
 }
 
 TEST(TokenizerCli, ErrorsNameFileAndPosition) {
