@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "augment/cot_sft.h"
+#include "cli/arithmetic_sft_flags.h"
 #include "cli/command.h"
 #include "cli/flags.h"
 
@@ -17,20 +18,10 @@ int run_data_cot_sft(int argc, char** argv) {
                "lmforge data cot-sft"};
   std::string out;
   augment::CotSftOptions o;
-  app.add_option("--out", out, "output directory (train.jsonl, test.jsonl)")->required();
+  add_arithmetic_sft_flags(app, out, o, "operations, any of + *");
   app.add_option("--style", o.style, "cot: the steps, then the answer; direct: the answer alone")
       ->check(CLI::IsMember({"cot", "direct"}))
       ->capture_default_str();
-  app.add_option("--train", o.train, "training conversations")->check(int_range<int64_t>(1, 10000000))->capture_default_str();
-  app.add_option("--test", o.test, "held-out conversations")->check(int_range<int64_t>(0, 1000000))->capture_default_str();
-  app.add_option("--min-digits", o.problems.min_digits, "fewest digits of an operand")
-      ->check(int_range(1, 18))
-      ->capture_default_str();
-  app.add_option("--max-digits", o.problems.max_digits, "most digits of an operand")
-      ->check(int_range(1, 18))
-      ->capture_default_str();
-  app.add_option("--ops", o.problems.ops, "operations, any of + *")->capture_default_str();
-  app.add_option("--seed", o.seed, "random seed")->capture_default_str();
   LMF_PARSE(app, argc, argv);
   const augment::ArithmeticSftData d = augment::make_cot_sft(o);
   augment::write_cot_sft(d, o.style, out);

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "augment/tool_sft.h"
+#include "cli/arithmetic_sft_flags.h"
 #include "cli/command.h"
 #include "cli/flags.h"
 
@@ -17,17 +18,7 @@ int run_data_tool_sft(int argc, char** argv) {
                "lmforge data tool-sft"};
   std::string out;
   augment::ToolSftOptions o;
-  app.add_option("--out", out, "output directory (train.jsonl, test.jsonl)")->required();
-  app.add_option("--train", o.train, "training conversations")->check(int_range<int64_t>(1, 10000000))->capture_default_str();
-  app.add_option("--test", o.test, "held-out conversations")->check(int_range<int64_t>(0, 1000000))->capture_default_str();
-  app.add_option("--min-digits", o.problems.min_digits, "fewest digits of an operand")
-      ->check(int_range(1, 18))
-      ->capture_default_str();
-  app.add_option("--max-digits", o.problems.max_digits, "most digits of an operand")
-      ->check(int_range(1, 18))
-      ->capture_default_str();
-  app.add_option("--ops", o.problems.ops, "operations, any of + - *")->capture_default_str();
-  app.add_option("--seed", o.seed, "random seed")->capture_default_str();
+  add_arithmetic_sft_flags(app, out, o, "operations, any of + - *");
   LMF_PARSE(app, argc, argv);
   const augment::ArithmeticSftData d = augment::make_tool_sft(o);
   augment::write_tool_sft(d, out);

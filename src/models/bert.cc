@@ -16,6 +16,7 @@
 #include "core/ops/norm.h"
 #include "io/atomic_file.h"
 #include "io/safetensors.h"
+#include "models/model_dir.h"
 
 namespace lmf::models {
 namespace {
@@ -179,26 +180,11 @@ Bert Bert::from_tensors(const BertConfig& cfg, const std::map<std::string, Tenso
 }
 
 Bert Bert::load(const std::string& dir) {
-  const std::string cpath = dir + "/config.json";
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(io::read_file(cpath));
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(cpath + ": " + e.what());
-  }
-  const BertConfig cfg = BertConfig::from_json(j, cpath);
-  const std::string wpath = dir + "/model.safetensors";
-  io::SafetensorsFile f = io::SafetensorsFile::open(wpath);
-  std::map<std::string, Tensor> t;
-  for (const std::string& n : f.names()) t[n] = f.get(n);
-  return from_tensors(cfg, t, wpath);
+  const ModelDirFiles files = read_model_dir(dir);
+  return from_tensors(BertConfig::from_json(files.config, files.config_path), files.tensors, files.weights_path);
 }
 
-void Bert::save(const std::string& dir) const {
-  std::filesystem::create_directories(dir);
-  io::save_safetensors(dir + "/model.safetensors", params_, {{"format", "pt"}});
-  io::write_text_atomic(dir + "/config.json", cfg_.to_json().dump(2) + "\n");
-}
+void Bert::save(const std::string& dir) const { write_model_dir(dir, cfg_.to_json(), params_); }
 
 int64_t Bert::parameter_count() const {
   int64_t n = 0;

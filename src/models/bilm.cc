@@ -13,6 +13,7 @@
 #include "core/ops/matmul.h"
 #include "io/atomic_file.h"
 #include "io/safetensors.h"
+#include "models/model_dir.h"
 
 namespace lmf::models {
 namespace {
@@ -128,27 +129,14 @@ BiLm BiLm::from_tensors(const BiLmConfig& cfg, const std::map<std::string, Tenso
 }
 
 BiLm BiLm::load(const std::string& dir) {
-  const std::string cpath = dir + "/config.json";
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(io::read_file(cpath));
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(cpath + ": " + e.what());
-  }
-  const BiLmConfig cfg = BiLmConfig::from_json(j, cpath);
-  const std::string wpath = dir + "/model.safetensors";
-  io::SafetensorsFile f = io::SafetensorsFile::open(wpath);
-  std::map<std::string, Tensor> t;
-  for (const std::string& n : f.names()) t[n] = f.get(n);
-  return from_tensors(cfg, t, wpath);
+  const ModelDirFiles files = read_model_dir(dir);
+  return from_tensors(BiLmConfig::from_json(files.config, files.config_path), files.tensors, files.weights_path);
 }
 
 void BiLm::save(const std::string& dir) const {
-  std::filesystem::create_directories(dir);
   std::vector<std::pair<std::string, Tensor>> all = params_;
   for (auto& [name, shape] : mix_shapes(cfg_)) all.push_back({name, by_name_.at(name)});
-  io::save_safetensors(dir + "/model.safetensors", all, {{"format", "pt"}});
-  io::write_text_atomic(dir + "/config.json", cfg_.to_json().dump(2) + "\n");
+  write_model_dir(dir, cfg_.to_json(), all);
 }
 
 int64_t BiLm::parameter_count() const {

@@ -7,6 +7,7 @@
 #include "core/ops/matmul.h"
 #include "io/atomic_file.h"
 #include "io/safetensors.h"
+#include "models/model_dir.h"
 
 namespace lmf::models {
 namespace {
@@ -87,26 +88,11 @@ RnnLm RnnLm::from_tensors(const RnnLmConfig& cfg, const std::map<std::string, Te
 }
 
 RnnLm RnnLm::load(const std::string& dir) {
-  const std::string cpath = dir + "/config.json";
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(io::read_file(cpath));
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(cpath + ": " + e.what());
-  }
-  RnnLmConfig cfg = RnnLmConfig::from_json(j, cpath);
-  const std::string wpath = dir + "/model.safetensors";
-  io::SafetensorsFile f = io::SafetensorsFile::open(wpath);
-  std::map<std::string, Tensor> t;
-  for (const std::string& n : f.names()) t[n] = f.get(n);
-  return from_tensors(cfg, t, wpath);
+  const ModelDirFiles files = read_model_dir(dir);
+  return from_tensors(RnnLmConfig::from_json(files.config, files.config_path), files.tensors, files.weights_path);
 }
 
-void RnnLm::save(const std::string& dir) const {
-  std::filesystem::create_directories(dir);
-  io::save_safetensors(dir + "/model.safetensors", params_, {{"format", "pt"}});
-  io::write_text_atomic(dir + "/config.json", cfg_.to_json().dump(2) + "\n");
-}
+void RnnLm::save(const std::string& dir) const { write_model_dir(dir, cfg_.to_json(), params_); }
 
 int64_t RnnLm::parameter_count() const {
   int64_t n = 0;
