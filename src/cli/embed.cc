@@ -33,7 +33,7 @@ using json = nlohmann::ordered_json;
 void add_pooling_flag(CLI::App& app, std::string& pooling) {
   app.add_option("--pooling", pooling,
                  "how a text's final hidden states become one vector: mean (over its tokens), last (its last token) "
-                 "or cls (its first token; a decoder has no [CLS])")
+                 "or cls (a BERT model: its pooler output on [CLS]; a decoder: its first token)")
       ->check(CLI::Validator(
           [](std::string& in) -> std::string {
             try {
